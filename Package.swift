@@ -1,0 +1,49 @@
+// swift-tools-version: 6.0
+// probe: pick the best VPN/proxy server before a client connects.
+//
+// Library targets (Prober, Ranking, ProviderFetch, ProbeKit) depend on no
+// package: Foundation, FoundationNetworking and Glibc only, plus the small C
+// target CProbe for what Swift cannot import from glibc. Only the `probe`
+// executable uses swift-argument-parser.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "probe",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "probe", targets: ["probe"]),
+        .library(name: "ProbeKit", targets: ["ProbeKit"]),
+        .library(name: "Prober", targets: ["Prober"]),
+        .library(name: "Ranking", targets: ["Ranking"]),
+        .library(name: "ProviderFetch", targets: ["ProviderFetch"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+    ],
+    targets: [
+        // epoll, eventfd, timerfd, TCP_INFO and ICMP headers: what Swift cannot import from Glibc.
+        .target(name: "CProbe"),
+        .target(name: "Prober", dependencies: ["CProbe"], swiftSettings: strict),
+        .target(name: "Ranking", swiftSettings: strict),
+        .target(name: "ProviderFetch", swiftSettings: strict),
+        .target(name: "ProbeKit", dependencies: ["Prober", "Ranking", "ProviderFetch"], swiftSettings: strict),
+        .executableTarget(
+            name: "probe",
+            dependencies: [
+                "ProbeKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "ProberTests", dependencies: ["Prober", "CProbe"]),
+        .testTarget(name: "RankingTests", dependencies: ["Ranking"]),
+        .testTarget(name: "ProviderFetchTests", dependencies: ["ProviderFetch"]),
+        .testTarget(name: "ProbeCLITests", dependencies: ["probe", "Prober"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,73 @@
+// CProbe: the few things Swift cannot import cleanly from Glibc.
+// Keep this small: declarations and tiny inline helpers only.
+#ifndef CPROBE_H
+#define CPROBE_H
+
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
+#include <netinet/icmp6.h>
+#include <linux/errqueue.h>
+
+// epoll / eventfd / timerfd flags as plain integers (they are enums or macros in C).
+static const uint32_t CPROBE_EPOLLIN = EPOLLIN;
+static const uint32_t CPROBE_EPOLLOUT = EPOLLOUT;
+static const uint32_t CPROBE_EPOLLERR = EPOLLERR;
+static const uint32_t CPROBE_EPOLLHUP = EPOLLHUP;
+static const uint32_t CPROBE_EPOLLRDHUP = EPOLLRDHUP;
+static const int CPROBE_EPOLL_CLOEXEC = EPOLL_CLOEXEC;
+static const int CPROBE_EFD_CLOEXEC = EFD_CLOEXEC;
+static const int CPROBE_EFD_NONBLOCK = EFD_NONBLOCK;
+static const int CPROBE_TFD_CLOEXEC = TFD_CLOEXEC;
+static const int CPROBE_TFD_NONBLOCK = TFD_NONBLOCK;
+static const int CPROBE_TFD_TIMER_ABSTIME = TFD_TIMER_ABSTIME;
+static const int CPROBE_SOCK_NONBLOCK = SOCK_NONBLOCK;
+static const int CPROBE_SOCK_CLOEXEC = SOCK_CLOEXEC;
+
+/// The parts of the kernel's `struct tcp_info` that probe reads.
+typedef struct {
+    /// Smoothed RTT in microseconds; after a single handshake it is that handshake's RTT. 0 = no sample.
+    uint32_t rtt_us;
+    /// RTT variance in microseconds.
+    uint32_t rttvar_us;
+    /// Retransmissions of this connection so far (a retransmitted SYN shows here).
+    uint32_t total_retrans;
+    /// TCP state (TCP_ESTABLISHED = 1, ...).
+    uint8_t state;
+} cprobe_tcp_info;
+
+/// Reads TCP_INFO from a connected socket. Returns 0 on success, -1 with errno set otherwise.
+static inline int cprobe_get_tcp_info(int fd, cprobe_tcp_info *out) {
+    struct tcp_info info;
+    socklen_t len = sizeof(info);
+    memset(&info, 0, sizeof(info));
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) {
+        return -1;
+    }
+    out->rtt_us = info.tcpi_rtt;
+    out->rttvar_us = info.tcpi_rttvar;
+    out->total_retrans = info.tcpi_total_retrans;
+    out->state = info.tcpi_state;
+    return 0;
+}
+
+/// The symbolic name of an errno value ("ECONNREFUSED"), or NULL when unknown.
+const char *cprobe_errno_name(int e);
+
+/// accept4(2) with SOCK_NONBLOCK | SOCK_CLOEXEC, no peer address wanted.
+int cprobe_accept(int fd);
+
+/// The calling thread's errno, readable right after a failing call.
+static inline int cprobe_errno(void) { return errno; }
+
+#endif

@@ -1,0 +1,34 @@
+public import Prober
+
+/// The built-in demo: a handful of listeners on loopback addresses, some ports open, some
+/// closed, probed with the real engine. No setup, no network.
+public final class DemoNetwork: Sendable {
+    /// The demo's targets, open ones first.
+    public let targets: [ProbeTarget]
+    /// How many ports are open and how many closed.
+    public let openCount: Int
+    /// Closed ports.
+    public let closedCount: Int
+    private let listeners: [LoopbackListener]
+
+    /// Starts the listeners. IPv6 `::1` is included when the machine has it.
+    public init() throws {
+        var listeners: [LoopbackListener] = []
+        for host in ["127.0.0.1", "127.0.0.2", "127.0.0.3"] {
+            listeners.append(try LoopbackListener(kind: .open, host: host))
+        }
+        if let v6 = try? LoopbackListener(kind: .open, host: "::1") { listeners.append(v6) }
+        for host in ["127.0.0.4", "127.0.0.5"] {
+            listeners.append(try LoopbackListener(kind: .closed, host: host))
+        }
+        self.listeners = listeners
+        openCount = listeners.filter { $0.kind == .open }.count
+        closedCount = listeners.count - openCount
+        targets = listeners.map { ProbeTarget(host: $0.address.host, port: $0.address.port) }
+    }
+
+    /// Closes every listener.
+    public func stop() {
+        for listener in listeners { listener.close() }
+    }
+}

@@ -1,0 +1,19 @@
+public import Prober
+public import Ranking
+
+/// Everything that shapes a run: how to probe and how to rank.
+public struct ProbeConfiguration: Hashable, Sendable, Codable {
+    /// Sweep options (parallelism, rate, timeout, samples, interval).
+    public var probe: ProbeOptions
+    /// The probe method.
+    public var method: ProbeMethod
+    /// Ranking weights.
+    public var ranking: RankingWeights
+
+    /// A configuration with the documented defaults, or the values given.
+    public init(probe: ProbeOptions = ProbeOptions(), method: ProbeMethod = .tcp, ranking: RankingWeights = RankingWeights()) {
+        self.probe = probe
+        self.method = method
+        self.ranking = ranking
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+import CProbe
+
+/// A TCP port on a loopback address, open (listening, accepting and closing at once) or closed
+/// (bound but not listening, so connects get RST). For the demo and for tests.
+///
+/// Only loopback addresses (127.0.0.0/8, ::1) are accepted: it can never expose anything.
+public final class LoopbackListener: Sendable {
+    /// Whether the port accepts connections.
+    public enum Kind: Sendable {
+        /// Listening: handshakes complete.
+        case open
+        /// Bound, not listening: the kernel answers with RST.
+        case closed
+    }
+
+    /// The bound address, with the port the kernel chose when 0 was asked.
+    public let address: SocketAddress
+    /// Open or closed.
+    public let kind: Kind
+
+    private struct State {
+        var fd: Int32
+        var accepted = 0
+        var stopped = false
+    }
+    private let state: Mutex<State>
+    private let done = DispatchSemaphore(value: 0)
+
+    /// Binds `host` (a loopback address) on `port` (0: any free port).
+    public init(kind: Kind, host: String = "127.0.0.1", port: UInt16 = 0, backlog: Int32 = 4096) throws {
+        guard let requested = SocketAddress(numericHost: host, port: port) else {
+            throw LoopbackListenerError(message: "'\(host)' is not a numeric address")
+        }
+        guard requested.isLoopback else {
+            throw LoopbackListenerError(message: "'\(host)' is not a loopback address")
+        }
+        let fd = try Syscall.socket(family: requested.protocolFamily, type: Int32(SOCK_STREAM.rawValue), protocol: 0)
+        do {
+            try Syscall.setIntOption(fd, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1)
+            if requested.family == .inet6 {
+                try Syscall.setIntOption(fd, level: Int32(IPPROTO_IPV6), name: IPV6_V6ONLY, value: 1)
+            }
+            _ = try Syscall.retryingOnInterrupt { requested.withSockAddr { Glibc.bind(fd, $0, $1) } }
+            if kind == .open {
+                _ = try Syscall.retryingOnInterrupt { Glibc.listen(fd, backlog) }
+            }
+            var storage = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            _ = try Syscall.retryingOnInterrupt {
+                withUnsafeMutablePointer(to: &storage) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+                }
+            }
+            let port = withUnsafeBytes(of: storage) { raw -> UInt16 in
+                requested.family == .inet
+                    ? UInt16(bigEndian: raw.loadUnaligned(as: sockaddr_in.self).sin_port)
+                    : UInt16(bigEndian: raw.loadUnaligned(as: sockaddr_in6.self).sin6_port)
+            }
+            address = requested.withPort(port)
+        } catch {
+            Syscall.close(fd)
+            throw error
+        }
+        self.kind = kind
+        state = Mutex(State(fd: fd))
+        if kind == .open {
+            let thread = Thread { [self] in acceptLoop(fd) }
+            thread.name = "probe-listener"
+            thread.start()
+        } else {
+            done.signal()
+        }
+    }
+
+    /// Connections accepted so far.
+    public var acceptedCount: Int { state.withLock { $0.accepted } }
+
+    /// Stops accepting and closes the port. Idempotent.
+    public func close() {
+        let fd = state.withLock { state -> Int32? in
+            guard !state.stopped else { return nil }
+            state.stopped = true
+            return state.fd
+        }
+        guard let fd else { return }
+        if kind == .open {
+            _ = shutdown(fd, Int32(SHUT_RDWR))  // wakes the blocked poll/accept
+            done.wait()
+        }
+        Syscall.close(fd)
+    }
+
+    deinit { close() }
+
+    private func acceptLoop(_ fd: Int32) {
+        defer { done.signal() }
+        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        while !state.withLock({ $0.stopped }) {
+            let ready = poll(&poller, 1, 200)
+            if ready <= 0 { continue }
+            if poller.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0, state.withLock({ $0.stopped }) { return }
+            while true {
+                let client = cprobe_accept(fd)
+                if client < 0 { break }
+                Syscall.close(client)
+                state.withLock { $0.accepted += 1 }
+            }
+        }
+    }
+}
+
+/// A loopback listener could not be set up.
+public struct LoopbackListenerError: Error, CustomStringConvertible {
+    /// What went wrong.
+    public var message: String
+    /// The message.
+    public var description: String { message }
+}
+
+extension SocketAddress {
+    /// Whether this is a loopback address (127.0.0.0/8 or ::1).
+    public var isLoopback: Bool {
+        switch storage {
+        case .v4(let sin):
+            return UInt32(bigEndian: sin.sin_addr.s_addr) >> 24 == 127
+        case .v6(let sin6):
+            return withUnsafeBytes(of: sin6.sin6_addr) { bytes in
+                bytes.prefix(15).allSatisfy { $0 == 0 } && bytes[15] == 1
+            }
+        }
+    }
+}

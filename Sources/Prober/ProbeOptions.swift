@@ -1,0 +1,57 @@
+/// How a sweep runs: parallelism, pacing, timeout and sampling.
+public struct ProbeOptions: Hashable, Sendable, Codable {
+    /// Most sockets open at once (default 256). Also kept under `RLIMIT_NOFILE`.
+    public var maxInFlight: Int
+    /// Global send rate cap in probes per second (default 10,000); 0 means unlimited.
+    public var rate: Int
+    /// Per-probe timeout in milliseconds (default 1,000).
+    public var timeoutMilliseconds: Int
+    /// Samples per target (default 3).
+    public var samples: Int
+    /// Milliseconds between the starts of two samples to the same target (default 20).
+    public var intervalMilliseconds: Int
+
+    /// Options with the documented defaults, or the values given.
+    public init(
+        maxInFlight: Int = 256,
+        rate: Int = 10_000,
+        timeoutMilliseconds: Int = 1_000,
+        samples: Int = 3,
+        intervalMilliseconds: Int = 20
+    ) {
+        self.maxInFlight = maxInFlight
+        self.rate = rate
+        self.timeoutMilliseconds = timeoutMilliseconds
+        self.samples = samples
+        self.intervalMilliseconds = intervalMilliseconds
+    }
+
+    /// Checks every value, throwing a ``ProbeOptionsError`` that names the first bad one.
+    public func validate() throws(ProbeOptionsError) {
+        if maxInFlight < 1 || maxInFlight > 1_000_000 {
+            throw ProbeOptionsError(option: "max-in-flight", reason: "must be between 1 and 1000000, got \(maxInFlight)")
+        }
+        if rate < 0 || rate > 10_000_000 {
+            throw ProbeOptionsError(option: "rate", reason: "must be between 0 (unlimited) and 10000000, got \(rate)")
+        }
+        if timeoutMilliseconds < 1 || timeoutMilliseconds > 600_000 {
+            throw ProbeOptionsError(option: "timeout", reason: "must be between 1 and 600000 ms, got \(timeoutMilliseconds)")
+        }
+        if samples < 1 || samples > 100_000 {
+            throw ProbeOptionsError(option: "samples", reason: "must be between 1 and 100000, got \(samples)")
+        }
+        if intervalMilliseconds < 0 || intervalMilliseconds > 3_600_000 {
+            throw ProbeOptionsError(option: "interval", reason: "must be between 0 and 3600000 ms, got \(intervalMilliseconds)")
+        }
+    }
+}
+
+/// An option value out of range.
+public struct ProbeOptionsError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The option's name as on the command line, without dashes.
+    public var option: String
+    /// What is wrong.
+    public var reason: String
+    /// `--timeout must be between ...`.
+    public var description: String { "--\(option) \(reason)" }
+}

@@ -1,0 +1,63 @@
+/// What one probe (one connect attempt) ended with.
+public enum ProbeOutcome: Hashable, Sendable {
+    /// The handshake completed: the port is open.
+    case open
+    /// The host answered with RST: it is up, the port is closed.
+    case refused
+    /// No answer before the timeout.
+    case timeout
+    /// An ICMP error or a routing failure (EHOSTUNREACH, ENETUNREACH).
+    case unreachable(errno: String)
+    /// Any other failure, with the errno name (`EADDRNOTAVAIL`, ...).
+    case error(errno: String)
+
+    /// The outcome's name as reported: `open`, `refused`, `timeout`, `unreachable`, `error`.
+    public var name: String {
+        switch self {
+        case .open: "open"
+        case .refused: "refused"
+        case .timeout: "timeout"
+        case .unreachable: "unreachable"
+        case .error: "error"
+        }
+    }
+
+    /// Whether the host answered (open or refused), which gives an RTT sample.
+    public var answered: Bool {
+        switch self {
+        case .open, .refused: true
+        default: false
+        }
+    }
+}
+
+/// Where an RTT figure came from.
+public enum TimingSource: String, Hashable, Sendable, Codable {
+    /// The kernel's own measurement (`TCP_INFO` `tcpi_rtt`, or a receive timestamp).
+    case kernel
+    /// `CLOCK_MONOTONIC` read around the system calls.
+    case monotonic
+}
+
+/// One sample of one target.
+public struct ProbeSample: Hashable, Sendable {
+    /// The sample's index (0-based, in send order).
+    public var index: Int
+    /// How it ended.
+    public var outcome: ProbeOutcome
+    /// Round-trip time in nanoseconds, for answered samples.
+    public var rttNanoseconds: UInt64?
+    /// Where the RTT came from.
+    public var timing: TimingSource?
+
+    /// A sample.
+    public init(index: Int, outcome: ProbeOutcome, rttNanoseconds: UInt64? = nil, timing: TimingSource? = nil) {
+        self.index = index
+        self.outcome = outcome
+        self.rttNanoseconds = rttNanoseconds
+        self.timing = timing
+    }
+
+    /// RTT in milliseconds, for answered samples.
+    public var rttMilliseconds: Double? { rttNanoseconds.map { Double($0) / 1_000_000 } }
+}

@@ -1,0 +1,119 @@
+/// One thing to probe: a host name or numeric address and a port, as the user wrote it.
+///
+/// Accepted forms: `host`, `host:port`, `1.2.3.4`, `1.2.3.4:port`, `::1`, `[::1]`, `[::1]:port`,
+/// `[fe80::1%eth0]:port`. Without a port the default port (443) is used.
+public struct ProbeTarget: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// The text as given (`"example.org:8443"`), reported back unchanged.
+    public var text: String
+    /// The host name or numeric address, without brackets.
+    public var host: String
+    /// The TCP port.
+    public var port: UInt16
+
+    /// The port used when a target names none.
+    public static let defaultPort: UInt16 = 443
+
+    /// A target from its parts; `text` defaults to `host:port`.
+    public init(host: String, port: UInt16, text: String? = nil) {
+        self.host = host
+        self.port = port
+        self.text = text ?? (host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)")
+    }
+
+    /// Parses a target, throwing a ``TargetParseError`` that names what is wrong.
+    public init(parsing raw: String, defaultPort: UInt16 = ProbeTarget.defaultPort) throws(TargetParseError) {
+        let text = raw.trimmingWhitespace()
+        guard !text.isEmpty else { throw TargetParseError(target: raw, reason: "empty target") }
+        var host: Substring
+        var portText: Substring?
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else {
+                throw TargetParseError(target: raw, reason: "missing ']' after an IPv6 address")
+            }
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            if !rest.isEmpty {
+                guard rest.hasPrefix(":") else {
+                    throw TargetParseError(target: raw, reason: "expected ':port' after ']'")
+                }
+                portText = rest.dropFirst()
+            }
+            guard host.contains(":") else {
+                throw TargetParseError(target: raw, reason: "brackets are only for IPv6 addresses")
+            }
+        } else {
+            let colons = text.reduce(0) { $0 + ($1 == ":" ? 1 : 0) }
+            if colons == 1, let colon = text.firstIndex(of: ":") {
+                host = text[..<colon]
+                portText = text[text.index(after: colon)...]
+            } else {
+                host = Substring(text)  // no colon, or a bare IPv6 address
+            }
+        }
+        guard !host.isEmpty else { throw TargetParseError(target: raw, reason: "missing host") }
+        if host.contains(":") {
+            guard SocketAddress(numericHost: String(host), port: 0) != nil else {
+                throw TargetParseError(target: raw, reason: "'\(host)' is not a valid IPv6 address")
+            }
+        } else {
+            guard Self.isValidHostName(host) else {
+                throw TargetParseError(target: raw, reason: "'\(host)' is not a valid host name or address")
+            }
+        }
+        var port = defaultPort
+        if let portText {
+            guard let value = UInt16(portText), value > 0 else {
+                throw TargetParseError(target: raw, reason: "'\(portText)' is not a port (1-65535)")
+            }
+            port = value
+        }
+        self.text = text
+        self.host = String(host)
+        self.port = port
+    }
+
+    /// `host:port` as given.
+    public var description: String { text }
+
+    /// Letters, digits, '-', '_' and '.', labels of at most 63 characters, 253 in all.
+    static func isValidHostName(_ host: Substring) -> Bool {
+        guard host.utf8.count <= 253 else { return false }
+        var labelLength = 0
+        for byte in host.utf8 {
+            switch byte {
+            case UInt8(ascii: "."):
+                if labelLength == 0 { return false }
+                labelLength = 0
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
+                labelLength += 1
+                if labelLength > 63 { return false }
+            default:
+                return false
+            }
+        }
+        return true
+    }
+}
+
+/// A target that could not be parsed, with the reason.
+public struct TargetParseError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The text that was given.
+    public var target: String
+    /// What is wrong with it.
+    public var reason: String
+
+    /// `bad target 'x:99999': '99999' is not a port (1-65535)`.
+    public var description: String { "bad target '\(target)': \(reason)" }
+}
+
+extension StringProtocol {
+    /// The text without leading and trailing spaces, tabs and line breaks.
+    func trimmingWhitespace() -> String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
+        return String(self[first...last])
+    }
+}

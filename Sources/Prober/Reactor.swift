@@ -1,0 +1,115 @@
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+import CProbe
+
+/// One epoll instance, owned by one thread, woken by an eventfd, with deadlines on a timerfd.
+///
+/// As in NIOPosix: the thread that created it is the only one that calls ``add(_:events:data:)``,
+/// ``wait(_:)`` and ``arm(_:)``; any thread may call ``SweepControl/cancel()``, which writes to the eventfd.
+/// Each registration carries 64 bits of user data (a slot and a generation tag), so events for a
+/// socket that was since closed and replaced are recognised and dropped.
+final class Reactor {
+    /// User data reserved for the wake-up eventfd.
+    static let wakeData: UInt64 = .max
+    /// User data reserved for the deadline timerfd.
+    static let timerData: UInt64 = .max - 1
+
+    let epollFD: Int32
+    let wakeFD: Int32
+    let timerFD: Int32
+    private var armed: MonotonicInstant?
+    private let events: UnsafeMutableBufferPointer<epoll_event>
+
+    /// Creates the epoll instance, the eventfd and the timerfd.
+    init(eventCapacity: Int = 1024) throws(Errno) {
+        epollFD = try Syscall.epollCreate()
+        do {
+            wakeFD = try Syscall.eventFD()
+        } catch {
+            Syscall.close(epollFD)
+            throw error
+        }
+        do {
+            timerFD = try Syscall.timerFD()
+        } catch {
+            Syscall.close(wakeFD)
+            Syscall.close(epollFD)
+            throw error
+        }
+        events = .allocate(capacity: eventCapacity)
+        do {
+            try Syscall.epollControl(epollFD, EPOLL_CTL_ADD, wakeFD, events: CPROBE_EPOLLIN, data: Self.wakeData)
+            try Syscall.epollControl(epollFD, EPOLL_CTL_ADD, timerFD, events: CPROBE_EPOLLIN, data: Self.timerData)
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    /// Watches `fd` for `events`, reporting `data` with each event.
+    func add(_ fd: Int32, events: UInt32, data: UInt64) throws(Errno) {
+        try Syscall.epollControl(epollFD, EPOLL_CTL_ADD, fd, events: events, data: data)
+    }
+
+    /// Sets the next wake-up (no syscall when it is unchanged); `nil` waits for I/O only.
+    func arm(_ deadline: MonotonicInstant?) throws(Errno) {
+        guard deadline != armed else { return }
+        try Syscall.armTimer(timerFD, at: deadline)
+        armed = deadline
+    }
+
+    /// Blocks until at least one event, then calls `body` with each (user data, event bits).
+    /// The eventfd and timerfd are drained here and reported like any other event.
+    func wait(_ body: (UInt64, UInt32) -> Void) throws(Errno) {
+        let count = try Syscall.epollWait(epollFD, into: events)
+        for index in 0..<count {
+            let event = events[index]
+            let data = event.data.u64
+            if data == Self.wakeData {
+                Syscall.drainCounter(wakeFD)
+            } else if data == Self.timerData {
+                Syscall.drainCounter(timerFD)
+                armed = nil
+            }
+            body(data, event.events)
+        }
+    }
+
+    /// Closes the epoll instance, the timerfd and the eventfd.
+    func close() {
+        Syscall.close(timerFD)
+        Syscall.close(wakeFD)
+        Syscall.close(epollFD)
+        events.deallocate()
+    }
+}
+
+/// The cross-thread handle on a running sweep: cancel it from anywhere.
+final class SweepControl: Sendable {
+    private struct State {
+        var cancelled = false
+        var wakeFD: Int32?
+    }
+    private let state = Mutex(State())
+
+    /// Asks the sweep to stop: no new probe starts, every socket is closed. Idempotent.
+    func cancel() {
+        state.withLock { state in
+            state.cancelled = true
+            if let fd = state.wakeFD { Syscall.signal(fd) }
+        }
+    }
+
+    /// Whether ``cancel()`` was called.
+    var isCancelled: Bool { state.withLock { $0.cancelled } }
+
+    /// Called by the reactor thread: where to signal (nil once the eventfd is closed).
+    func attach(wakeFD: Int32?) {
+        state.withLock { state in
+            state.wakeFD = wakeFD
+            if state.cancelled, let fd = wakeFD { Syscall.signal(fd) }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import ProbeKit
+
+/// `probe --best`: print the best target in one line (the default command).
+struct BestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "best",
+        abstract: "Print the best target in one line (the default: 'probe --best ...')."
+    )
+
+    @Flag(name: .customLong("best"), help: "Print the best target (the default action).")
+    var best = false
+
+    @OptionGroup var input: TargetInput
+    @OptionGroup var probing: ProbingOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let report = try await RunCommand.run(input: input, probing: probing, output: output)
+        if output.json {
+            try Console.out(ReportFormatter.json(report))
+        } else if let best = report.best {
+            Console.out(output.quiet ? best.target : ReportFormatter.bestLine(best))
+        } else {
+            Console.note(ReportFormatter.nothingReachable(report), quiet: output.quiet)
+        }
+        if report.best == nil { throw ExitStatus.nothingReachable }
+    }
+}
+
+/// `probe rank`: every target ranked, as an aligned table.
+struct RankCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rank",
+        abstract: "Print every target ranked, best first, as an aligned table."
+    )
+
+    @OptionGroup var input: TargetInput
+    @OptionGroup var probing: ProbingOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let report = try await RunCommand.run(input: input, probing: probing, output: output)
+        if output.json {
+            try Console.out(ReportFormatter.json(report))
+        } else {
+            Console.out(ReportFormatter.table(report))
+            if report.best == nil { Console.note(ReportFormatter.nothingReachable(report), quiet: output.quiet) }
+        }
+        if report.best == nil { throw ExitStatus.nothingReachable }
+    }
+}
+
+/// The wiring both commands share: read targets, start the demo if asked, run, report errors.
+enum RunCommand {
+    static func run(input: TargetInput, probing: ProbingOptions, output: OutputOptions) async throws -> ProbeReport {
+        var (targets, errors) = try input.load()
+        var demo: DemoNetwork?
+        if input.demo {
+            do {
+                let network = try DemoNetwork()
+                demo = network
+                targets = network.targets + targets
+                Console.note(
+                    "demo: \(network.targets.count) listeners on loopback (\(network.openCount) open, "
+                        + "\(network.closedCount) closed); nothing leaves this machine",
+                    quiet: output.quiet)
+            } catch {
+                throw ValidationError("cannot start the demo listeners: \(error)")
+            }
+        }
+        defer { demo?.stop() }
+        for error in errors { Console.error(error.description) }
+        guard !targets.isEmpty else {
+            if errors.isEmpty {
+                throw ValidationError("no targets: give TARGET..., --targets FILE, or --demo (try 'probe --best --demo')")
+            }
+            throw ExitStatus.usage  // every target was bad; each was named above
+        }
+        let session = ProbeSession(configuration: ProbeConfiguration(probe: probing.probeOptions, method: probing.method))
+        let report = await session.run(targets: targets, errors: errors)
+        for error in report.errors.dropFirst(errors.count) { Console.error(error.description) }
+        return report
+    }
+}

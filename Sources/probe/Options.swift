@@ -1,0 +1,100 @@
+public import ArgumentParser
+import Foundation
+import ProbeKit
+import Prober
+
+/// Where targets come from.
+struct TargetInput: ParsableArguments {
+    @Argument(help: "Targets: host, host:port, [v6]:port (default port 443).")
+    var targets: [String] = []
+
+    @Option(name: .customLong("targets"), help: ArgumentHelp("Read targets from a file, one per line ('#' comments; '-' for stdin).", valueName: "FILE"))
+    var targetsFile: String?
+
+    @Flag(help: "Probe built-in demo listeners on loopback (no setup, no network).")
+    var demo = false
+
+    /// The targets and the per-line errors; throws a one-line usage error when nothing usable is given.
+    func load() throws -> (targets: [ProbeTarget], errors: [ReportError]) {
+        var parsed = TargetList.parse(arguments: targets)
+        if let path = targetsFile {
+            let text: String
+            do {
+                text = try readText(path)
+            } catch {
+                throw ValidationError("cannot read targets file '\(path)': \(error)")
+            }
+            let fromFile = TargetList.parse(text, source: path == "-" ? "stdin" : path)
+            parsed.targets += fromFile.targets
+            parsed.errors += fromFile.errors
+        }
+        return parsed
+    }
+
+    private func readText(_ path: String) throws -> String {
+        let data: Data
+        if path == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw InputError("it is a directory")
+            }
+            guard FileManager.default.fileExists(atPath: path) else { throw InputError("no such file") }
+            guard FileManager.default.isReadableFile(atPath: path) else { throw InputError("permission denied") }
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw InputError("not UTF-8 text") }
+        return text
+    }
+}
+
+struct InputError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// How to probe.
+struct ProbingOptions: ParsableArguments {
+    @Option(help: "Probe method: tcp (TCP connect handshake).")
+    var method: ProbeMethod = .tcp
+
+    @Option(help: "Samples per target.")
+    var samples = 3
+
+    @Option(help: ArgumentHelp("Per-probe timeout in milliseconds.", valueName: "MS"))
+    var timeout = 1_000
+
+    @Option(help: "Most sockets open at once (also kept under 'ulimit -n').")
+    var maxInFlight = 256
+
+    @Option(help: "Global send rate cap in probes per second (0 = unlimited).")
+    var rate = 10_000
+
+    @Option(help: ArgumentHelp("Milliseconds between samples to the same target.", valueName: "MS"))
+    var interval = 20
+
+    var probeOptions: ProbeOptions {
+        ProbeOptions(maxInFlight: maxInFlight, rate: rate, timeoutMilliseconds: timeout, samples: samples,
+                     intervalMilliseconds: interval)
+    }
+
+    func validate() throws {
+        do {
+            try probeOptions.validate()
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+}
+
+/// How to print.
+struct OutputOptions: ParsableArguments {
+    @Flag(help: "Print one JSON object (schema in the README).")
+    var json = false
+
+    @Flag(name: [.short, .long], help: "Print only the essentials: no notes or warnings on stderr.")
+    var quiet = false
+}
+
+extension ProbeMethod: ExpressibleByArgument {}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+
+/// `probe`: pick the best VPN/proxy server before a client connects.
+@main
+struct ProbeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "probe",
+        abstract: "Pick the best VPN/proxy server by measuring every candidate.",
+        discussion: """
+            probe --best TARGET...        print the best target
+            probe rank TARGET...          print every target ranked
+            probe --best --demo           try it on built-in loopback listeners
+
+            Exit status: 0 a best target was found, 2 nothing was reachable, 64 bad usage.
+            """,
+        subcommands: [BestCommand.self, RankCommand.self],
+        defaultSubcommand: BestCommand.self
+    )
+
+    /// Runs the command; every error is one line on stderr, with the documented exit status.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            Console.error("\(message) (see 'probe --help')")
+            Foundation.exit(code.rawValue)
+        }
+    }
+}
+
+/// Exit statuses that scripts rely on.
+enum ExitStatus {
+    /// Nothing answered.
+    static let nothingReachable = ExitCode(2)
+    /// Bad usage: flags, targets, files (EX_USAGE).
+    static let usage = ExitCode(64)
+}

@@ -1,0 +1,77 @@
+import Foundation
+import ProbeKit
+
+/// Turns a report into what people and scripts read.
+enum ReportFormatter {
+    /// The report as one JSON object.
+    static func json(_ report: ProbeReport) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(report), as: UTF8.self)
+    }
+
+    /// `best: 127.0.0.1:443  median 0.041 ms  (p90 0.052 ms, jitter 0.006 ms, loss 0%)  open, tcp, kernel timing`.
+    static func bestLine(_ entry: ReportEntry) -> String {
+        var line = "best: \(entry.target)"
+        if let address = entry.address, address != entry.host { line += " (\(address))" }
+        if let rtt = entry.rttMs {
+            line += "  median \(ms(rtt.median))  (p90 \(ms(rtt.p90)), jitter \(ms(rtt.jitter)), loss \(percent(entry.loss)))"
+        }
+        let state = entry.state == "refused" ? "refused (host up, port closed)" : entry.state
+        line += "  \(state), \(entry.method)"
+        if let timing = entry.timing { line += ", \(timing) timing" }
+        return line
+    }
+
+    /// `probe: no target answered (5 probed: 3 timeout, 2 unreachable)`.
+    static func nothingReachable(_ report: ProbeReport) -> String {
+        var counts: [String: Int] = [:]
+        for entry in report.ranked { counts[entry.state, default: 0] += 1 }
+        let detail = counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        return "probe: no target answered (\(report.ranked.count) probed: \(detail))"
+    }
+
+    /// Every entry as an aligned table, best first.
+    static func table(_ report: ProbeReport) -> String {
+        let header = ["#", "TARGET", "ADDRESS", "STATE", "RECV", "LOSS", "MIN", "MEDIAN", "P90", "MAX", "JITTER", "SCORE", "TIMING"]
+        var rows = [header]
+        for entry in report.ranked {
+            rows.append([
+                "\(entry.rank)", entry.target, entry.address ?? "-", entry.state, "\(entry.received)/\(entry.sent)",
+                percent(entry.loss), number(entry.rttMs?.min), number(entry.rttMs?.median), number(entry.rttMs?.p90),
+                number(entry.rttMs?.max), number(entry.rttMs?.jitter), number(entry.score), entry.timing ?? "-",
+            ])
+        }
+        let numeric: Set<Int> = [0, 4, 5, 6, 7, 8, 9, 10, 11]
+        var widths = Array(repeating: 0, count: header.count)
+        for row in rows { for (column, cell) in row.enumerated() { widths[column] = max(widths[column], cell.count) } }
+        let lines = rows.map { row in
+            row.enumerated().map { column, cell in
+                let pad = String(repeating: " ", count: widths[column] - cell.count)
+                return numeric.contains(column) ? pad + cell : cell + pad
+            }.joined(separator: "  ").trimmingTrailingSpaces()
+        }
+        var text = lines.joined(separator: "\n")
+        text += "\n(times in ms; \(report.ranked.count) targets in \(String(format: "%.0f", report.elapsedMs)) ms)"
+        return text
+    }
+
+    static func ms(_ value: Double) -> String { "\(number(value)) ms" }
+
+    static func number(_ value: Double?) -> String {
+        guard let value else { return "-" }
+        return String(format: value < 10 ? "%.3f" : value < 100 ? "%.2f" : "%.1f", value)
+    }
+
+    static func percent(_ loss: Double) -> String {
+        loss == 0 ? "0%" : String(format: "%.0f%%", loss * 100)
+    }
+}
+
+extension String {
+    func trimmingTrailingSpaces() -> String {
+        var copy = self
+        while copy.last == " " { copy.removeLast() }
+        return copy
+    }
+}
