@@ -16,6 +16,9 @@ public final class LoopbackListener: Sendable {
         case open
         /// Bound, not listening: the kernel answers with RST.
         case closed
+        /// Listening with a full accept queue that is never drained: the kernel drops new SYNs,
+        /// so connects time out, as to a filtered port.
+        case unresponsive
     }
 
     /// The bound address, with the port the kernel chose when 0 was asked.
@@ -25,6 +28,7 @@ public final class LoopbackListener: Sendable {
 
     private struct State {
         var fd: Int32
+        var fillers: [Int32] = []
         var accepted = 0
         var stopped = false
     }
@@ -46,8 +50,10 @@ public final class LoopbackListener: Sendable {
                 try Syscall.setIntOption(fd, level: Int32(IPPROTO_IPV6), name: IPV6_V6ONLY, value: 1)
             }
             _ = try Syscall.retryingOnInterrupt { requested.withSockAddr { Glibc.bind(fd, $0, $1) } }
-            if kind == .open {
-                _ = try Syscall.retryingOnInterrupt { Glibc.listen(fd, backlog) }
+            switch kind {
+            case .open: _ = try Syscall.retryingOnInterrupt { Glibc.listen(fd, backlog) }
+            case .unresponsive: _ = try Syscall.retryingOnInterrupt { Glibc.listen(fd, 0) }
+            case .closed: break
             }
             var storage = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
@@ -67,7 +73,12 @@ public final class LoopbackListener: Sendable {
             throw error
         }
         self.kind = kind
-        state = Mutex(State(fd: fd))
+        var fillers: [Int32] = []
+        if kind == .unresponsive {
+            // With backlog 0 the accept queue is full once it holds one connection: fill it.
+            fillers.append(Self.connectAndWait(to: address))
+        }
+        state = Mutex(State(fd: fd, fillers: fillers))
         if kind == .open {
             let thread = Thread { [self] in acceptLoop(fd) }
             thread.name = "probe-listener"
@@ -88,6 +99,7 @@ public final class LoopbackListener: Sendable {
             return state.fd
         }
         guard let fd else { return }
+        for filler in state.withLock({ $0.fillers }) where filler >= 0 { Syscall.close(filler) }
         if kind == .open {
             _ = shutdown(fd, Int32(SHUT_RDWR))  // wakes the blocked poll/accept
             done.wait()
@@ -96,6 +108,16 @@ public final class LoopbackListener: Sendable {
     }
 
     deinit { close() }
+
+    /// A non-blocking connect to `address`, waiting up to 200 ms for the handshake.
+    private static func connectAndWait(to address: SocketAddress) -> Int32 {
+        guard let fd = try? Syscall.socket(family: address.protocolFamily, type: Int32(SOCK_STREAM.rawValue), protocol: 0)
+        else { return -1 }
+        _ = address.withSockAddr { Glibc.connect(fd, $0, $1) }
+        var poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        _ = poll(&poller, 1, 200)
+        return fd
+    }
 
     private func acceptLoop(_ fd: Int32) {
         defer { done.signal() }

@@ -80,6 +80,8 @@ struct SweepStateMachine {
     private var pendingOrder: UInt64 = 0
     /// Started probes in start order: with one timeout for all, also deadline order.
     private var deadlines: RingBuffer<ProbeHandle>
+    /// Samples whose socket could not be opened (EMFILE), to start again before anything new.
+    private var retries: RingBuffer<(target: Int, sample: Int)>
     private var nextSample: [Int]
     private var samples: [[ProbeSample]]
     private var tokens: Double
@@ -101,6 +103,7 @@ struct SweepStateMachine {
         pending = Heap(sortedElements: (0..<targetCount).map { Pending(eligible: start, order: UInt64($0), target: $0) })
         pendingOrder = UInt64(targetCount)
         deadlines = RingBuffer(capacity: slotCount)
+        retries = RingBuffer(capacity: 4)
         nextSample = Array(repeating: 0, count: targetCount)
         samples = Array(repeating: [], count: targetCount)
         tokenCapacity = rate == 0 ? .infinity : max(1, Double(rate) / 1_000)
@@ -127,6 +130,10 @@ struct SweepStateMachine {
 
         // 2. Start the next eligible sample if a slot and a token are free.
         var wakeAt: MonotonicInstant? = deadlines.first.map { slots[Int($0.slot)].deadline }
+        if inFlight < cap, let retry = retries.first {
+            retries.removeFirst()
+            return occupySlot(target: retry.target, sample: retry.sample, now: now)
+        }
         if inFlight < cap, let next = pending.min {
             if next.eligible <= now {
                 refill(now: now)
@@ -169,10 +176,8 @@ struct SweepStateMachine {
         release(handle)
         guard inFlight > 0 else { return false }
         cap = max(1, inFlight)
-        nextSample[slot.target] -= 1
         started -= 1
-        pending.insert(Pending(eligible: now, order: pendingOrder, target: slot.target))
-        pendingOrder += 1
+        retries.append((slot.target, slot.sample))
         return true
     }
 
@@ -200,6 +205,10 @@ struct SweepStateMachine {
             pending.insert(Pending(eligible: now.advanced(byNanoseconds: intervalNanoseconds), order: pendingOrder, target: target))
             pendingOrder += 1
         }
+        return occupySlot(target: target, sample: sample, now: now)
+    }
+
+    private mutating func occupySlot(target: Int, sample: Int, now: MonotonicInstant) -> Action {
         let index = freeSlots.removeLast()
         slots[Int(index)].busy = true
         slots[Int(index)].target = target

@@ -1,0 +1,146 @@
+import Foundation
+import Testing
+import Prober
+
+/// The built `probe` binary, run as a user runs it.
+@Suite struct ProbeCLITests {
+    static let entryKeys = ["target", "host", "address", "port", "method", "reachable", "state", "sent", "received",
+                            "loss", "rtt_ms", "dns_ms", "timing", "score"]
+
+    @Test func demoPrintsTheBestInOneLine() async throws {
+        let run = try await CLIRunner.run(["--best", "--demo"])
+        #expect(run.status == 0)
+        let lines = run.stdout.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(lines.first?.hasPrefix("best: 127.0.0.") == true || lines.first?.hasPrefix("best: [::1]") == true)
+        #expect(lines.first?.contains("open, tcp") == true)
+        #expect(run.stderr.contains("demo:"))
+    }
+
+    @Test func jsonFollowsTheDocumentedSchema() async throws {
+        let run = try await CLIRunner.run(["--best", "--demo", "--json"])
+        #expect(run.status == 0)
+        let object = try run.json()
+        let best = try #require(object["best"] as? [String: Any])
+        let ranked = try #require(object["ranked"] as? [[String: Any]])
+        #expect(object["errors"] as? [Any] != nil)
+        #expect(object["elapsed_ms"] as? Double != nil)
+        #expect(ranked.count >= 5)
+        for entry in ranked {
+            for key in Self.entryKeys { #expect(entry.keys.contains(key), "missing key \(key)") }
+        }
+        #expect(best["state"] as? String == "open")
+        #expect(best["method"] as? String == "tcp")
+        #expect(best["timing"] as? String == "kernel")
+        let rtt = try #require(best["rtt_ms"] as? [String: Double])
+        #expect(Set(rtt.keys) == ["min", "median", "mean", "p90", "max", "stddev", "jitter"])
+        #expect(ranked.first?["target"] as? String == best["target"] as? String)
+        let states = ranked.compactMap { $0["state"] as? String }
+        #expect(states.filter { $0 == "refused" }.count == 2)
+        #expect(Array(states.prefix(states.count - 2)).allSatisfy { $0 == "open" })  // open ranks above refused
+    }
+
+    @Test func rankPrintsAnAlignedTable() async throws {
+        let run = try await CLIRunner.run(["rank", "--demo"])
+        #expect(run.status == 0)
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        let header = try #require(lines.first)
+        #expect(header.hasPrefix("#  TARGET"))
+        let rows = lines.dropFirst().filter { $0.first?.isNumber == true }
+        #expect(rows.count >= 5)
+        // Aligned: the STATE column starts at the same offset on every row.
+        let stateColumn = try #require(header.range(of: "STATE")).lowerBound.utf16Offset(in: header)
+        for row in rows {
+            let cell = row.dropFirst(stateColumn).prefix(4)
+            #expect(["open", "refu"].contains(String(cell)), "row: \(row)")
+        }
+    }
+
+    @Test func quietBestPrintsOnlyTheTarget() async throws {
+        let run = try await CLIRunner.run(["--best", "--demo", "--quiet"])
+        #expect(run.status == 0)
+        #expect(run.stderr.isEmpty)
+        let target = run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try ProbeTarget(parsing: target).port > 0)
+    }
+
+    @Test func noTargetsSaysWhatToGiveInOneLine() async throws {
+        let run = try await CLIRunner.run(["--best"])
+        #expect(run.status == 64)
+        #expect(run.stdout.isEmpty)
+        #expect(run.stderrLines.count == 1)
+        #expect(run.stderr.contains("--targets FILE") && run.stderr.contains("--demo"))
+    }
+
+    @Test(arguments: [
+        (["--best", "--samples", "abc", "127.0.0.1"], "--samples"),
+        (["--best", "--timeout", "0", "127.0.0.1"], "--timeout"),
+        (["--best", "--max-in-flight", "-3", "127.0.0.1"], "max-in-flight"),
+        (["--best", "--rate", "-1", "127.0.0.1"], "--rate"),
+        (["--best", "--method", "carrier-pigeon", "127.0.0.1"], "--method"),
+        (["--best", "--no-such-flag"], "--no-such-flag"),
+    ])
+    func badFlagsGetOneLineAndStatus64(arguments: [String], names: String) async throws {
+        let run = try await CLIRunner.run(arguments)
+        #expect(run.status == 64)
+        #expect(run.stderrLines.count == 1, "stderr: \(run.stderr)")
+        #expect(run.stderr.contains(names))
+    }
+
+    @Test func badLinesInATargetsFileAreNamedAndTheRestIsProbed() async throws {
+        let listener = try LoopbackListener(kind: .open, host: "127.0.0.1")
+        defer { listener.close() }
+        let file = try CLIRunner.temporaryFile("""
+            # servers
+            
+            127.0.0.1:\(listener.address.port)   # the open one
+            bad host
+            127.0.0.1:99999
+            """)
+        let run = try await CLIRunner.run(["--best", "--targets", file.path, "--json"])
+        #expect(run.status == 0)
+        let object = try run.json()
+        let errors = try #require(object["errors"] as? [[String: String]])
+        #expect(errors.map { $0["source"] ?? "" } == ["\(file.path):4", "\(file.path):5"])
+        #expect(errors[1]["message"]?.contains("99999") == true)
+        #expect((object["ranked"] as? [Any])?.count == 1)
+        #expect(run.stderrLines.count == 2)
+    }
+
+    @Test func unreadableTargetsFileIsOneLine() async throws {
+        let run = try await CLIRunner.run(["--best", "--targets", "/nonexistent/targets.txt"])
+        #expect(run.status == 64)
+        #expect(run.stderrLines.count == 1)
+        #expect(run.stderr.contains("/nonexistent/targets.txt"))
+    }
+
+    @Test func nothingReachableExitsWith2() async throws {
+        let silent = try LoopbackListener(kind: .unresponsive, host: "127.0.0.1")
+        defer { silent.close() }
+        let run = try await CLIRunner.run(["--best", "127.0.0.1:\(silent.address.port)", "--timeout", "100", "--samples", "1", "--json"])
+        #expect(run.status == 2)
+        let object = try run.json()
+        #expect(object["best"] is NSNull)
+        #expect((object["ranked"] as? [[String: Any]])?.first?["state"] as? String == "timeout")
+    }
+
+    @Test func localhostIsResolvedOnceAndTimedApart() async throws {
+        let listener = try LoopbackListener(kind: .open, host: "127.0.0.1")
+        defer { listener.close() }
+        let run = try await CLIRunner.run(["--best", "localhost:\(listener.address.port)", "--json"])
+        let best = try #require(try run.json()["best"] as? [String: Any])
+        #expect(best["host"] as? String == "localhost")
+        #expect(best["dns_ms"] as? Double != nil)
+    }
+
+    @Test func aLowFileLimitSlowsTheRunButNoTargetFails() async throws {
+        // 300 closed ports on 127.2.x.y, with 40 descriptors in all and --max-in-flight 256.
+        let lines = (0..<300).map { "127.2.\($0 / 250).\($0 % 250 + 1):9" }.joined(separator: "\n")
+        let file = try CLIRunner.temporaryFile(lines)
+        let run = try await CLIRunner.run([], shell: "ulimit -n 40 && exec \"$PROBE\" rank --targets '\(file.path)' --json --samples 2")
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        let ranked = try #require(try run.json()["ranked"] as? [[String: Any]])
+        #expect(ranked.count == 300)
+        #expect(ranked.allSatisfy { $0["state"] as? String == "refused" })
+    }
+}

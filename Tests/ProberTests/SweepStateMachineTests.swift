@@ -1,0 +1,134 @@
+import Testing
+@testable import Prober
+
+/// The sweep logic, driven by a fake clock: no sockets, no sleeping.
+@Suite struct SweepStateMachineTests {
+    typealias Machine = SweepStateMachine
+    static let t0 = MonotonicInstant(nanoseconds: 1_000_000_000)
+
+    static func at(ms: Double) -> MonotonicInstant { t0.advanced(byNanoseconds: UInt64(ms * 1_000_000)) }
+
+    /// Takes every action available at `now`; returns the starts and the wait.
+    static func drain(_ machine: inout Machine, now: MonotonicInstant)
+        -> (starts: [(Machine.ProbeHandle, Int, Int)], expired: [Machine.ProbeHandle], wait: MonotonicInstant?, finished: Bool)
+    {
+        var starts: [(Machine.ProbeHandle, Int, Int)] = []
+        var expired: [Machine.ProbeHandle] = []
+        while true {
+            switch machine.nextAction(now: now) {
+            case .start(let handle, let target, let sample): starts.append((handle, target, sample))
+            case .expire(let handle):
+                expired.append(handle)
+                _ = machine.complete(handle, sample: ProbeSample(index: 0, outcome: .timeout))
+            case .wait(let until): return (starts, expired, until, false)
+            case .finished: return (starts, expired, nil, true)
+            }
+        }
+    }
+
+    static let open = ProbeSample(index: 0, outcome: .open, rttNanoseconds: 1_000, timing: .kernel)
+
+    @Test(arguments: [1, 4, 64])
+    func neverMoreInFlightThanTheCap(cap: Int) {
+        var machine = Machine(targetCount: 100, options: ProbeOptions(rate: 0, samples: 2, intervalMilliseconds: 0), cap: cap, start: Self.t0)
+        var now = Self.t0
+        var finishedTargets = 0
+        while true {
+            let step = Self.drain(&machine, now: now)
+            #expect(machine.inFlight <= cap)
+            if step.finished { break }
+            for (handle, _, _) in step.starts where machine.complete(handle, sample: Self.open) != nil {
+                finishedTargets += 1
+            }
+            now = now.advanced(byNanoseconds: 1_000)
+        }
+        #expect(finishedTargets == 100)
+        #expect(machine.peakInFlight == cap)
+        #expect(machine.started == 200)
+    }
+
+    @Test func rateCapPacesStarts() {
+        // 1,000 per second: a burst of one token, then one start per millisecond.
+        var machine = Machine(targetCount: 10, options: ProbeOptions(rate: 1_000, samples: 1), cap: 100, start: Self.t0)
+        var first = Self.drain(&machine, now: Self.t0)
+        #expect(first.starts.count == 1)
+        #expect(first.wait == Self.at(ms: 1))
+        first = Self.drain(&machine, now: Self.at(ms: 0.5))
+        #expect(first.starts.isEmpty)
+        let second = Self.drain(&machine, now: Self.at(ms: 1))
+        #expect(second.starts.count == 1)
+        let later = Self.drain(&machine, now: Self.at(ms: 5))
+        #expect(later.starts.count == 1)  // the bucket holds one token, not a backlog of four
+    }
+
+    @Test func unlimitedRateStartsEverythingAtOnce() {
+        var machine = Machine(targetCount: 50, options: ProbeOptions(rate: 0, samples: 1), cap: 1_000, start: Self.t0)
+        #expect(Self.drain(&machine, now: Self.t0).starts.count == 50)
+    }
+
+    @Test func samplesOfOneTargetAreSpacedByTheInterval() {
+        var machine = Machine(targetCount: 1, options: ProbeOptions(rate: 0, samples: 3, intervalMilliseconds: 20), cap: 10, start: Self.t0)
+        var step = Self.drain(&machine, now: Self.t0)
+        #expect(step.starts.map(\.2) == [0])
+        #expect(step.wait == Self.at(ms: 20))
+        _ = machine.complete(step.starts[0].0, sample: Self.open)
+        step = Self.drain(&machine, now: Self.at(ms: 19.9))
+        #expect(step.starts.isEmpty)
+        step = Self.drain(&machine, now: Self.at(ms: 20))
+        #expect(step.starts.map(\.2) == [1])
+    }
+
+    @Test func timeoutsExpireAtTheDeadlineNotBefore() {
+        var machine = Machine(targetCount: 2, options: ProbeOptions(rate: 0, timeoutMilliseconds: 300, samples: 1), cap: 10, start: Self.t0)
+        let started = Self.drain(&machine, now: Self.t0)
+        #expect(started.starts.count == 2)
+        #expect(started.wait == Self.at(ms: 300))
+        #expect(Self.drain(&machine, now: Self.at(ms: 299.999)).expired.isEmpty)
+        let expired = Self.drain(&machine, now: Self.at(ms: 300))
+        #expect(expired.expired.count == 2)
+        #expect(expired.finished)
+    }
+
+    @Test func staleCompletionsAreDropped() {
+        var machine = Machine(targetCount: 1, options: ProbeOptions(rate: 0, timeoutMilliseconds: 10, samples: 2, intervalMilliseconds: 0), cap: 1, start: Self.t0)
+        let first = Self.drain(&machine, now: Self.t0).starts[0].0
+        let expired = Self.drain(&machine, now: Self.at(ms: 10))
+        #expect(expired.expired == [first])
+        // The slot was reused by sample 1: a late event for sample 0 must not complete it.
+        #expect(expired.starts.count == 1)
+        #expect(!machine.isCurrent(first))
+        #expect(machine.complete(first, sample: Self.open) == nil)
+        let done = machine.complete(expired.starts[0].0, sample: Self.open)
+        #expect(done?.samples.map(\.outcome) == [.timeout, .open])
+    }
+
+    @Test func runningOutOfDescriptorsLowersTheCapAndRetries() {
+        var machine = Machine(targetCount: 10, options: ProbeOptions(rate: 0, samples: 1), cap: 8, start: Self.t0)
+        let step = Self.drain(&machine, now: Self.t0)
+        #expect(step.starts.count == 8)
+        // The 6th socket() failed with EMFILE: five are in flight, so the cap becomes 5.
+        for (handle, _, _) in step.starts.suffix(3) {
+            let requeued = machine.requeue(handle, now: Self.t0)
+            #expect(requeued)
+        }
+        #expect(machine.cap == 5)
+        #expect(machine.inFlight == 5)
+        var done = 0
+        var now = Self.t0
+        var pending = step.starts.prefix(5).map(\.0)
+        while done < 10 {
+            for handle in pending where machine.complete(handle, sample: Self.open) != nil { done += 1 }
+            now = now.advanced(byNanoseconds: 1)
+            let next = Self.drain(&machine, now: now)
+            #expect(machine.inFlight <= 5)
+            pending = next.starts.map(\.0)
+            if next.finished { break }
+        }
+        #expect(done == 10)
+    }
+
+    @Test func zeroTargetsFinishAtOnce() {
+        var machine = Machine(targetCount: 0, options: ProbeOptions(), cap: 4, start: Self.t0)
+        #expect(machine.nextAction(now: Self.t0) == .finished)
+    }
+}

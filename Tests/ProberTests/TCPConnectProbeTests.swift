@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+@testable import Prober
+
+/// Real sockets on loopback: listeners the tests start, ports that refuse, ports that never answer.
+@Suite struct TCPConnectProbeTests {
+    static let fast = ProbeOptions(rate: 0, timeoutMilliseconds: 1_000, samples: 3, intervalMilliseconds: 1)
+
+    @Test func openPortIsOpenWithKernelTiming() async throws {
+        let listener = try LoopbackListener(kind: .open, host: "127.0.0.1")
+        defer { listener.close() }
+        let report = await ProbeEngine(options: Self.fast).probe([ProbeTarget(host: "127.0.0.1", port: listener.address.port)])
+        let result = try #require(report.results.first)
+        #expect(result.state == .open)
+        #expect(result.sent == 3 && result.received == 3 && result.loss == 0)
+        #expect(result.samples.allSatisfy { $0.outcome == .open })
+        #expect(result.timing == .kernel)
+        let rtt = try #require(result.rtt)
+        #expect(rtt.min > 0 && rtt.min <= rtt.median && rtt.median <= rtt.p90 && rtt.p90 <= rtt.max)
+        #expect(rtt.max < 100)  // loopback: well under 100 ms
+        #expect(result.resolveMilliseconds == nil)  // numeric: no lookup
+    }
+
+    @Test func closedPortIsRefusedAndStillGivesAnRTT() async throws {
+        let closed = try LoopbackListener(kind: .closed, host: "127.0.0.1")
+        defer { closed.close() }
+        let report = await ProbeEngine(options: Self.fast).probe([ProbeTarget(host: "127.0.0.1", port: closed.address.port)])
+        let result = try #require(report.results.first)
+        #expect(result.state == .refused)
+        #expect(result.reachable)
+        #expect(result.samples.allSatisfy { $0.outcome == .refused && $0.rttNanoseconds != nil })
+        #expect(result.timing == .monotonic)
+    }
+
+    @Test func ipv6LoopbackWorks() async throws {
+        guard let listener = try? LoopbackListener(kind: .open, host: "::1") else {
+            // Not a failure of probe: this machine has no IPv6 loopback.
+            print("skipped: IPv6 ::1 is not available on this machine")
+            return
+        }
+        defer { listener.close() }
+        let target = try ProbeTarget(parsing: "[::1]:\(listener.address.port)")
+        let result = try #require(await ProbeEngine(options: Self.fast).probe([target]).results.first)
+        #expect(result.address?.family == .inet6)
+        #expect(result.state == .open)
+    }
+
+    @Test func unresponsivePortTimesOutAndCountsAsLost() async throws {
+        let silent = try LoopbackListener(kind: .unresponsive, host: "127.0.0.1")
+        defer { silent.close() }
+        let options = ProbeOptions(rate: 0, timeoutMilliseconds: 150, samples: 2, intervalMilliseconds: 0)
+        let start = MonotonicInstant.now()
+        let result = try #require(await ProbeEngine(options: options).probe([ProbeTarget(host: "127.0.0.1", port: silent.address.port)]).results.first)
+        let elapsed = MonotonicInstant.now().milliseconds(since: start)
+        #expect(result.state == .timeout)
+        #expect(result.loss == 1 && result.rtt == nil && !result.reachable)
+        #expect(elapsed >= 150)  // never earlier than the timeout
+    }
+
+    @Test func refusedOpenAndTimeoutAreToldApartInOneSweep() async throws {
+        let open = try LoopbackListener(kind: .open, host: "127.0.0.1")
+        let closed = try LoopbackListener(kind: .closed, host: "127.0.0.1")
+        let silent = try LoopbackListener(kind: .unresponsive, host: "127.0.0.1")
+        defer { open.close(); closed.close(); silent.close() }
+        let targets = [open, closed, silent].map { ProbeTarget(host: "127.0.0.1", port: $0.address.port) }
+        let options = ProbeOptions(rate: 0, timeoutMilliseconds: 200, samples: 2, intervalMilliseconds: 0)
+        let results = await ProbeEngine(options: options).probe(targets).results
+        #expect(results.map(\.state) == [.open, .refused, .timeout])
+        #expect(results.map(\.index) == [0, 1, 2])
+    }
+
+    @Test(arguments: [1, 8, 32])
+    func manyTargetsNeverExceedMaxInFlight(maxInFlight: Int) async throws {
+        // 300 closed ports on 127.1.x.y: every one answers with RST.
+        let targets = (0..<300).map { ProbeTarget(host: "127.1.\($0 / 250).\($0 % 250 + 1)", port: 9) }
+        let options = ProbeOptions(maxInFlight: maxInFlight, rate: 0, timeoutMilliseconds: 1_000, samples: 2, intervalMilliseconds: 0)
+        let report = await ProbeEngine(options: options).probe(targets)
+        #expect(report.results.count == 300)
+        #expect(report.results.allSatisfy { $0.state == .refused && $0.sent == 2 })
+        #expect(report.summary.peakInFlight <= maxInFlight)
+        #expect(report.summary.peakInFlight >= 1)
+        #expect(report.summary.probesStarted == 600)
+    }
+
+    @Test func resultsStreamAsEachTargetIsFinal() async throws {
+        let open = try LoopbackListener(kind: .open, host: "127.0.0.1")
+        let silent = try LoopbackListener(kind: .unresponsive, host: "127.0.0.1")
+        defer { open.close(); silent.close() }
+        let engine = ProbeEngine(options: ProbeOptions(rate: 0, timeoutMilliseconds: 400, samples: 1))
+        let start = MonotonicInstant.now()
+        var arrivals: [(TargetState, Double)] = []
+        for await result in engine.results(for: [
+            ProbeTarget(host: "127.0.0.1", port: silent.address.port), ProbeTarget(host: "127.0.0.1", port: open.address.port),
+        ]) {
+            arrivals.append((result.state, MonotonicInstant.now().milliseconds(since: start)))
+        }
+        #expect(arrivals.map(\.0) == [.open, .timeout])
+        // Streamed: the open one arrived as soon as it was final, not when the slow one timed out.
+        #expect(arrivals[1].1 - arrivals[0].1 > 200)
+        #expect(arrivals[1].1 >= 400)
+    }
+
+    @Test func cancellationStopsSendingAndClosesEverySocket() async throws {
+        let silent = try LoopbackListener(kind: .unresponsive, host: "127.0.0.1")
+        defer { silent.close() }
+        let port = silent.address.port
+        // 2,000 probes at 100 per second would take 20 s; each would wait 10 s for an answer.
+        let targets = (0..<1_000).map { _ in ProbeTarget(host: "127.0.0.1", port: port) }
+        let options = ProbeOptions(rate: 100, timeoutMilliseconds: 10_000, samples: 2)
+        let baseline = Self.synSentSockets(toPort: port)  // the listener's own queue fillers
+        let task = Task { await ProbeEngine(options: options).probe(targets) }
+        // Wait until the sweep has probes in flight (the machine may be busy with other tests).
+        for _ in 0..<100 where Self.synSentSockets(toPort: port) <= baseline {
+            try await Task.sleep(for: .milliseconds(30))
+        }
+        #expect(Self.synSentSockets(toPort: port) > baseline)
+        let start = MonotonicInstant.now()
+        task.cancel()
+        let report = await task.value
+        #expect(MonotonicInstant.now().milliseconds(since: start) < 1_000)
+        #expect(report.summary.cancelled)
+        #expect(report.summary.probesStarted < 400)  // far from the 2,000 it would have sent
+        // Give the kernel a moment, then no socket of ours may still be connecting to that port.
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(Self.synSentSockets(toPort: port) == baseline)
+    }
+
+    /// Sockets in SYN_SENT towards `port` on 127.0.0.1, read from /proc/net/tcp.
+    static func synSentSockets(toPort port: UInt16) -> Int {
+        guard let table = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) else { return 0 }
+        let remote = String(format: "0100007F:%04X", port)
+        return table.split(separator: "\n").filter { line in
+            let fields = line.split(separator: " ")
+            return fields.count > 3 && fields[2] == remote && fields[3] == "02"
+        }.count
+    }
+}
