@@ -3,6 +3,7 @@ import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
+import CProbe
 
 /// The address a target resolved to, or why it did not.
 struct Resolution: Sendable {

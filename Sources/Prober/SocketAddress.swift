@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CProbe
 
 /// An IPv4 or IPv6 socket address (address and port).
 public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
