@@ -25,10 +25,12 @@ public struct ProbeEngine: Sendable {
     public func probe(_ targets: [ProbeTarget]) async -> SweepReport {
         var results = [TargetResult?](repeating: nil, count: targets.count)
         var summary: SweepSummary?
-        for await event in SweepRunner.events(for: targets, options: options) {
-            switch event {
-            case .result(let result): results[result.index] = result
-            case .summary(let final): summary = final
+        for await batch in SweepRunner.events(for: targets, options: options) {
+            for event in batch {
+                switch event {
+                case .result(let result): results[result.index] = result
+                case .summary(let final): summary = final
+                }
             }
         }
         let finished = results.compactMap { $0 }
@@ -74,17 +76,25 @@ public struct ProbeResults: AsyncSequence, Sendable {
     public struct Iterator: AsyncIteratorProtocol {
         let targets: [ProbeTarget]
         let options: ProbeOptions
-        var base: AsyncStream<SweepEvent>.Iterator?
+        var base: AsyncStream<[SweepEvent]>.Iterator?
+        var buffered: [TargetResult] = []
+        var position = 0
 
         /// The next final result, or `nil` when every target is final or the task was cancelled.
         public mutating func next() async -> TargetResult? {
             if base == nil {
                 base = SweepRunner.events(for: targets, options: options).makeAsyncIterator()
             }
-            while true {
-                guard let event = await base?.next() else { return nil }
-                if case .result(let result) = event { return result }
+            while position == buffered.count {
+                guard let batch = await base?.next() else { return nil }
+                buffered = batch.compactMap { event in
+                    if case .result(let result) = event { return result }
+                    return nil
+                }
+                position = 0
             }
+            defer { position += 1 }
+            return buffered[position]
         }
     }
 }
@@ -97,14 +107,24 @@ enum SweepEvent: Sendable {
 
 /// Starts sweeps on threads of their own and bridges them to structured concurrency.
 enum SweepRunner {
-    /// A stream of the sweep's events; the sweep starts now, on its own thread, and is cancelled
-    /// when the stream is dropped or the consuming task is cancelled.
-    static func events(for targets: [ProbeTarget], options: ProbeOptions) -> AsyncStream<SweepEvent> {
-        let (stream, continuation) = AsyncStream.makeStream(of: SweepEvent.self, bufferingPolicy: .unbounded)
+    /// A stream of the sweep's events, in batches (one per reactor wake-up, so a sweep of
+    /// thousands of targets costs a few dozen cross-thread hand-overs, not thousands).
+    /// The sweep starts now, on its own thread, and is cancelled when the stream is dropped or
+    /// the consuming task is cancelled.
+    static func events(for targets: [ProbeTarget], options: ProbeOptions) -> AsyncStream<[SweepEvent]> {
+        let (stream, continuation) = AsyncStream.makeStream(of: [SweepEvent].self, bufferingPolicy: .unbounded)
         let control = SweepControl()
         continuation.onTermination = { _ in control.cancel() }
         let thread = Thread {
-            run(targets: targets, options: options, control: control) { continuation.yield($0) }
+            let batch = EventBatch()
+            run(targets: targets, options: options, control: control,
+                emit: { batch.events.append($0) },
+                flush: {
+                    guard !batch.events.isEmpty else { return }
+                    continuation.yield(batch.events)
+                    batch.events.removeAll(keepingCapacity: true)
+                })
+            if !batch.events.isEmpty { continuation.yield(batch.events) }
             continuation.finish()
         }
         thread.name = "probe-reactor"
@@ -114,7 +134,8 @@ enum SweepRunner {
 
     /// The whole sweep, on the calling (dedicated) thread: resolve, then probe.
     static func run(
-        targets: [ProbeTarget], options: ProbeOptions, control: SweepControl, emit: @escaping (SweepEvent) -> Void
+        targets: [ProbeTarget], options: ProbeOptions, control: SweepControl,
+        emit: @escaping (SweepEvent) -> Void, flush: @escaping () -> Void
     ) {
         let resolveStart = MonotonicInstant.now()
         let resolutions = Resolver.resolve(targets)
@@ -141,6 +162,8 @@ enum SweepRunner {
             emit(.result(TargetResult(
                 index: index, target: targets[index], address: addresses[position],
                 resolveMilliseconds: resolutions[index].milliseconds, samples: samples)))
+        } beforeWaiting: {
+            flush()
         }
         var cancelled = control.isCancelled
         if !cancelled {
@@ -168,6 +191,11 @@ enum SweepRunner {
             resolveMilliseconds: resolveMilliseconds,
             probeMilliseconds: MonotonicInstant.now().milliseconds(since: probeStart), cancelled: cancelled)))
     }
+}
+
+/// Events waiting to be handed over (touched on the reactor thread only).
+private final class EventBatch {
+    var events: [SweepEvent] = []
 }
 
 /// Which sweep positions are final (written on the reactor thread only).

@@ -14,6 +14,7 @@ final class TCPConnectSweep {
     private let options: ProbeOptions
     private let control: SweepControl
     private let onTarget: (Int, [ProbeSample]) -> Void
+    private let beforeWaiting: () -> Void
 
     private var machine: SweepStateMachine
     private var fds: [Int32]
@@ -21,11 +22,13 @@ final class TCPConnectSweep {
     private(set) var descriptorRetries = 0
 
     /// A sweep over `addresses` (already resolved); `onTarget` gets each target's samples
-    /// as soon as they are final, on the reactor thread.
+    /// as soon as they are final, on the reactor thread; `beforeWaiting` runs each time the
+    /// reactor is about to block (the moment to hand a batch of results over).
     init(
         addresses: [SocketAddress], options: ProbeOptions, control: SweepControl,
-        onTarget: @escaping (Int, [ProbeSample]) -> Void
+        onTarget: @escaping (Int, [ProbeSample]) -> Void, beforeWaiting: @escaping () -> Void = {}
     ) {
+        self.beforeWaiting = beforeWaiting
         self.addresses = addresses
         self.options = options
         self.control = control
@@ -60,6 +63,7 @@ final class TCPConnectSweep {
                 }
             }
             try reactor.arm(waitUntil)
+            beforeWaiting()
             try reactor.wait { data, events in
                 guard data != Reactor.wakeData, data != Reactor.timerData else { return }
                 handleEvent(SweepStateMachine.ProbeHandle(packed: data), events: events)

@@ -3,11 +3,18 @@ import ProbeKit
 
 /// Turns a report into what people and scripts read.
 enum ReportFormatter {
-    /// The report as one JSON object.
-    static func json(_ report: ProbeReport) throws -> String {
+    /// Writes the report as one JSON object, an entry per line, through `write`.
+    /// Entries are encoded one at a time, so memory stays flat however many targets there are.
+    static func writeJSON(_ report: ProbeReport, to write: (String) -> Void) throws {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(report), as: UTF8.self)
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        func encoded(_ value: some Encodable) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
+        write("{\n  \"best\": \(try report.best.map(encoded) ?? "null"),\n  \"ranked\": [")
+        for (index, entry) in report.ranked.enumerated() {
+            write((index == 0 ? "\n    " : ",\n    ") + (try encoded(entry)))
+        }
+        write(report.ranked.isEmpty ? "],\n" : "\n  ],\n")
+        write("  \"errors\": \(try encoded(report.errors)),\n  \"elapsed_ms\": \(try encoded(report.elapsedMs))\n}\n")
     }
 
     /// `best: 127.0.0.1:443  median 0.041 ms  (p90 0.052 ms, jitter 0.006 ms, loss 0%)  open, tcp, kernel timing`.
