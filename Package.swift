@@ -43,6 +43,7 @@ let package = Package(
         .testTarget(name: "ProberTests", dependencies: ["Prober", "CProbe"]),
         .testTarget(name: "RankingTests", dependencies: ["Ranking"]),
         .testTarget(name: "ProviderFetchTests", dependencies: ["ProviderFetch"]),
+        .testTarget(name: "ProbeKitTests", dependencies: ["ProbeKit", "Prober", "Ranking"]),
         .testTarget(name: "ProbeCLITests", dependencies: ["probe", "Prober"]),
     ],
     swiftLanguageModes: [.v6]

@@ -8,6 +8,14 @@ public struct RankedCandidate: Hashable, Sendable {
     public var score: Double?
     /// 1 for the best.
     public var rank: Int
+
+    /// A ranked candidate.
+    public init(candidate: Candidate, inputIndex: Int, score: Double?, rank: Int) {
+        self.candidate = candidate
+        self.inputIndex = inputIndex
+        self.score = score
+        self.rank = rank
+    }
 }
 
 /// Orders candidates, best first. Pure: no I/O, no clock; the same input in any order gives the same ranking.

@@ -18,7 +18,7 @@ struct BestCommand: AsyncParsableCommand {
     func run() async throws {
         let report = try await RunCommand.run(input: input, probing: probing, output: output)
         if output.json {
-            try Console.buffered { try ReportFormatter.writeJSON(report, to: $0) }
+            try ReportFormatter.writeJSON(report, to: Console.flush)
         } else if let best = report.best {
             Console.out(output.quiet ? best.target : ReportFormatter.bestLine(best))
         } else {
@@ -42,7 +42,7 @@ struct RankCommand: AsyncParsableCommand {
     func run() async throws {
         let report = try await RunCommand.run(input: input, probing: probing, output: output)
         if output.json {
-            try Console.buffered { try ReportFormatter.writeJSON(report, to: $0) }
+            try ReportFormatter.writeJSON(report, to: Console.flush)
         } else {
             Console.out(ReportFormatter.table(report))
             if report.best == nil { Console.note(ReportFormatter.nothingReachable(report), quiet: output.quiet) }

@@ -12,18 +12,11 @@ enum Console {
         if !quiet { FileHandle.standardError.write(Data("\(message)\n".utf8)) }
     }
 
-    /// Writes through a 64 KiB buffer to stdout: `body` gets the function to write with.
-    static func buffered(_ body: ((String) -> Void) throws -> Void) rethrows {
-        var buffer = Data()
-        buffer.reserveCapacity(1 << 16)
-        try body { text in
-            buffer.append(contentsOf: text.utf8)
-            if buffer.count >= 1 << 16 {
-                FileHandle.standardOutput.write(buffer)
-                buffer.removeAll(keepingCapacity: true)
-            }
-        }
-        if !buffer.isEmpty { FileHandle.standardOutput.write(buffer) }
+    /// Writes and empties `bytes` to stdout.
+    static func flush(_ bytes: inout [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        FileHandle.standardOutput.write(Data(bytes))
+        bytes.removeAll(keepingCapacity: true)
     }
 
     /// Text on stdout.

@@ -4,17 +4,27 @@ import ProbeKit
 /// Turns a report into what people and scripts read.
 enum ReportFormatter {
     /// Writes the report as one JSON object, an entry per line, through `write`.
-    /// Entries are encoded one at a time, so memory stays flat however many targets there are.
-    static func writeJSON(_ report: ProbeReport, to write: (String) -> Void) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
-        func encoded(_ value: some Encodable) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
-        write("{\n  \"best\": \(try report.best.map(encoded) ?? "null"),\n  \"ranked\": [")
+    /// Entries are encoded one at a time, so memory stays flat however many targets there are;
+    /// keys come in the schema's order.
+    static func writeJSON(_ report: ProbeReport, to write: (inout [UInt8]) -> Void) throws {
+        let encoder = StreamingJSONEncoder()
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(1 << 16)
+        func raw(_ text: String) { bytes.append(contentsOf: text.utf8) }
+        raw("{\n  \"best\": ")
+        if let best = report.best { try encoder.encode(best, into: &bytes) } else { raw("null") }
+        raw(",\n  \"ranked\": [")
         for (index, entry) in report.ranked.enumerated() {
-            write((index == 0 ? "\n    " : ",\n    ") + (try encoded(entry)))
+            raw(index == 0 ? "\n    " : ",\n    ")
+            try encoder.encode(entry, into: &bytes)
+            if bytes.count >= 1 << 16 { write(&bytes) }
         }
-        write(report.ranked.isEmpty ? "],\n" : "\n  ],\n")
-        write("  \"errors\": \(try encoded(report.errors)),\n  \"elapsed_ms\": \(try encoded(report.elapsedMs))\n}\n")
+        raw(report.ranked.isEmpty ? "],\n  \"errors\": " : "\n  ],\n  \"errors\": ")
+        try encoder.encode(report.errors, into: &bytes)
+        raw(",\n  \"elapsed_ms\": ")
+        try encoder.encode(report.elapsedMs, into: &bytes)
+        raw("\n}\n")
+        write(&bytes)
     }
 
     /// `best: 127.0.0.1:443  median 0.041 ms  (p90 0.052 ms, jitter 0.006 ms, loss 0%)  open, tcp, kernel timing`.
