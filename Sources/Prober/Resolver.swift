@@ -22,12 +22,15 @@ enum Resolver {
     /// Blocks the calling thread until all are done.
     static func resolve(_ targets: [ProbeTarget]) -> [Resolution] {
         var results = [Resolution](repeating: Resolution(), count: targets.count)
-        var lookups: [Int] = []
+        var lookups: [Int] = []  // one index per distinct host name
+        var sameHost: [String: [Int]] = [:]
         for (index, target) in targets.enumerated() {
             if let address = SocketAddress(numericHost: target.host, port: target.port) {
                 results[index] = Resolution(address: address)
             } else {
-                lookups.append(index)
+                let key = target.host.lowercased()
+                if sameHost[key] == nil { lookups.append(index) }
+                sameHost[key, default: []].append(index)
             }
         }
         guard !lookups.isEmpty else { return results }
@@ -53,7 +56,17 @@ enum Resolver {
             thread.start()
         }
         group.wait()
-        return shared.withLock { $0 }
+        results = shared.withLock { $0 }
+        // Every other target with the same name shares the one lookup, with its own port.
+        for first in lookups {
+            let resolved = results[first]
+            for index in sameHost[targets[first].host.lowercased(), default: []] where index != first {
+                results[index] = Resolution(
+                    address: resolved.address?.withPort(targets[index].port), milliseconds: resolved.milliseconds,
+                    error: resolved.error)
+            }
+        }
+        return results
     }
 
     /// One `getaddrinfo` call, timed on the monotonic clock; the first address returned wins
