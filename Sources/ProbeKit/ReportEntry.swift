@@ -4,24 +4,6 @@ public import Ranking
 /// One target in a report: what was probed, what was measured, and its score.
 /// Its JSON keys are a stable contract (see the README's JSON schema).
 public struct ReportEntry: Hashable, Sendable, Codable {
-    /// RTT figures in milliseconds.
-    public struct RTT: Hashable, Sendable, Codable {
-        /// Smallest.
-        public var min: Double
-        /// Median.
-        public var median: Double
-        /// Mean.
-        public var mean: Double
-        /// 90th percentile.
-        public var p90: Double
-        /// Largest.
-        public var max: Double
-        /// Sample standard deviation.
-        public var stddev: Double
-        /// Mean absolute difference of consecutive samples.
-        public var jitter: Double
-    }
-
     /// One probe's outcome.
     public struct Sample: Hashable, Sendable, Codable {
         /// `open`, `refused`, `timeout`, `unreachable` or `error`.
@@ -69,7 +51,7 @@ public struct ReportEntry: Hashable, Sendable, Codable {
     /// Share lost, 0...1.
     public var loss: Double
     /// RTT figures, `nil` without answers.
-    public var rttMs: RTT?
+    public var rttMs: RTTStatistics?
     /// Name lookup time in milliseconds, `nil` for numeric addresses.
     public var dnsMs: Double?
     /// `kernel` or `monotonic`, `nil` without answers.
@@ -119,8 +101,8 @@ public struct ReportEntry: Hashable, Sendable, Codable {
         received = result.received
         loss = Self.rounded(result.loss, places: 4)
         rttMs = result.rtt.map {
-            RTT(min: Self.ms($0.min), median: Self.ms($0.median), mean: Self.ms($0.mean), p90: Self.ms($0.p90),
-                max: Self.ms($0.max), stddev: Self.ms($0.stddev), jitter: Self.ms($0.jitter))
+            RTTStatistics(min: Self.ms($0.min), median: Self.ms($0.median), mean: Self.ms($0.mean), p90: Self.ms($0.p90),
+                          max: Self.ms($0.max), stddev: Self.ms($0.stddev), jitter: Self.ms($0.jitter))
         }
         dnsMs = result.resolveMilliseconds.map(Self.ms)
         timing = result.timing?.rawValue

@@ -12,10 +12,9 @@ public enum TargetList {
             lineNumber += 1
             var line = Substring(rawLine)
             if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
-            let trimmed = line.trimmingWhitespace()
-            if trimmed.isEmpty { continue }
+            if line.allSatisfy(\.isWhitespace) { continue }
             do {
-                targets.append(try ProbeTarget(parsing: trimmed))
+                targets.append(try ProbeTarget(parsing: String(line)))
             } catch {
                 errors.append(ReportError(source: "\(source):\(lineNumber)", message: error.description))
             }
@@ -35,15 +34,5 @@ public enum TargetList {
             }
         }
         return (targets, errors)
-    }
-}
-
-extension StringProtocol {
-    func trimmingWhitespace() -> String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
-            return ""
-        }
-        return String(self[first...last])
     }
 }

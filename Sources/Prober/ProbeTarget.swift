@@ -28,18 +28,18 @@ public struct ProbeTarget: Hashable, Sendable, Codable, CustomStringConvertible 
         var portText: Substring?
         if text.hasPrefix("[") {
             guard let close = text.firstIndex(of: "]") else {
-                throw TargetParseError(target: raw, reason: "missing ']' after an IPv6 address")
+                throw TargetParseError(target: text, reason: "missing ']' after an IPv6 address")
             }
             host = text[text.index(after: text.startIndex)..<close]
             let rest = text[text.index(after: close)...]
             if !rest.isEmpty {
                 guard rest.hasPrefix(":") else {
-                    throw TargetParseError(target: raw, reason: "expected ':port' after ']'")
+                    throw TargetParseError(target: text, reason: "expected ':port' after ']'")
                 }
                 portText = rest.dropFirst()
             }
             guard host.contains(":") else {
-                throw TargetParseError(target: raw, reason: "brackets are only for IPv6 addresses")
+                throw TargetParseError(target: text, reason: "brackets are only for IPv6 addresses")
             }
         } else {
             let colons = text.reduce(0) { $0 + ($1 == ":" ? 1 : 0) }
@@ -50,20 +50,20 @@ public struct ProbeTarget: Hashable, Sendable, Codable, CustomStringConvertible 
                 host = Substring(text)  // no colon, or a bare IPv6 address
             }
         }
-        guard !host.isEmpty else { throw TargetParseError(target: raw, reason: "missing host") }
+        guard !host.isEmpty else { throw TargetParseError(target: text, reason: "missing host") }
         if host.contains(":") {
             guard SocketAddress(numericHost: String(host), port: 0) != nil else {
-                throw TargetParseError(target: raw, reason: "'\(host)' is not a valid IPv6 address")
+                throw TargetParseError(target: text, reason: "'\(host)' is not a valid IPv6 address")
             }
         } else {
             guard Self.isValidHostName(host) else {
-                throw TargetParseError(target: raw, reason: "'\(host)' is not a valid host name or address")
+                throw TargetParseError(target: text, reason: "'\(host)' is not a valid host name or address")
             }
         }
         var port = defaultPort
         if let portText {
             guard let value = UInt16(portText), value > 0 else {
-                throw TargetParseError(target: raw, reason: "'\(portText)' is not a port (1-65535)")
+                throw TargetParseError(target: text, reason: "'\(portText)' is not a port (1-65535)")
             }
             port = value
         }
