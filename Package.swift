@@ -17,6 +17,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "probe", targets: ["probe"]),
+        .executable(name: "netsim", targets: ["netsim"]),
         .library(name: "ProbeKit", targets: ["ProbeKit"]),
         .library(name: "Prober", targets: ["Prober"]),
         .library(name: "Ranking", targets: ["Ranking"]),
@@ -32,6 +33,13 @@ let package = Package(
         .target(name: "Ranking", swiftSettings: strict),
         .target(name: "ProviderFetch", swiftSettings: strict),
         .target(name: "ProbeKit", dependencies: ["Prober", "Ranking", "ProviderFetch"], swiftSettings: strict),
+        // The simulated network for tests and benchmarks (TUN device in a private namespace).
+        .target(name: "NetSim", dependencies: ["Prober", "CProbe"], swiftSettings: strict),
+        .executableTarget(
+            name: "netsim",
+            dependencies: ["NetSim", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "probe",
             dependencies: [
@@ -44,7 +52,8 @@ let package = Package(
         .testTarget(name: "RankingTests", dependencies: ["Ranking"]),
         .testTarget(name: "ProviderFetchTests", dependencies: ["ProviderFetch"]),
         .testTarget(name: "ProbeKitTests", dependencies: ["ProbeKit", "Prober", "Ranking"]),
-        .testTarget(name: "ProbeCLITests", dependencies: ["probe", "Prober"]),
+        .testTarget(name: "ProbeCLITests", dependencies: ["probe", "netsim", "Prober", "NetSim"]),
+        .testTarget(name: "NetSimTests", dependencies: ["NetSim"]),
     ],
     swiftLanguageModes: [.v6]
 )

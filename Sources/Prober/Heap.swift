@@ -1,21 +1,21 @@
 /// A binary min-heap (the standard library has none, and Prober takes no package).
-struct Heap<Element: Comparable> {
+package struct Heap<Element: Comparable> {
     private var storage: [Element]
 
     /// A heap from elements already in ascending order (which is a valid heap).
-    init(sortedElements: [Element]) { storage = sortedElements }
+    package init(sortedElements: [Element]) { storage = sortedElements }
 
     /// An empty heap.
-    init() { storage = [] }
+    package init() { storage = [] }
 
     /// The smallest element.
-    var min: Element? { storage.first }
+    package var min: Element? { storage.first }
 
     /// The number of elements.
-    var count: Int { storage.count }
+    package var count: Int { storage.count }
 
     /// Adds an element in O(log n).
-    mutating func insert(_ element: Element) {
+    package mutating func insert(_ element: Element) {
         storage.append(element)
         var child = storage.count - 1
         while child > 0 {
@@ -28,7 +28,7 @@ struct Heap<Element: Comparable> {
 
     /// Removes and returns the smallest element in O(log n).
     @discardableResult
-    mutating func removeMin() -> Element? {
+    package mutating func removeMin() -> Element? {
         guard !storage.isEmpty else { return nil }
         storage.swapAt(0, storage.count - 1)
         let smallest = storage.removeLast()

@@ -10,20 +10,20 @@ import CProbe
 /// ``wait(_:)`` and ``arm(_:)``; any thread may call ``SweepControl/cancel()``, which writes to the eventfd.
 /// Each registration carries 64 bits of user data (a slot and a generation tag), so events for a
 /// socket that was since closed and replaced are recognised and dropped.
-final class Reactor {
+package final class Reactor {
     /// User data reserved for the wake-up eventfd.
-    static let wakeData: UInt64 = .max
+    package static let wakeData: UInt64 = .max
     /// User data reserved for the deadline timerfd.
-    static let timerData: UInt64 = .max - 1
+    package static let timerData: UInt64 = .max - 1
 
-    let epollFD: Int32
-    let wakeFD: Int32
-    let timerFD: Int32
+    package let epollFD: Int32
+    package let wakeFD: Int32
+    package let timerFD: Int32
     private var armed: MonotonicInstant?
     private let events: UnsafeMutableBufferPointer<epoll_event>
 
     /// Creates the epoll instance, the eventfd and the timerfd.
-    init(eventCapacity: Int = 1024) throws(Errno) {
+    package init(eventCapacity: Int = 1024) throws(Errno) {
         epollFD = try Syscall.epollCreate()
         do {
             wakeFD = try Syscall.eventFD()
@@ -49,12 +49,12 @@ final class Reactor {
     }
 
     /// Watches `fd` for `events`, reporting `data` with each event.
-    func add(_ fd: Int32, events: UInt32, data: UInt64) throws(Errno) {
+    package func add(_ fd: Int32, events: UInt32, data: UInt64) throws(Errno) {
         try Syscall.epollControl(epollFD, EPOLL_CTL_ADD, fd, events: events, data: data)
     }
 
     /// Sets the next wake-up (no syscall when it is unchanged); `nil` waits for I/O only.
-    func arm(_ deadline: MonotonicInstant?) throws(Errno) {
+    package func arm(_ deadline: MonotonicInstant?) throws(Errno) {
         guard deadline != armed else { return }
         try Syscall.armTimer(timerFD, at: deadline)
         armed = deadline
@@ -62,7 +62,7 @@ final class Reactor {
 
     /// Blocks until at least one event, then calls `body` with each (user data, event bits).
     /// The eventfd and timerfd are drained here and reported like any other event.
-    func wait(_ body: (UInt64, UInt32) -> Void) throws(Errno) {
+    package func wait(_ body: (UInt64, UInt32) -> Void) throws(Errno) {
         let count = try Syscall.epollWait(epollFD, into: events)
         for index in 0..<count {
             let event = events[index]
@@ -77,8 +77,11 @@ final class Reactor {
         }
     }
 
+    /// Wakes the reactor's thread from any thread (writes to the eventfd).
+    package func wake() { Syscall.signal(wakeFD) }
+
     /// Closes the epoll instance, the timerfd and the eventfd.
-    func close() {
+    package func close() {
         Syscall.close(timerFD)
         Syscall.close(wakeFD)
         Syscall.close(epollFD)

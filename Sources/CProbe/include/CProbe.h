@@ -67,6 +67,29 @@ const char *cprobe_errno_name(int e);
 /// accept4(2) with SOCK_NONBLOCK | SOCK_CLOEXEC, no peer address wanted.
 int cprobe_accept(int fd);
 
+// --- netsim: the simulated network's device and namespace set-up. Each returns 0 or -1 with errno. ---
+
+/// Opens /dev/net/tun as a TUN device (IFF_TUN | IFF_NO_PI) named `name`; returns the fd or -1.
+int cprobe_tun_open(const char *name);
+
+/// Sets IFF_UP (and IFF_RUNNING) on interface `name`.
+int cprobe_if_up(const char *name);
+
+/// Adds IPv4 address `addr` (network byte order) with `prefix` bits to interface `name`.
+int cprobe_if_addr4(const char *name, uint32_t addr, int prefix);
+
+/// Adds IPv6 address `addr` (16 bytes) with `prefix` bits to interface `name`.
+int cprobe_if_addr6(const char *name, const uint8_t *addr, int prefix);
+
+/// unshare(CLONE_NEWNET): a new, empty network namespace for the calling thread.
+int cprobe_unshare_net(void);
+
+/// pidfd_open(2): a descriptor that becomes readable when process `pid` exits.
+int cprobe_pidfd_open(int pid);
+
+/// Tries SCHED_FIFO at `priority` for the calling thread (needs root); 0 on success.
+int cprobe_realtime(int priority);
+
 /// The calling thread's errno, readable right after a failing call.
 static inline int cprobe_errno(void) { return errno; }
 

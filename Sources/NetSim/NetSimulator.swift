@@ -1,0 +1,233 @@
+import Foundation
+import Synchronization
+import Prober
+#if canImport(Glibc)
+import Glibc
+#endif
+import CProbe
+
+/// Runs a command inside a private network namespace whose 198.18.0.0/15 and 2001:db8::/32
+/// are a TUN device served by a ``Responder``: real packets, real delays, nothing reaching
+/// any real network.
+public enum NetSimulator {
+    /// The exit status when netsim cannot run here (no root, no /dev/net/tun): the usual "skipped".
+    public static let unavailableStatus: Int32 = 77
+    /// The TUN device's name inside the namespace.
+    public static let deviceName = "netsim0"
+
+    /// Why netsim cannot run on this machine, or `nil` when it can.
+    public static func unavailableReason() -> String? {
+        if geteuid() != 0 { return "netsim needs root (to create a network namespace and a TUN device)" }
+        if access("/dev/net/tun", R_OK | W_OK) != 0 { return "netsim needs /dev/net/tun, which this machine lacks" }
+        return nil
+    }
+
+    /// How a run goes.
+    public struct Options: Sendable {
+        /// Seed for loss and jitter.
+        public var seed: UInt64 = 1
+        /// Where to write the statistics as JSON, if anywhere.
+        public var statsPath: String?
+        /// Print the one-line summary on stderr at exit.
+        public var printSummary = true
+        /// Options with defaults.
+        public init() {}
+    }
+
+    /// Sets up the namespace and device on the calling (main) thread, runs `command` in it,
+    /// serves packets until it exits, and returns its exit status (128 + signal when killed).
+    /// Must be called before the process starts other threads that open sockets.
+    public static func run(world: World, command: [String], options: Options) -> Int32 {
+        if let reason = unavailableReason() {
+            FileHandle.standardError.write(Data("netsim: \(reason); skipped\n".utf8))
+            return unavailableStatus
+        }
+        let tun: Int32
+        do {
+            tun = try setUpNamespace()
+        } catch {
+            FileHandle.standardError.write(Data("netsim: \(error.description); skipped\n".utf8))
+            return unavailableStatus
+        }
+        let loop: PacketLoop
+        do {
+            loop = try PacketLoop(tun: tun, world: world, seed: options.seed)
+        } catch {
+            FileHandle.standardError.write(Data("netsim: cannot start the packet loop: \(error)\n".utf8))
+            return 1
+        }
+        loop.start()
+        let status = spawnAndWait(command)
+        let stats = loop.stop()
+        Glibc.close(tun)
+        if options.printSummary { FileHandle.standardError.write(Data((stats.summary + "\n").utf8)) }
+        if let path = options.statsPath {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            do {
+                try encoder.encode(stats).write(to: URL(fileURLWithPath: path))
+            } catch {
+                FileHandle.standardError.write(Data("netsim: cannot write stats to \(path): \(error.localizedDescription)\n".utf8))
+            }
+        }
+        return status
+    }
+
+    struct SetUpError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// A new network namespace with `lo` up and the TUN device owning the simulated ranges.
+    static func setUpNamespace() throws(SetUpError) -> Int32 {
+        func check(_ result: Int32, _ what: String) throws(SetUpError) {
+            if result != 0 { throw SetUpError(description: "\(what): \(Errno.current.description)") }
+        }
+        try check(cprobe_unshare_net(), "cannot create a network namespace")
+        try check(cprobe_if_up("lo"), "cannot bring up lo")
+        let tun = cprobe_tun_open(deviceName)
+        if tun < 0 { throw SetUpError(description: "cannot create the TUN device: \(Errno.current.description)") }
+        var v4 = in_addr()
+        inet_pton(AF_INET, World.localIPv4, &v4)
+        try check(cprobe_if_addr4(deviceName, v4.s_addr, 15), "cannot add \(World.localIPv4)/15")
+        try check(cprobe_if_up(deviceName), "cannot bring up \(deviceName)")
+        // IPv6 is optional: a kernel without it still runs every IPv4 world.
+        writeSysctl("/proc/sys/net/ipv6/conf/\(deviceName)/accept_dad", "0")
+        var v6 = in6_addr()
+        inet_pton(AF_INET6, World.localIPv6, &v6)
+        _ = withUnsafeBytes(of: &v6) { cprobe_if_addr6(deviceName, $0.bindMemory(to: UInt8.self).baseAddress, 32) }
+        // Unprivileged ICMP (ping sockets) for every group, inside this namespace only.
+        writeSysctl("/proc/sys/net/ipv4/ping_group_range", "0 2147483647")
+        return tun
+    }
+
+    @discardableResult
+    static func writeSysctl(_ path: String, _ value: String) -> Bool {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { Glibc.close(fd) }
+        return value.withCString { write(fd, $0, strlen($0)) } > 0
+    }
+
+    /// Runs `command` (searched on PATH) with this process's stdio and environment; returns its status.
+    static func spawnAndWait(_ command: [String]) -> Int32 {
+        guard !command.isEmpty else { return 0 }
+        var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) }
+        argv.append(nil)
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let result = posix_spawnp(&pid, command[0], nil, nil, argv, environ)
+        guard result == 0 else {
+            FileHandle.standardError.write(Data("netsim: cannot run '\(command[0])': \(Errno(rawValue: result).description)\n".utf8))
+            return 127
+        }
+        ForwardSignals.child = pid
+        ForwardSignals.install()
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        ForwardSignals.child = 0
+        let signal = status & 0x7f
+        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+    }
+}
+
+/// SIGINT and SIGTERM sent to netsim go to the command, and netsim ends when it does.
+enum ForwardSignals {
+    nonisolated(unsafe) static var child: pid_t = 0
+
+    static func install() {
+        let handler: @convention(c) (Int32) -> Void = { signal in
+            if ForwardSignals.child > 0 { kill(ForwardSignals.child, signal) }
+        }
+        signal(SIGINT, handler)
+        signal(SIGTERM, handler)
+    }
+}
+
+/// The packet loop: reads requests from the TUN device, schedules each reply at its due time
+/// on a heap, and writes it then; one thread, one reactor, deadlines on the timerfd.
+final class PacketLoop: @unchecked Sendable {
+    private struct Scheduled: Comparable {
+        var due: UInt64
+        var order: UInt64
+        var bytes: [UInt8]
+        static func < (lhs: Scheduled, rhs: Scheduled) -> Bool {
+            lhs.due != rhs.due ? lhs.due < rhs.due : lhs.order < rhs.order
+        }
+        static func == (lhs: Scheduled, rhs: Scheduled) -> Bool { lhs.due == rhs.due && lhs.order == rhs.order }
+    }
+
+    private let tun: Int32
+    private let reactor: Reactor
+    private var responder: Responder
+    private var pending = Heap<Scheduled>()
+    private var order: UInt64 = 0
+    private var lateness: [UInt32] = []
+    private let stopping = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+    private var started = MonotonicInstant.now()
+
+    init(tun: Int32, world: World, seed: UInt64) throws(Errno) {
+        self.tun = tun
+        reactor = try Reactor()
+        responder = Responder(world: world, seed: seed)
+        try reactor.add(tun, events: CPROBE_EPOLLIN, data: 1)
+    }
+
+    func start() {
+        started = .now()
+        let thread = Thread { [self] in
+            _ = cprobe_realtime(10)  // replies on time even when the probe under test keeps the CPUs busy
+            run()
+            finished.signal()
+        }
+        thread.name = "netsim-packets"
+        thread.start()
+    }
+
+    /// Stops the loop (replies still pending are dropped) and returns the figures.
+    func stop() -> LatenessStats {
+        stopping.store(true, ordering: .releasing)
+        reactor.wake()
+        finished.wait()
+        reactor.close()
+        return LatenessStats(lateness: lateness, counters: responder.counters,
+                             durationSeconds: MonotonicInstant.now().milliseconds(since: started) / 1_000)
+    }
+
+    private func run() {
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while !stopping.load(ordering: .acquiring) {
+            readAll(&buffer)
+            sendDue()
+            do {
+                try reactor.arm(pending.min.map { MonotonicInstant(nanoseconds: $0.due) })
+                try reactor.wait { _, _ in }
+            } catch {
+                FileHandle.standardError.write(Data("netsim: packet loop failed: \(error)\n".utf8))
+                return
+            }
+        }
+    }
+
+    private func readAll(_ buffer: inout [UInt8]) {
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(tun, $0.baseAddress, $0.count) }
+            guard count > 0 else { return }
+            let now = MonotonicInstant.now().nanoseconds
+            if let reply = responder.respond(to: Array(buffer[0..<count]), at: now) {
+                pending.insert(Scheduled(due: reply.due, order: order, bytes: reply.bytes))
+                order += 1
+            }
+        }
+    }
+
+    private func sendDue() {
+        while let next = pending.min {
+            let now = MonotonicInstant.now().nanoseconds
+            guard next.due <= now else { return }
+            pending.removeMin()
+            _ = next.bytes.withUnsafeBytes { write(tun, $0.baseAddress, $0.count) }
+            lateness.append(UInt32(clamping: now - next.due))
+        }
+    }
+}

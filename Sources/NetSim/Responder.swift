@@ -1,0 +1,151 @@
+/// What every simulated host does with a packet: the pure logic of netsim, no I/O and no clock
+/// (time comes in as `now`, randomness from a seeded generator), so tests drive it directly.
+public struct Responder {
+    /// A packet to send back at `due` (nanoseconds on the caller's monotonic clock).
+    public struct Reply: Sendable {
+        /// When to send it.
+        public var due: UInt64
+        /// The whole IP packet.
+        public var bytes: [UInt8]
+    }
+
+    /// Counters of what came in.
+    public struct Counters: Hashable, Sendable, Codable {
+        /// Packets read.
+        public var received = 0
+        /// Requests dropped by a host's `loss`.
+        public var droppedByLoss = 0
+        /// Echo requests dropped by a host's `icmp_rate`.
+        public var droppedByRate = 0
+        /// Packets for no simulated host, or that needed no answer.
+        public var ignored = 0
+    }
+
+    struct Host {
+        var rttNanoseconds: UInt64
+        var jitterNanoseconds: UInt64
+        var loss: Double
+        var icmp: Bool
+        var open: Set<UInt16>
+        var filtered: Set<UInt16>
+        var icmpRate: Double
+        var tokens: Double
+        var lastRefill: UInt64
+    }
+
+    private var hosts: [AddressKey: Host] = [:]
+    private var random: SplitMix64
+    /// What came in so far.
+    public private(set) var counters = Counters()
+
+    /// A responder for `world`; `seed` makes loss and jitter reproducible.
+    public init(world: World, seed: UInt64) {
+        random = SplitMix64(seed: seed)
+        for host in world.hosts {
+            guard let key = AddressKey(host.address) else { continue }
+            hosts[key] = Host(
+                rttNanoseconds: UInt64(host.rttMs * 1_000_000), jitterNanoseconds: UInt64(host.jitterMs * 1_000_000),
+                loss: host.loss, icmp: host.icmp, open: Set(host.tcpOpen.compactMap(UInt16.init(exactly:))),
+                filtered: Set(host.tcpFiltered.compactMap(UInt16.init(exactly:))), icmpRate: host.icmpRate,
+                tokens: Self.burst(host.icmpRate), lastRefill: 0)
+        }
+    }
+
+    /// The answer to `packet` read at `now`, if its host answers at all.
+    public mutating func respond(to packet: [UInt8], at now: UInt64) -> Reply? {
+        counters.received += 1
+        guard let ip = Packet.parse(packet) else { return ignore() }
+        let key = ip.isV6 ? AddressKey(v6: ip.destination) : AddressKey(v4: ip.destination)
+        guard var host = hosts[key] else { return ignore() }
+        defer { hosts[key] = host }
+        switch ip.proto {
+        case Packet.icmp where !ip.isV6, Packet.icmpv6 where ip.isV6:
+            let echoRequest: UInt8 = ip.isV6 ? 128 : 8
+            guard ip.payload.count >= 8, ip.payload[ip.payload.startIndex] == echoRequest,
+                  ip.payload[ip.payload.startIndex + 1] == 0, host.icmp
+            else { return ignore() }
+            guard takeToken(&host, now: now) else {
+                counters.droppedByRate += 1
+                return nil
+            }
+            guard !lost(host) else { return nil }
+            return Reply(due: due(host, now: now), bytes: Packet.echoReply(to: ip))
+        case Packet.tcp:
+            guard let tcp = Packet.parseTCP(ip.payload) else { return ignore() }
+            if tcp.flags & Packet.TCP.rst != 0 { return ignore() }
+            if tcp.flags & Packet.TCP.syn != 0, tcp.flags & Packet.TCP.ack == 0 {
+                if host.filtered.contains(tcp.destinationPort) { return ignore() }
+                guard !lost(host) else { return nil }
+                let bytes: [UInt8]
+                if host.open.contains(tcp.destinationPort) {
+                    bytes = Packet.tcpReply(to: ip, tcp, flags: Packet.TCP.syn | Packet.TCP.ack,
+                                            sequence: UInt32(truncatingIfNeeded: random.next()),
+                                            acknowledgment: tcp.sequence &+ 1, window: 65_535, mss: 1_460)
+                } else {
+                    bytes = Packet.tcpReply(to: ip, tcp, flags: Packet.TCP.rst | Packet.TCP.ack, sequence: 0,
+                                            acknowledgment: tcp.sequence &+ 1, window: 0, mss: nil)
+                }
+                return Reply(due: due(host, now: now), bytes: bytes)
+            }
+            // Data or FIN on a handshake netsim completed: RST, so nothing lingers on either side.
+            if host.open.contains(tcp.destinationPort), tcp.flags & Packet.TCP.fin != 0 || tcp.payloadLength > 0 {
+                let bytes = Packet.tcpReply(to: ip, tcp, flags: Packet.TCP.rst, sequence: tcp.acknowledgment,
+                                            acknowledgment: 0, window: 0, mss: nil)
+                return Reply(due: due(host, now: now), bytes: bytes)
+            }
+            return ignore()
+        default:
+            return ignore()
+        }
+    }
+
+    private mutating func ignore() -> Reply? {
+        counters.ignored += 1
+        return nil
+    }
+
+    private mutating func lost(_ host: Host) -> Bool {
+        guard host.loss > 0 else { return false }
+        if host.loss >= 1 || random.nextDouble() < host.loss {
+            counters.droppedByLoss += 1
+            return true
+        }
+        return false
+    }
+
+    private mutating func due(_ host: Host, now: UInt64) -> UInt64 {
+        var delay = host.rttNanoseconds
+        if host.jitterNanoseconds > 0 { delay += UInt64(random.nextDouble() * Double(host.jitterNanoseconds)) }
+        return now + delay
+    }
+
+    /// The echo rate limit's bucket: a tenth of a second's worth, at least one.
+    static func burst(_ rate: Double) -> Double { rate > 0 ? max(1, rate / 10) : 0 }
+
+    private func takeToken(_ host: inout Host, now: UInt64) -> Bool {
+        guard host.icmpRate > 0 else { return true }
+        let elapsed = Double(now &- host.lastRefill) / 1e9
+        host.tokens = min(Self.burst(host.icmpRate), host.tokens + (host.lastRefill == 0 ? 0 : elapsed * host.icmpRate))
+        host.lastRefill = now
+        guard host.tokens >= 1 else { return false }
+        host.tokens -= 1
+        return true
+    }
+}
+
+/// A small, fast, seedable generator (SplitMix64).
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    /// A generator from `seed`.
+    public init(seed: UInt64) { state = seed }
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// A uniform double in 0..<1.
+    public mutating func nextDouble() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}

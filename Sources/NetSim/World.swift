@@ -1,0 +1,166 @@
+public import Foundation
+
+/// One simulated host: how it answers, after what delay, and what it drops.
+public struct SimulatedHost: Hashable, Sendable, Codable {
+    /// IPv4 (in 198.18.0.0/15) or IPv6 (in 2001:db8::/32) address.
+    public var address: String
+    /// Round-trip time in milliseconds that every answer takes.
+    public var rttMs: Double
+    /// Uniform extra delay 0...jitter ms per packet.
+    public var jitterMs: Double
+    /// Probability that a request (SYN, echo request) is dropped.
+    public var loss: Double
+    /// Whether it answers ICMP echo.
+    public var icmp: Bool
+    /// TCP ports that complete the handshake (SYN-ACK).
+    public var tcpOpen: [Int]
+    /// TCP ports that stay silent. Every other port answers RST.
+    public var tcpFiltered: [Int]
+    /// Echo requests answered per second at most (0 = unlimited); the rest are dropped, as routers do.
+    public var icmpRate: Double
+
+    /// A host.
+    public init(
+        address: String, rttMs: Double, jitterMs: Double = 0, loss: Double = 0, icmp: Bool = true,
+        tcpOpen: [Int] = [443], tcpFiltered: [Int] = [], icmpRate: Double = 0
+    ) {
+        self.address = address
+        self.rttMs = rttMs
+        self.jitterMs = jitterMs
+        self.loss = loss
+        self.icmp = icmp
+        self.tcpOpen = tcpOpen
+        self.tcpFiltered = tcpFiltered
+        self.icmpRate = icmpRate
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case address, rttMs = "rtt_ms", jitterMs = "jitter_ms", loss, icmp, tcpOpen = "tcp_open"
+        case tcpFiltered = "tcp_filtered", icmpRate = "icmp_rate"
+    }
+
+    /// `address` and `rtt_ms` are required; everything else has a default; unknown keys are ignored.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        address = try container.decode(String.self, forKey: .address)
+        rttMs = try container.decode(Double.self, forKey: .rttMs)
+        jitterMs = try container.decodeIfPresent(Double.self, forKey: .jitterMs) ?? 0
+        loss = try container.decodeIfPresent(Double.self, forKey: .loss) ?? 0
+        icmp = try container.decodeIfPresent(Bool.self, forKey: .icmp) ?? true
+        tcpOpen = try container.decodeIfPresent([Int].self, forKey: .tcpOpen) ?? []
+        tcpFiltered = try container.decodeIfPresent([Int].self, forKey: .tcpFiltered) ?? []
+        icmpRate = try container.decodeIfPresent(Double.self, forKey: .icmpRate) ?? 0
+    }
+}
+
+/// The simulated network: every host in it.
+public struct World: Hashable, Sendable, Codable {
+    /// The hosts.
+    public var hosts: [SimulatedHost]
+
+    /// A world of these hosts.
+    public init(hosts: [SimulatedHost]) { self.hosts = hosts }
+
+    /// The local addresses netsim gives the machine inside the namespace.
+    public static let localIPv4 = "198.18.0.1"
+    /// The local IPv6 address.
+    public static let localIPv6 = "2001:db8::1"
+
+    /// Reads and checks a world file; every error is one line naming the file and the host.
+    public static func load(path: String) throws(WorldError) -> World {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw WorldError("\(path): cannot read: \((error as NSError).localizedDescription)")
+        }
+        return try decode(data, source: path)
+    }
+
+    /// Decodes and checks a world from JSON.
+    public static func decode(_ data: Data, source: String = "world") throws(WorldError) -> World {
+        let world: World
+        do {
+            world = try JSONDecoder().decode(World.self, from: data)
+        } catch let error as DecodingError {
+            throw WorldError("\(source): \(Self.describe(error, data: data))")
+        } catch {
+            throw WorldError("\(source): not valid JSON")
+        }
+        try world.validate(source: source)
+        return world
+    }
+
+    /// Checks every value; the error names the host (index and address) and the field.
+    public func validate(source: String = "world") throws(WorldError) {
+        var seen = Set<AddressKey>()
+        for (index, host) in hosts.enumerated() {
+            let name = "\(source): host \(index) (\(host.address))"
+            guard let key = AddressKey(host.address) else {
+                throw WorldError("\(name): address is not an IPv4 or IPv6 address")
+            }
+            guard key.isInSimulatedRange else {
+                throw WorldError("\(name): address must be in 198.18.0.0/15 or 2001:db8::/32")
+            }
+            guard key != AddressKey(Self.localIPv4), key != AddressKey(Self.localIPv6) else {
+                throw WorldError("\(name): address is netsim's own local address")
+            }
+            guard seen.insert(key).inserted else { throw WorldError("\(name): address appears twice") }
+            guard host.rttMs.isFinite, host.rttMs >= 0, host.rttMs <= 60_000 else {
+                throw WorldError("\(name): rtt_ms must be between 0 and 60000, got \(host.rttMs)")
+            }
+            guard host.jitterMs.isFinite, host.jitterMs >= 0, host.jitterMs <= 60_000 else {
+                throw WorldError("\(name): jitter_ms must be between 0 and 60000, got \(host.jitterMs)")
+            }
+            guard host.loss.isFinite, host.loss >= 0, host.loss <= 1 else {
+                throw WorldError("\(name): loss must be between 0 and 1, got \(host.loss)")
+            }
+            guard host.icmpRate.isFinite, host.icmpRate >= 0 else {
+                throw WorldError("\(name): icmp_rate must be 0 (unlimited) or more, got \(host.icmpRate)")
+            }
+            for port in host.tcpOpen + host.tcpFiltered where !(1...65_535).contains(port) {
+                throw WorldError("\(name): port \(port) is not between 1 and 65535")
+            }
+            if let both = Set(host.tcpOpen).intersection(host.tcpFiltered).first {
+                throw WorldError("\(name): port \(both) is both open and filtered")
+            }
+        }
+    }
+
+    private static func describe(_ error: DecodingError, data: Data) -> String {
+        func place(_ path: [any CodingKey]) -> String {
+            var text = ""
+            for key in path {
+                if let index = key.intValue { text += "[\(index)]" } else { text += text.isEmpty ? key.stringValue : ".\(key.stringValue)" }
+            }
+            if path.count >= 2, path[0].stringValue == "hosts", let index = path[1].intValue {
+                let hosts = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["hosts"] as? [[String: Any]]
+                if let hosts, index < hosts.count, let address = hosts[index]["address"] as? String {
+                    let field = path.dropFirst(2).map(\.stringValue).joined(separator: ".")
+                    return "host \(index) (\(address)): \(field)"
+                }
+            }
+            return text
+        }
+        switch error {
+        case .typeMismatch(let type, let context):
+            return "\(place(context.codingPath)): expected \(type == Double.self ? "a number" : "\(type)")"
+        case .valueNotFound(_, let context):
+            return "\(place(context.codingPath)): missing value"
+        case .keyNotFound(let key, let context):
+            let at = place(context.codingPath)
+            return at.isEmpty ? "missing key '\(key.stringValue)'" : "\(at): missing key '\(key.stringValue)'"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "not valid JSON" : "\(place(context.codingPath)): bad value"
+        @unknown default:
+            return "not a valid world"
+        }
+    }
+}
+
+/// A world file that cannot be used, with a one-line reason.
+public struct WorldError: Error, CustomStringConvertible, Sendable {
+    /// The reason, naming the file and the host.
+    public var description: String
+    init(_ description: String) { self.description = description }
+}
