@@ -1,3 +1,5 @@
+public import Prober
+
 /// The result of one run: the best entry, every entry ranked, and what failed along the way.
 /// This is `probe --json`'s output; its keys are a stable contract.
 public struct ProbeReport: Hashable, Sendable, Codable {
@@ -9,17 +11,20 @@ public struct ProbeReport: Hashable, Sendable, Codable {
     public var errors: [ReportError]
     /// Wall time of the whole run (monotonic clock), in milliseconds.
     public var elapsedMs: Double
+    /// Figures about the sweep itself: probes started, peak sockets in flight, and so on.
+    public var sweep: SweepSummary?
 
     /// A report.
-    public init(best: ReportEntry?, ranked: [ReportEntry], errors: [ReportError], elapsedMs: Double) {
+    public init(best: ReportEntry?, ranked: [ReportEntry], errors: [ReportError], elapsedMs: Double, sweep: SweepSummary? = nil) {
         self.best = best
         self.ranked = ranked
         self.errors = errors
         self.elapsedMs = elapsedMs
+        self.sweep = sweep
     }
 
     enum CodingKeys: String, CodingKey {
-        case best, ranked, errors, elapsedMs = "elapsed_ms"
+        case best, ranked, errors, elapsedMs = "elapsed_ms", sweep
     }
 
     /// Writes `best` as `null` when there is none.
@@ -29,5 +34,6 @@ public struct ProbeReport: Hashable, Sendable, Codable {
         try container.encode(ranked, forKey: .ranked)
         try container.encode(errors, forKey: .errors)
         try container.encode(elapsedMs, forKey: .elapsedMs)
+        try container.encode(sweep, forKey: .sweep)
     }
 }

@@ -25,7 +25,12 @@ public struct ProbeSession: Sendable {
         let start = MonotonicInstant.now()
         let engine = ProbeEngine(options: configuration.probe)
         let sweep = await engine.probe(targets)
-        return report(for: sweep.results, errors: errors, start: start)
+        var report = report(for: sweep.results, errors: errors, start: start)
+        var summary = sweep.summary
+        summary.resolveMilliseconds = ReportEntry.ms(summary.resolveMilliseconds)
+        summary.probeMilliseconds = ReportEntry.ms(summary.probeMilliseconds)
+        report.sweep = summary
+        return report
     }
 
     /// Ranks finished results into a report (pure apart from reading the clock for `elapsed_ms`).

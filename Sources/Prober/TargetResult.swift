@@ -115,4 +115,10 @@ public struct SweepSummary: Hashable, Sendable, Codable {
     public var probeMilliseconds: Double
     /// Whether the sweep was cancelled before it finished.
     public var cancelled: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case targets, probesStarted = "probes_started", peakInFlight = "peak_in_flight"
+        case effectiveMaxInFlight = "max_in_flight", descriptorRetries = "descriptor_retries"
+        case resolveMilliseconds = "resolve_ms", probeMilliseconds = "probe_ms", cancelled
+    }
 }

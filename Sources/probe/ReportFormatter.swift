@@ -23,6 +23,8 @@ enum ReportFormatter {
         try encoder.encode(report.errors, into: &bytes)
         raw(",\n  \"elapsed_ms\": ")
         try encoder.encode(report.elapsedMs, into: &bytes)
+        raw(",\n  \"sweep\": ")
+        if let sweep = report.sweep { try encoder.encode(sweep, into: &bytes) } else { raw("null") }
         raw("\n}\n")
         write(&bytes)
     }

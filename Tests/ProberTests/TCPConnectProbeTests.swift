@@ -86,18 +86,20 @@ import Testing
         let open = try LoopbackListener(kind: .open, host: "127.0.0.1")
         let silent = try LoopbackListener(kind: .unresponsive, host: "127.0.0.1")
         defer { open.close(); silent.close() }
-        let engine = ProbeEngine(options: ProbeOptions(rate: 0, timeoutMilliseconds: 400, samples: 1))
+        // The silent target keeps the sweep going for 5 s; the open one must arrive long before.
+        let engine = ProbeEngine(options: ProbeOptions(rate: 0, timeoutMilliseconds: 5_000, samples: 1))
         let start = MonotonicInstant.now()
-        var arrivals: [(TargetState, Double)] = []
+        var first: TargetResult?
         for await result in engine.results(for: [
             ProbeTarget(host: "127.0.0.1", port: silent.address.port), ProbeTarget(host: "127.0.0.1", port: open.address.port),
         ]) {
-            arrivals.append((result.state, MonotonicInstant.now().milliseconds(since: start)))
+            first = result
+            break  // leaving the loop cancels the rest of the sweep
         }
-        #expect(arrivals.map(\.0) == [.open, .timeout])
-        // Streamed: the open one arrived as soon as it was final, not when the slow one timed out.
-        #expect(arrivals[1].1 - arrivals[0].1 > 200)
-        #expect(arrivals[1].1 >= 400)
+        let elapsed = MonotonicInstant.now().milliseconds(since: start)
+        #expect(first?.state == .open)
+        #expect(first?.index == 1)
+        #expect(elapsed < 4_000)  // it came while the sweep still waited on the silent one
     }
 
     @Test func cancellationStopsSendingAndClosesEverySocket() async throws {

@@ -1,0 +1,157 @@
+import Foundation
+import NetSim
+import Testing
+
+/// probe end to end inside netsim's simulated network: real packets, real delays, jitter and loss.
+/// Needs root and /dev/net/tun (CI has both); elsewhere these tests are skipped with that reason.
+@Suite(.serialized, .enabled(if: SimulatedNetwork.unavailable == nil, "netsim needs root and /dev/net/tun"))
+struct SimulatedNetworkTests {
+    @Test func zeroJitterHostsAreMeasuredWithinTolerance() async throws {
+        let rtts: [Double] = [1, 5, 20, 50, 120, 250]
+        var hosts = rtts.enumerated().map { SimulatedHost(address: "198.18.1.\($0.offset + 1)", rttMs: $0.element) }
+        hosts.append(SimulatedHost(address: "2001:db8::20", rttMs: 20))
+        let run = try await SimulatedNetwork.probe(World(hosts: hosts), ["rank", "--samples", "5", "--interval", "10"] + hosts.map {
+            $0.address.contains(":") ? "[\($0.address)]" : $0.address
+        })
+        let lateness = run.stats.maxUs / 1_000
+        for host in hosts {
+            let entry = try #require(run.entry(host.address))
+            let rtt = try #require(entry["rtt_ms"] as? [String: Double])
+            let median = try #require(rtt["median"]), minimum = try #require(rtt["min"])
+            let tolerance = max(0.5, 0.02 * host.rttMs) + lateness
+            #expect(abs(median - host.rttMs) <= tolerance, "\(host.address): \(median) ms for \(host.rttMs) ms (±\(tolerance))")
+            #expect(minimum >= host.rttMs - 0.01, "\(host.address): faster than the configured delay")
+            #expect(entry["state"] as? String == "open" && entry["timing"] as? String == "kernel")
+        }
+    }
+
+    @Test func lostAndFilteredTimeOutAfterTheTimeoutAndCountAsLost() async throws {
+        let world = World(hosts: [
+            SimulatedHost(address: "198.18.2.1", rttMs: 5, loss: 1),
+            SimulatedHost(address: "198.18.2.2", rttMs: 5, tcpOpen: [], tcpFiltered: [443]),
+        ])
+        let run = try await SimulatedNetwork.probe(world, ["rank", "--timeout", "300", "--samples", "2", "198.18.2.1", "198.18.2.2"], expectStatus: 2)
+        for address in ["198.18.2.1", "198.18.2.2"] {
+            let entry = try #require(run.entry(address))
+            #expect(entry["state"] as? String == "timeout")
+            #expect(entry["loss"] as? Double == 1 && entry["received"] as? Int == 0)
+        }
+        #expect(try #require(run.json["elapsed_ms"] as? Double) >= 300)  // never earlier than the timeout
+    }
+
+    @Test func halfLossOver200SamplesIsCountedExactly() async throws {
+        let world = World(hosts: [SimulatedHost(address: "198.18.3.1", rttMs: 2, loss: 0.5)])
+        let run = try await SimulatedNetwork.probe(world, ["rank", "--samples", "200", "--interval", "2", "--timeout", "200", "198.18.3.1"])
+        let entry = try #require(run.entry("198.18.3.1"))
+        let loss = try #require(entry["loss"] as? Double)
+        #expect((0.35...0.65).contains(loss))
+        // probe's count agrees with what netsim dropped.
+        #expect(entry["sent"] as? Int == 200)
+        #expect(200 - (entry["received"] as? Int ?? 0) == run.stats.droppedByLoss)
+    }
+
+    @Test func openRefusedAndFilteredAreToldApartOnOneHost() async throws {
+        let world = World(hosts: [SimulatedHost(address: "198.18.4.1", rttMs: 10, tcpOpen: [443], tcpFiltered: [8443])])
+        let run = try await SimulatedNetwork.probe(world, ["rank", "--timeout", "200", "198.18.4.1:443", "198.18.4.1:80", "198.18.4.1:8443"])
+        let ranked = try #require(run.json["ranked"] as? [[String: Any]])
+        #expect(ranked.map { $0["target"] as? String } == ["198.18.4.1:443", "198.18.4.1:80", "198.18.4.1:8443"])
+        #expect(ranked.map { $0["state"] as? String } == ["open", "refused", "timeout"])
+        let refusedRTT = try #require((ranked[1]["rtt_ms"] as? [String: Double])?["median"])
+        #expect(refusedRTT >= 10 && refusedRTT < 11)  // the RST took the host's RTT too
+    }
+
+    @Test(arguments: 1...20)
+    func bestIsTheFastestCleanHostIn200HostWorlds(seed: Int) async throws {
+        let world = WorldGenerator.generate(count: 200, seed: UInt64(seed), ipv6: 20)
+        let expected = try #require(world.hosts.filter { $0.loss == 0 && $0.jitterMs == 0 }.min { $0.rttMs < $1.rttMs })
+        let targets = world.hosts.map { $0.address.contains(":") ? "[\($0.address)]" : $0.address }
+        let run = try await SimulatedNetwork.probe(world, ["--best", "--method", "tcp"] + targets)
+        let best = try #require(run.json["best"] as? [String: Any])
+        #expect(best["address"] as? String == expected.address, "seed \(seed): expected \(expected.address) (\(expected.rttMs) ms), got \(best)")
+    }
+
+    @Test func aThousandHostsWithMaxInFlight64() async throws {
+        let world = WorldGenerator.generate(count: 1_000, seed: 1_000, ipv6: 50)
+        let targets = world.hosts.map { $0.address.contains(":") ? "[\($0.address)]" : $0.address }
+        let file = try CLIRunner.temporaryFile(targets.joined(separator: "\n"))
+        let pidFile = file.deletingLastPathComponent().appendingPathComponent("probe.pid")
+        // Watch probe's descriptors from outside while it runs.
+        let watcher = SocketWatcher(pidFile: pidFile)
+        async let peak = watcher.watch()
+        let run = try await SimulatedNetwork.probe(
+            world, ["rank", "--targets", file.path, "--max-in-flight", "64", "--timeout", "500"], pidFile: pidFile)
+        watcher.stop()
+        let ranked = try #require(run.json["ranked"] as? [[String: Any]])
+        #expect(ranked.count == 1_000)
+        #expect(ranked.allSatisfy { $0["sent"] as? Int == 3 })
+        let sweep = try #require(run.json["sweep"] as? [String: Any])
+        #expect(try #require(sweep["peak_in_flight"] as? Int) <= 64)
+        #expect(sweep["probes_started"] as? Int == 3_000)
+        let observed = await peak
+        #expect(observed > 0 && observed <= 64, "sockets seen open at once: \(observed)")
+    }
+}
+
+/// Running probe inside netsim and reading both sides' figures.
+enum SimulatedNetwork {
+    static let unavailable = NetSimulator.unavailableReason()
+
+    struct Run {
+        var json: [String: Any]
+        var stats: LatenessStats
+        func entry(_ address: String) -> [String: Any]? {
+            (json["ranked"] as? [[String: Any]])?.first { $0["address"] as? String == address }
+        }
+    }
+
+    static var netsim: String { CLIRunner.binary.deletingLastPathComponent().appendingPathComponent("netsim").path }
+
+    /// `netsim run WORLD -- probe ARGS --json`, with netsim's stats; checks probe's exit status.
+    static func probe(_ world: World, _ arguments: [String], expectStatus: Int32 = 0, pidFile: URL? = nil) async throws -> Run {
+        let worldFile = try CLIRunner.temporaryFile(String(decoding: try JSONEncoder().encode(world), as: UTF8.self), name: "world.json")
+        let statsFile = worldFile.deletingLastPathComponent().appendingPathComponent("stats.json")
+        let probeCommand = ([CLIRunner.binary.path] + arguments + ["--json"]).map { "'\($0)'" }.joined(separator: " ")
+        let inner = pidFile.map { "echo $$ > '\($0.path)'; exec \(probeCommand)" } ?? "exec \(probeCommand)"
+        let shell = "exec '\(netsim)' run '\(worldFile.path)' --stats '\(statsFile.path)' --quiet -- /bin/sh -c \"\(inner)\""
+        let output = try await CLIRunner.run([], shell: shell, timeout: 120)
+        #expect(output.status == expectStatus, "stderr: \(output.stderr)")
+        let stats = try JSONDecoder().decode(LatenessStats.self, from: Data(contentsOf: statsFile))
+        return Run(json: try output.json(), stats: stats)
+    }
+}
+
+/// Samples how many sockets a process holds, from /proc/PID/fd, until stopped.
+final class SocketWatcher: @unchecked Sendable {
+    private let pidFile: URL
+    private let lock = NSLock()
+    private var stopped = false
+
+    init(pidFile: URL) { self.pidFile = pidFile }
+
+    func stop() {
+        lock.withLock { stopped = true }
+    }
+
+    /// The most sockets seen at once.
+    func watch() async -> Int {
+        await withCheckedContinuation { continuation in
+            Thread {
+                var peak = 0
+                while !self.lock.withLock({ self.stopped }) {
+                    if let text = try? String(contentsOf: self.pidFile, encoding: .utf8),
+                       let pid = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+                       let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") {
+                        var sockets = 0
+                        for entry in entries {
+                            if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(entry)"),
+                               target.hasPrefix("socket:") { sockets += 1 }
+                        }
+                        peak = max(peak, sockets)
+                    }
+                    usleep(1_000)
+                }
+                continuation.resume(returning: peak)
+            }.start()
+        }
+    }
+}
