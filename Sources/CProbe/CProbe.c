@@ -103,3 +103,70 @@ int cprobe_realtime(int priority) {
     param.sched_priority = priority;
     return sched_setscheduler(0, SCHED_FIFO, &param);
 }
+
+long cprobe_recvmsg(int fd, void *buffer, unsigned long length, struct sockaddr_storage *from, int errqueue,
+                    cprobe_recv_info *info) {
+    char control[512];
+    struct iovec iov = { buffer, length };
+    struct msghdr message;
+    memset(&message, 0, sizeof(message));
+    memset(info, 0, sizeof(*info));
+    message.msg_name = from;
+    message.msg_namelen = from ? sizeof(*from) : 0;
+    message.msg_iov = &iov;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof(control);
+    ssize_t count;
+    do {
+        count = recvmsg(fd, &message, MSG_DONTWAIT | (errqueue ? MSG_ERRQUEUE : 0));
+    } while (count < 0 && errno == EINTR);
+    if (count < 0) return -1;
+    for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header)) {
+        if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_TIMESTAMPNS) {
+            struct timespec stamp;
+            memcpy(&stamp, CMSG_DATA(header), sizeof(stamp));
+            info->timestamp_sec = stamp.tv_sec;
+            info->timestamp_nsec = stamp.tv_nsec;
+            info->has_timestamp = 1;
+        } else if ((header->cmsg_level == SOL_IP && header->cmsg_type == IP_RECVERR) ||
+                   (header->cmsg_level == SOL_IPV6 && header->cmsg_type == IPV6_RECVERR)) {
+            struct sock_extended_err error;
+            memcpy(&error, CMSG_DATA(header), sizeof(error));
+            info->has_error = 1;
+            info->error_origin = error.ee_origin;
+            info->error_type = error.ee_type;
+            info->error_code = error.ee_code;
+            info->error_errno = error.ee_errno;
+        }
+    }
+    return (long)count;
+}
+
+int cprobe_icmp_configure(int fd, int v6, int raw) {
+    int on = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) != 0) return -1;
+    if (v6) {
+        if (setsockopt(fd, SOL_IPV6, IPV6_RECVERR, &on, sizeof(on)) != 0) return -1;
+    } else {
+        if (setsockopt(fd, SOL_IP, IP_RECVERR, &on, sizeof(on)) != 0) return -1;
+    }
+    int size = 4 << 20;  /* room for a burst of thousands of replies */
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) != 0) {
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+    }
+    if (raw && !v6) {
+        /* ICMP_FILTER: a set bit blocks that type. Pass echo reply (0), unreachable (3), time exceeded (11). */
+        /* ICMP_FILTER (1) at SOL_RAW, from <linux/icmp.h>, which clashes with glibc's headers. */
+        uint32_t filter = ~((1U << 0) | (1U << 3) | (1U << 11));
+        if (setsockopt(fd, SOL_RAW, 1, &filter, sizeof(filter)) != 0) return -1;
+    } else if (raw && v6) {
+        struct icmp6_filter filter;
+        ICMP6_FILTER_SETBLOCKALL(&filter);
+        ICMP6_FILTER_SETPASS(129, &filter);
+        ICMP6_FILTER_SETPASS(1, &filter);
+        ICMP6_FILTER_SETPASS(3, &filter);
+        if (setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &filter, sizeof(filter)) != 0) return -1;
+    }
+    return 0;
+}

@@ -11,7 +11,7 @@ public struct ProbeConfiguration: Hashable, Sendable, Codable {
     public var ranking: RankingWeights
 
     /// A configuration with the documented defaults, or the values given.
-    public init(probe: ProbeOptions = ProbeOptions(), method: ProbeMethod = .tcp, ranking: RankingWeights = RankingWeights()) {
+    public init(probe: ProbeOptions = ProbeOptions(), method: ProbeMethod = .auto, ranking: RankingWeights = RankingWeights()) {
         self.probe = probe
         self.method = method
         self.ranking = ranking

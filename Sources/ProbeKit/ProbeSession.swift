@@ -24,7 +24,7 @@ public struct ProbeSession: Sendable {
     public func run(targets: [ProbeTarget], errors: [ReportError] = []) async -> ProbeReport {
         let start = MonotonicInstant.now()
         let engine = ProbeEngine(options: configuration.probe)
-        let sweep = await engine.probe(targets)
+        let sweep = await engine.probe(targets, methods: configuration.method.kinds)
         var report = report(for: sweep.results, errors: errors, start: start)
         var summary = sweep.summary
         summary.resolveMilliseconds = ReportEntry.ms(summary.resolveMilliseconds)
@@ -56,7 +56,7 @@ public struct ProbeSession: Sendable {
     static func candidate(_ result: TargetResult) -> Candidate {
         let status: Candidate.Status
         switch result.state {
-        case .open: status = .up
+        case .open, .alive: status = .up
         case .refused: status = .closed
         default: status = .down
         }

@@ -19,12 +19,73 @@ public struct ReportEntry: Hashable, Sendable, Codable {
             case outcome, rttMs = "rtt_ms", timing, errno
         }
 
+        init(_ sample: ProbeSample) {
+            outcome = sample.outcome.name
+            rttMs = sample.rttMilliseconds.map(ReportEntry.ms)
+            timing = sample.timing?.rawValue
+            switch sample.outcome {
+            case .error(let name), .unreachable(let name): errno = name
+            default: errno = nil
+            }
+        }
+
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(outcome, forKey: .outcome)
             try container.encode(rttMs, forKey: .rttMs)
             try container.encode(timing, forKey: .timing)
             try container.encodeIfPresent(errno, forKey: .errno)
+        }
+    }
+
+    /// One method's measurement of the target (under `tcp` and `icmp` when both ran).
+    public struct MethodReport: Hashable, Sendable, Codable {
+        /// `open`, `refused`, `alive`, `timeout`, `unreachable` or `error`.
+        public var state: String
+        /// Probes sent.
+        public var sent: Int
+        /// Probes answered.
+        public var received: Int
+        /// Share lost, 0...1.
+        public var loss: Double
+        /// RTT figures, `nil` without answers.
+        public var rttMs: RTTStatistics?
+        /// `kernel` or `monotonic`.
+        public var timing: String?
+        /// ICMP only: `ping` (unprivileged socket) or `raw`.
+        public var socket: String?
+        /// Why this method could not run, if it could not.
+        public var unavailable: String?
+        /// Every sample, in send order.
+        public var samples: [Sample]
+
+        enum CodingKeys: String, CodingKey {
+            case state, sent, received, loss, rttMs = "rtt_ms", timing, socket, unavailable, samples
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(state, forKey: .state)
+            try container.encode(sent, forKey: .sent)
+            try container.encode(received, forKey: .received)
+            try container.encode(loss, forKey: .loss)
+            try container.encode(rttMs, forKey: .rttMs)
+            try container.encode(timing, forKey: .timing)
+            try container.encodeIfPresent(socket, forKey: .socket)
+            try container.encodeIfPresent(unavailable, forKey: .unavailable)
+            try container.encode(samples, forKey: .samples)
+        }
+
+        init(_ measurement: Measurement) {
+            state = measurement.unavailable == nil ? measurement.state.rawValue : "unavailable"
+            sent = measurement.sent
+            received = measurement.received
+            loss = ReportEntry.rounded(measurement.loss, places: 4)
+            rttMs = measurement.rtt.map(ReportEntry.rounded)
+            timing = measurement.timing?.rawValue
+            socket = measurement.socketKind?.rawValue
+            unavailable = measurement.unavailable
+            samples = measurement.samples.map(Sample.init)
         }
     }
 
@@ -58,12 +119,16 @@ public struct ReportEntry: Hashable, Sendable, Codable {
     public var timing: String?
     /// The ranking score (effective latency in ms, lower is better), `nil` when unreachable.
     public var score: Double?
-    /// Every sample, in send order.
+    /// Every sample of the ranked method, in send order.
     public var samples: [Sample]
+    /// TCP's measurement, when both methods ran.
+    public var tcp: MethodReport?
+    /// ICMP's measurement, when both methods ran.
+    public var icmp: MethodReport?
 
     enum CodingKeys: String, CodingKey {
         case rank, target, host, address, port, method, reachable, state, sent, received, loss
-        case rttMs = "rtt_ms", dnsMs = "dns_ms", timing, score, samples
+        case rttMs = "rtt_ms", dnsMs = "dns_ms", timing, score, samples, tcp, icmp
     }
 
     /// Every key is written, `null` included, so scripts can rely on them.
@@ -85,6 +150,8 @@ public struct ReportEntry: Hashable, Sendable, Codable {
         try container.encode(timing, forKey: .timing)
         try container.encode(score, forKey: .score)
         try container.encode(samples, forKey: .samples)
+        try container.encodeIfPresent(tcp, forKey: .tcp)
+        try container.encodeIfPresent(icmp, forKey: .icmp)
     }
 
     /// An entry from a probe result and its ranking.
@@ -94,28 +161,27 @@ public struct ReportEntry: Hashable, Sendable, Codable {
         host = result.target.host
         address = result.address?.host
         port = Int(result.target.port)
-        self.method = method.rawValue
+        self.method = (result.primary?.method ?? (method == .icmp ? .icmp : .tcp)).rawValue
         reachable = result.reachable
         state = result.state.rawValue
         sent = result.sent
         received = result.received
         loss = Self.rounded(result.loss, places: 4)
-        rttMs = result.rtt.map {
-            RTTStatistics(min: Self.ms($0.min), median: Self.ms($0.median), mean: Self.ms($0.mean), p90: Self.ms($0.p90),
-                          max: Self.ms($0.max), stddev: Self.ms($0.stddev), jitter: Self.ms($0.jitter))
-        }
+        rttMs = result.rtt.map(Self.rounded)
         dnsMs = result.resolveMilliseconds.map(Self.ms)
         timing = result.timing?.rawValue
         score = ranked.score.map(Self.ms)
-        samples = result.samples.map { sample in
-            var errno: String?
-            switch sample.outcome {
-            case .error(let name), .unreachable(let name): errno = name
-            default: errno = nil
-            }
-            return Sample(outcome: sample.outcome.name, rttMs: sample.rttMilliseconds.map(Self.ms),
-                          timing: sample.timing?.rawValue, errno: errno)
+        samples = result.samples.map(Sample.init)
+        if result.tcp != nil, result.icmp != nil {
+            tcp = result.tcp.map(MethodReport.init)
+            icmp = result.icmp.map(MethodReport.init)
         }
+    }
+
+    /// RTT figures to the microsecond.
+    static func rounded(_ rtt: RTTStatistics) -> RTTStatistics {
+        RTTStatistics(min: ms(rtt.min), median: ms(rtt.median), mean: ms(rtt.mean), p90: ms(rtt.p90),
+                      max: ms(rtt.max), stddev: ms(rtt.stddev), jitter: ms(rtt.jitter))
     }
 
     /// Milliseconds to the microsecond.

@@ -22,10 +22,10 @@ public struct ProbeEngine: Sendable {
 
     /// Probes every target and returns all results, in the order given, with the sweep's figures.
     /// When the task is cancelled, returns what was final by then (``SweepSummary/cancelled`` is set).
-    public func probe(_ targets: [ProbeTarget]) async -> SweepReport {
+    public func probe(_ targets: [ProbeTarget], methods: Set<ProbeKind> = [.tcp]) async -> SweepReport {
         var results = [TargetResult?](repeating: nil, count: targets.count)
         var summary: SweepSummary?
-        for await batch in SweepRunner.events(for: targets, options: options) {
+        for await batch in SweepRunner.events(for: targets, methods: methods, options: options) {
             for event in batch {
                 switch event {
                 case .result(let result): results[result.index] = result
@@ -44,8 +44,8 @@ public struct ProbeEngine: Sendable {
 
     /// The results as an `AsyncSequence`, each target's result as soon as it is final.
     /// The sweep starts when iteration starts and stops when the iterating task is cancelled.
-    public func results(for targets: [ProbeTarget]) -> ProbeResults {
-        ProbeResults(targets: targets, options: options)
+    public func results(for targets: [ProbeTarget], methods: Set<ProbeKind> = [.tcp]) -> ProbeResults {
+        ProbeResults(targets: targets, methods: methods, options: options)
     }
 }
 
@@ -65,16 +65,18 @@ public struct ProbeResults: AsyncSequence, Sendable {
     public typealias Failure = Never
 
     let targets: [ProbeTarget]
+    let methods: Set<ProbeKind>
     let options: ProbeOptions
 
     /// Starts the sweep lazily, on the first call to `next()`.
     public func makeAsyncIterator() -> Iterator {
-        Iterator(targets: targets, options: options)
+        Iterator(targets: targets, methods: methods, options: options)
     }
 
     /// Iterates a sweep's results.
     public struct Iterator: AsyncIteratorProtocol {
         let targets: [ProbeTarget]
+        let methods: Set<ProbeKind>
         let options: ProbeOptions
         var base: AsyncStream<[SweepEvent]>.Iterator?
         var buffered: [TargetResult] = []
@@ -83,7 +85,7 @@ public struct ProbeResults: AsyncSequence, Sendable {
         /// The next final result, or `nil` when every target is final or the task was cancelled.
         public mutating func next() async -> TargetResult? {
             if base == nil {
-                base = SweepRunner.events(for: targets, options: options).makeAsyncIterator()
+                base = SweepRunner.events(for: targets, methods: methods, options: options).makeAsyncIterator()
             }
             while position == buffered.count {
                 guard let batch = await base?.next() else { return nil }
@@ -111,13 +113,13 @@ enum SweepRunner {
     /// thousands of targets costs a few dozen cross-thread hand-overs, not thousands).
     /// The sweep starts now, on its own thread, and is cancelled when the stream is dropped or
     /// the consuming task is cancelled.
-    static func events(for targets: [ProbeTarget], options: ProbeOptions) -> AsyncStream<[SweepEvent]> {
+    static func events(for targets: [ProbeTarget], methods: Set<ProbeKind>, options: ProbeOptions) -> AsyncStream<[SweepEvent]> {
         let (stream, continuation) = AsyncStream.makeStream(of: [SweepEvent].self, bufferingPolicy: .unbounded)
         let control = SweepControl()
         continuation.onTermination = { _ in control.cancel() }
         let thread = Thread {
             let batch = EventBatch()
-            run(targets: targets, options: options, control: control,
+            run(targets: targets, methods: methods, options: options, control: control,
                 emit: { batch.events.append($0) },
                 flush: {
                     guard !batch.events.isEmpty else { return }
@@ -132,11 +134,12 @@ enum SweepRunner {
         return stream
     }
 
-    /// The whole sweep, on the calling (dedicated) thread: resolve, then probe.
+    /// The whole sweep, on the calling (dedicated) thread: resolve, open the ICMP sockets, probe.
     static func run(
-        targets: [ProbeTarget], options: ProbeOptions, control: SweepControl,
+        targets: [ProbeTarget], methods: Set<ProbeKind>, options: ProbeOptions, control: SweepControl,
         emit: @escaping (SweepEvent) -> Void, flush: @escaping () -> Void
     ) {
+        let methods = methods.isEmpty ? [.tcp] : methods
         let resolveStart = MonotonicInstant.now()
         let resolutions = Resolver.resolve(targets)
         let resolveMilliseconds = MonotonicInstant.now().milliseconds(since: resolveStart)
@@ -150,18 +153,59 @@ enum SweepRunner {
             } else {
                 emit(.result(TargetResult(
                     index: index, target: targets[index], address: nil,
-                    resolveMilliseconds: resolution.milliseconds, resolveError: resolution.error, samples: [])))
+                    resolveMilliseconds: resolution.milliseconds, resolveError: resolution.error)))
             }
         }
 
-        let probeStart = MonotonicInstant.now()
-        let final = FinalPositions(count: addresses.count)
-        let sweep = TCPConnectSweep(addresses: addresses, options: options, control: control) { position, samples in
-            final.done[position] = true
+        // One ICMP socket per family that has targets; a family without permission is noted, not fatal.
+        var icmpSockets: [ICMPSocket?] = [nil, nil]
+        var icmpUnavailable: [String?] = [nil, nil]
+        if methods.contains(.icmp) {
+            for (family, v6) in [(SocketAddress.Family.inet, false), (.inet6, true)] where addresses.contains(where: { $0.family == family }) {
+                do {
+                    icmpSockets[v6 ? 1 : 0] = try ICMPSocket.open(family: family, preference: options.icmpSocket)
+                } catch {
+                    icmpUnavailable[v6 ? 1 : 0] = error.description
+                }
+            }
+        }
+        defer { for socket in icmpSockets { socket?.close() } }
+
+        // Jobs: every method for every address (ICMP only where its family has a socket).
+        var jobs: [ProbeJob] = []
+        var pendingJobs = [Int](repeating: 0, count: addresses.count)
+        for (position, address) in addresses.enumerated() {
+            for kind in ProbeKind.allCases where methods.contains(kind) {
+                if kind == .icmp, icmpSockets[address.family == .inet6 ? 1 : 0] == nil { continue }
+                jobs.append(ProbeJob(position: position, kind: kind))
+                pendingJobs[position] += 1
+            }
+        }
+        var partial = [TargetResult](repeating: TargetResult(index: 0, target: ProbeTarget(host: "", port: 0), address: nil), count: addresses.count)
+        for (position, address) in addresses.enumerated() {
             let index = sweepIndices[position]
-            emit(.result(TargetResult(
-                index: index, target: targets[index], address: addresses[position],
-                resolveMilliseconds: resolutions[index].milliseconds, samples: samples)))
+            var result = TargetResult(index: index, target: targets[index], address: address,
+                                      resolveMilliseconds: resolutions[index].milliseconds)
+            if methods.contains(.icmp), let reason = icmpUnavailable[address.family == .inet6 ? 1 : 0] {
+                result.icmp = Measurement(method: .icmp, samples: [], unavailable: reason)
+            }
+            partial[position] = result
+        }
+        let state = PartialResults(partial: partial, pending: pendingJobs)
+        for position in addresses.indices where pendingJobs[position] == 0 {
+            emit(.result(state.partial[position]))  // nothing could run for it (ICMP alone, no permission)
+        }
+
+        let probeStart = MonotonicInstant.now()
+        let sweep = ProbeSweep(addresses: addresses, jobs: jobs, options: options, icmpSockets: icmpSockets, control: control) { job, samples in
+            let position = jobs[job].position
+            let socketKind = icmpSockets[addresses[position].family == .inet6 ? 1 : 0]?.kind
+            switch jobs[job].kind {
+            case .tcp: state.partial[position].tcp = Measurement(method: .tcp, samples: samples)
+            case .icmp: state.partial[position].icmp = Measurement(method: .icmp, samples: samples, socketKind: socketKind)
+            }
+            state.pending[position] -= 1
+            if state.pending[position] == 0 { emit(.result(state.partial[position])) }
         } beforeWaiting: {
             flush()
         }
@@ -176,12 +220,17 @@ enum SweepRunner {
                 }
                 cancelled = try sweep.run(reactor: reactor)
             } catch {
-                // The reactor itself failed (no epoll, no descriptors): every target not yet final gets that error.
-                for (position, index) in sweepIndices.enumerated() where !final.done[position] {
-                    let failed = (0..<max(1, options.samples)).map { ProbeSample(index: $0, outcome: .error(errno: error.name)) }
-                    emit(.result(TargetResult(
-                        index: index, target: targets[index], address: addresses[position],
-                        resolveMilliseconds: resolutions[index].milliseconds, samples: failed)))
+                // The reactor itself failed (no epoll, no descriptors): every job not yet final gets that error.
+                let failed = (0..<max(1, options.samples)).map { ProbeSample(index: $0, outcome: .error(errno: error.name)) }
+                for position in addresses.indices where state.pending[position] > 0 {
+                    if methods.contains(.tcp), state.partial[position].tcp == nil {
+                        state.partial[position].tcp = Measurement(method: .tcp, samples: failed)
+                    }
+                    if methods.contains(.icmp), state.partial[position].icmp == nil {
+                        state.partial[position].icmp = Measurement(method: .icmp, samples: failed)
+                    }
+                    state.pending[position] = 0
+                    emit(.result(state.partial[position]))
                 }
             }
         }
@@ -189,7 +238,9 @@ enum SweepRunner {
             targets: targets.count, probesStarted: sweep.probesStarted, peakInFlight: sweep.peakInFlight,
             effectiveMaxInFlight: sweep.effectiveCap, descriptorRetries: sweep.descriptorRetries,
             resolveMilliseconds: resolveMilliseconds,
-            probeMilliseconds: MonotonicInstant.now().milliseconds(since: probeStart), cancelled: cancelled)))
+            probeMilliseconds: MonotonicInstant.now().milliseconds(since: probeStart), cancelled: cancelled,
+            icmpSocket: (icmpSockets[0] ?? icmpSockets[1])?.kind,
+            icmpUnavailable: icmpUnavailable[0] ?? icmpUnavailable[1])))
     }
 }
 
@@ -198,8 +249,12 @@ private final class EventBatch {
     var events: [SweepEvent] = []
 }
 
-/// Which sweep positions are final (written on the reactor thread only).
-private final class FinalPositions {
-    var done: [Bool]
-    init(count: Int) { done = Array(repeating: false, count: count) }
+/// Results being assembled, and how many jobs each still waits for (reactor thread only).
+private final class PartialResults {
+    var partial: [TargetResult]
+    var pending: [Int]
+    init(partial: [TargetResult], pending: [Int]) {
+        self.partial = partial
+        self.pending = pending
+    }
 }

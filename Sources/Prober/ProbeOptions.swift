@@ -10,6 +10,8 @@ public struct ProbeOptions: Hashable, Sendable, Codable {
     public var samples: Int
     /// Milliseconds between the starts of two samples to the same target (default 20).
     public var intervalMilliseconds: Int
+    /// Which ICMP socket to use (default: a ping socket if allowed, else raw).
+    public var icmpSocket: ICMPSocketPreference
 
     /// Options with the documented defaults, or the values given.
     public init(
@@ -17,8 +19,10 @@ public struct ProbeOptions: Hashable, Sendable, Codable {
         rate: Int = 10_000,
         timeoutMilliseconds: Int = 1_000,
         samples: Int = 3,
-        intervalMilliseconds: Int = 20
+        intervalMilliseconds: Int = 20,
+        icmpSocket: ICMPSocketPreference = .auto
     ) {
+        self.icmpSocket = icmpSocket
         self.maxInFlight = maxInFlight
         self.rate = rate
         self.timeoutMilliseconds = timeoutMilliseconds

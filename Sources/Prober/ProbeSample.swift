@@ -1,12 +1,22 @@
-/// What one probe (one connect attempt) ended with.
+/// How a target is probed.
+public enum ProbeKind: String, Hashable, Sendable, Codable, CaseIterable {
+    /// TCP connect: the handshake's RTT.
+    case tcp
+    /// ICMP (or ICMPv6) echo.
+    case icmp
+}
+
+/// What one probe (a connect attempt or an echo request) ended with.
 public enum ProbeOutcome: Hashable, Sendable {
     /// The handshake completed: the port is open.
     case open
+    /// An ICMP echo reply came back.
+    case reply
     /// The host answered with RST: it is up, the port is closed.
     case refused
     /// No answer before the timeout.
     case timeout
-    /// An ICMP error or a routing failure (EHOSTUNREACH, ENETUNREACH).
+    /// An ICMP error (with its type and code) or a routing failure (EHOSTUNREACH, ENETUNREACH).
     case unreachable(errno: String)
     /// Any other failure, with the errno name (`EADDRNOTAVAIL`, ...).
     case error(errno: String)
@@ -15,6 +25,7 @@ public enum ProbeOutcome: Hashable, Sendable {
     public var name: String {
         switch self {
         case .open: "open"
+        case .reply: "reply"
         case .refused: "refused"
         case .timeout: "timeout"
         case .unreachable: "unreachable"
@@ -22,10 +33,10 @@ public enum ProbeOutcome: Hashable, Sendable {
         }
     }
 
-    /// Whether the host answered (open or refused), which gives an RTT sample.
+    /// Whether the host answered (open, refused or an echo reply), which gives an RTT sample.
     public var answered: Bool {
         switch self {
-        case .open, .refused: true
+        case .open, .refused, .reply: true
         default: false
         }
     }
@@ -33,7 +44,7 @@ public enum ProbeOutcome: Hashable, Sendable {
 
 /// Where an RTT figure came from.
 public enum TimingSource: String, Hashable, Sendable, Codable {
-    /// The kernel's own measurement (`TCP_INFO` `tcpi_rtt`, or a receive timestamp).
+    /// The kernel's own measurement (`TCP_INFO` `tcpi_rtt`, or an `SO_TIMESTAMPNS` receive timestamp).
     case kernel
     /// `CLOCK_MONOTONIC` read around the system calls.
     case monotonic

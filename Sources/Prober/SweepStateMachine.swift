@@ -187,6 +187,9 @@ struct SweepStateMachine {
         return index < slots.count && slots[index].busy && slots[index].generation == handle.generation
     }
 
+    /// The target (job) of the probe in flight behind `handle`; check ``isCurrent(_:)`` first.
+    func target(of handle: ProbeHandle) -> Int { slots[Int(handle.slot)].target }
+
     /// The handles of every probe in flight (to close their sockets on cancellation).
     var inFlightHandles: [ProbeHandle] {
         slots.indices.compactMap { index in

@@ -2,6 +2,8 @@
 public enum TargetState: String, Hashable, Sendable, Codable {
     /// At least one handshake completed.
     case open
+    /// At least one ICMP echo reply came back.
+    case alive
     /// The host answered, but only with RST (port closed).
     case refused
     /// Every sample failed with an ICMP error or a routing failure (and none was answered).
@@ -26,75 +28,66 @@ public struct TargetResult: Hashable, Sendable {
     public var resolveMilliseconds: Double?
     /// Why the name did not resolve.
     public var resolveError: String?
-    /// Every sample, in send order.
-    public var samples: [ProbeSample]
+    /// What TCP connect measured, when it ran.
+    public var tcp: Measurement?
+    /// What ICMP echo measured, when it ran (or why it could not).
+    public var icmp: Measurement?
 
     /// A result.
     public init(
         index: Int, target: ProbeTarget, address: SocketAddress?, resolveMilliseconds: Double? = nil,
-        resolveError: String? = nil, samples: [ProbeSample]
+        resolveError: String? = nil, tcp: Measurement? = nil, icmp: Measurement? = nil
     ) {
         self.index = index
         self.target = target
         self.address = address
         self.resolveMilliseconds = resolveMilliseconds
         self.resolveError = resolveError
-        self.samples = samples
+        self.tcp = tcp
+        self.icmp = icmp
     }
 
-    /// Probes sent.
-    public var sent: Int { samples.count }
-    /// Probes answered (open or refused).
-    public var received: Int { samples.reduce(0) { $0 + ($1.outcome.answered ? 1 : 0) } }
-    /// Share of probes not answered, 0...1 (1 when nothing was sent).
-    public var loss: Double { sent == 0 ? 1 : Double(sent - received) / Double(sent) }
-    /// Whether the host answered at least once.
-    public var reachable: Bool { received > 0 }
-
-    /// RTT figures over the answered samples, `nil` when none was answered.
-    public var rtt: RTTStatistics? {
-        RTTStatistics(samplesInSendOrder: samples.compactMap { $0.outcome.answered ? $0.rttMilliseconds : nil })
+    /// A TCP-only result (as earlier versions built them).
+    public init(
+        index: Int, target: ProbeTarget, address: SocketAddress?, resolveMilliseconds: Double? = nil,
+        resolveError: String? = nil, samples: [ProbeSample]
+    ) {
+        self.init(index: index, target: target, address: address, resolveMilliseconds: resolveMilliseconds,
+                  resolveError: resolveError, tcp: address == nil ? nil : Measurement(method: .tcp, samples: samples))
     }
 
-    /// `kernel` when every RTT came from the kernel, `monotonic` when any was taken with the
-    /// monotonic clock, `nil` without RTT samples.
-    public var timing: TimingSource? {
-        let sources = samples.compactMap { $0.outcome.answered ? $0.timing : nil }
-        if sources.isEmpty { return nil }
-        return sources.allSatisfy { $0 == .kernel } ? .kernel : .monotonic
+    /// The measurement a ranking should use: TCP when the port is open, else ICMP when it was
+    /// answered, else whichever ran (TCP first).
+    public var primary: Measurement? {
+        if let tcp, tcp.state == .open { return tcp }
+        if let icmp, icmp.reachable { return icmp }
+        return tcp ?? icmp
     }
 
-    /// The most informative outcome across the samples.
+    /// The primary measurement's samples.
+    public var samples: [ProbeSample] { primary?.samples ?? [] }
+    /// Probes sent (primary measurement).
+    public var sent: Int { primary?.sent ?? 0 }
+    /// Probes answered (primary measurement).
+    public var received: Int { primary?.received ?? 0 }
+    /// Share lost, 0...1 (primary measurement; 1 when nothing was sent).
+    public var loss: Double { primary?.loss ?? 1 }
+    /// Whether the host answered at least once, by any method.
+    public var reachable: Bool { (tcp?.reachable ?? false) || (icmp?.reachable ?? false) }
+    /// RTT figures of the primary measurement.
+    public var rtt: RTTStatistics? { primary?.rtt }
+    /// Timing of the primary measurement.
+    public var timing: TimingSource? { primary?.timing }
+    /// The target's state: TCP's when its port answered (`open` or `refused`: the service is, or
+    /// is not, there), else the primary measurement's (`alive` when only ICMP answered);
+    /// `unresolved` when the name did not resolve.
     public var state: TargetState {
-        if address == nil { return .unresolved }
-        var sawRefused = false, sawUnreachable = false, sawTimeout = false
-        for sample in samples {
-            switch sample.outcome {
-            case .open: return .open
-            case .refused: sawRefused = true
-            case .unreachable: sawUnreachable = true
-            case .timeout: sawTimeout = true
-            case .error: break
-            }
-        }
-        if sawRefused { return .refused }
-        if sawUnreachable { return .unreachable }
-        if sawTimeout { return .timeout }
-        return .error
+        guard address != nil else { return .unresolved }
+        if let tcp, tcp.state == .open || tcp.state == .refused { return tcp.state }
+        return primary?.state ?? .error
     }
-
-    /// The errno names of error and unreachable samples, deduplicated, in order.
-    public var errorNames: [String] {
-        var names: [String] = []
-        for sample in samples {
-            switch sample.outcome {
-            case .error(let name), .unreachable(let name):
-                if !names.contains(name) { names.append(name) }
-            default: break
-            }
-        }
-        return names
-    }
+    /// Error names of the primary measurement.
+    public var errorNames: [String] { primary?.errorNames ?? [] }
 }
 
 /// Figures about the sweep itself, for tests, benchmarks and the curious.
@@ -115,10 +108,33 @@ public struct SweepSummary: Hashable, Sendable, Codable {
     public var probeMilliseconds: Double
     /// Whether the sweep was cancelled before it finished.
     public var cancelled: Bool
+    /// The ICMP socket kind used (IPv4 first), when ICMP ran.
+    public var icmpSocket: ICMPSocketKind?
+    /// Why ICMP could not run, with the fix, when it was asked for and could not.
+    public var icmpUnavailable: String?
+
+    /// Figures about a sweep.
+    public init(
+        targets: Int, probesStarted: Int, peakInFlight: Int, effectiveMaxInFlight: Int, descriptorRetries: Int,
+        resolveMilliseconds: Double, probeMilliseconds: Double, cancelled: Bool, icmpSocket: ICMPSocketKind? = nil,
+        icmpUnavailable: String? = nil
+    ) {
+        self.targets = targets
+        self.probesStarted = probesStarted
+        self.peakInFlight = peakInFlight
+        self.effectiveMaxInFlight = effectiveMaxInFlight
+        self.descriptorRetries = descriptorRetries
+        self.resolveMilliseconds = resolveMilliseconds
+        self.probeMilliseconds = probeMilliseconds
+        self.cancelled = cancelled
+        self.icmpSocket = icmpSocket
+        self.icmpUnavailable = icmpUnavailable
+    }
 
     enum CodingKeys: String, CodingKey {
         case targets, probesStarted = "probes_started", peakInFlight = "peak_in_flight"
         case effectiveMaxInFlight = "max_in_flight", descriptorRetries = "descriptor_retries"
         case resolveMilliseconds = "resolve_ms", probeMilliseconds = "probe_ms", cancelled
+        case icmpSocket = "icmp_socket", icmpUnavailable = "icmp_unavailable"
     }
 }

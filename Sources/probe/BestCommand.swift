@@ -80,6 +80,13 @@ enum RunCommand {
         let session = ProbeSession(configuration: ProbeConfiguration(probe: probing.probeOptions, method: probing.method))
         let report = await session.run(targets: targets, errors: errors)
         for error in report.errors.dropFirst(errors.count) { Console.error(error.description) }
+        if let reason = report.sweep?.icmpUnavailable {
+            if probing.method.requiresICMP {
+                Console.error(reason)
+                throw ExitStatus.noPermission
+            }
+            if !output.quiet { Console.error("\(reason); going on with TCP alone") }
+        }
         return report
     }
 }

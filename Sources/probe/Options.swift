@@ -56,8 +56,11 @@ struct InputError: Error, CustomStringConvertible {
 
 /// How to probe.
 struct ProbingOptions: ParsableArguments {
-    @Option(help: "Probe method: tcp (TCP connect handshake).")
-    var method: ProbeMethod = .tcp
+    @Option(help: "Probe method: auto (TCP where the port is open, else ICMP), tcp, icmp, or both.")
+    var method: ProbeMethod = .auto
+
+    @Option(help: "ICMP socket: auto (unprivileged ping socket, else raw), ping, or raw.")
+    var icmpSocket: ICMPSocketPreference = .auto
 
     @Option(help: "Samples per target.")
     var samples = 3
@@ -76,7 +79,7 @@ struct ProbingOptions: ParsableArguments {
 
     var probeOptions: ProbeOptions {
         ProbeOptions(maxInFlight: maxInFlight, rate: rate, timeoutMilliseconds: timeout, samples: samples,
-                     intervalMilliseconds: interval)
+                     intervalMilliseconds: interval, icmpSocket: icmpSocket)
     }
 
     func validate() throws {
@@ -98,3 +101,4 @@ struct OutputOptions: ParsableArguments {
 }
 
 extension ProbeMethod: ExpressibleByArgument {}
+extension ICMPSocketPreference: ExpressibleByArgument {}

@@ -12,7 +12,8 @@ struct ProbeCommand: AsyncParsableCommand {
             probe rank TARGET...          print every target ranked
             probe --best --demo           try it on built-in loopback listeners
 
-            Exit status: 0 a best target was found, 2 nothing was reachable, 64 bad usage.
+            Exit status: 0 a best target was found, 2 nothing was reachable, 64 bad usage,
+            77 ICMP was required (--method icmp or both) but is not permitted.
             """,
         subcommands: [BestCommand.self, RankCommand.self],
         defaultSubcommand: BestCommand.self
@@ -48,4 +49,6 @@ enum ExitStatus {
     static let nothingReachable = ExitCode(2)
     /// Bad usage: flags, targets, files (EX_USAGE).
     static let usage = ExitCode(64)
+    /// ICMP was required and this process may not send it (EX_NOPERM).
+    static let noPermission = ExitCode(77)
 }

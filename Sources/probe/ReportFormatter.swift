@@ -52,16 +52,16 @@ enum ReportFormatter {
 
     /// Every entry as an aligned table, best first.
     static func table(_ report: ProbeReport) -> String {
-        let header = ["#", "TARGET", "ADDRESS", "STATE", "RECV", "LOSS", "MIN", "MEDIAN", "P90", "MAX", "JITTER", "SCORE", "TIMING"]
+        let header = ["#", "TARGET", "ADDRESS", "STATE", "METHOD", "RECV", "LOSS", "MIN", "MEDIAN", "P90", "MAX", "JITTER", "SCORE", "TIMING"]
         var rows = [header]
         for entry in report.ranked {
             rows.append([
-                "\(entry.rank)", entry.target, entry.address ?? "-", entry.state, "\(entry.received)/\(entry.sent)",
+                "\(entry.rank)", entry.target, entry.address ?? "-", entry.state, entry.method, "\(entry.received)/\(entry.sent)",
                 percent(entry.loss), number(entry.rttMs?.min), number(entry.rttMs?.median), number(entry.rttMs?.p90),
                 number(entry.rttMs?.max), number(entry.rttMs?.jitter), number(entry.score), entry.timing ?? "-",
             ])
         }
-        let numeric: Set<Int> = [0, 4, 5, 6, 7, 8, 9, 10, 11]
+        let numeric: Set<Int> = [0, 5, 6, 7, 8, 9, 10, 11, 12]
         var widths = Array(repeating: 0, count: header.count)
         for row in rows { for (column, cell) in row.enumerated() { widths[column] = max(widths[column], cell.count) } }
         let lines = rows.map { row in

@@ -117,7 +117,7 @@ import Prober
     @Test func nothingReachableExitsWith2() async throws {
         let silent = try LoopbackListener(kind: .unresponsive, host: "127.0.0.1")
         defer { silent.close() }
-        let run = try await CLIRunner.run(["--best", "127.0.0.1:\(silent.address.port)", "--timeout", "100", "--samples", "1", "--json"])
+        let run = try await CLIRunner.run(["--best", "127.0.0.1:\(silent.address.port)", "--method", "tcp", "--timeout", "100", "--samples", "1", "--json"])
         #expect(run.status == 2)
         let object = try run.json()
         #expect(object["best"] is NSNull)
@@ -137,7 +137,7 @@ import Prober
         // 300 closed ports on 127.2.x.y, with 40 descriptors in all and --max-in-flight 256.
         let lines = (0..<300).map { "127.2.\($0 / 250).\($0 % 250 + 1):9" }.joined(separator: "\n")
         let file = try CLIRunner.temporaryFile(lines)
-        let run = try await CLIRunner.run([], shell: "ulimit -n 40 && exec \"$PROBE\" rank --targets '\(file.path)' --json --samples 2")
+        let run = try await CLIRunner.run([], shell: "ulimit -n 40 && exec \"$PROBE\" rank --method tcp --targets '\(file.path)' --json --samples 2")
         #expect(run.status == 0, "stderr: \(run.stderr)")
         let ranked = try #require(try run.json()["ranked"] as? [[String: Any]])
         #expect(ranked.count == 300)

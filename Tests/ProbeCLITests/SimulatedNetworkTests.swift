@@ -10,7 +10,7 @@ struct SimulatedNetworkTests {
         let rtts: [Double] = [1, 5, 20, 50, 120, 250]
         var hosts = rtts.enumerated().map { SimulatedHost(address: "198.18.1.\($0.offset + 1)", rttMs: $0.element) }
         hosts.append(SimulatedHost(address: "2001:db8::20", rttMs: 20))
-        let run = try await SimulatedNetwork.probe(World(hosts: hosts), ["rank", "--samples", "5", "--interval", "10"] + hosts.map {
+        let run = try await SimulatedNetwork.probe(World(hosts: hosts), ["rank", "--method", "tcp", "--samples", "5", "--interval", "10"] + hosts.map {
             $0.address.contains(":") ? "[\($0.address)]" : $0.address
         })
         let lateness = run.stats.maxUs / 1_000
@@ -30,7 +30,7 @@ struct SimulatedNetworkTests {
             SimulatedHost(address: "198.18.2.1", rttMs: 5, loss: 1),
             SimulatedHost(address: "198.18.2.2", rttMs: 5, tcpOpen: [], tcpFiltered: [443]),
         ])
-        let run = try await SimulatedNetwork.probe(world, ["rank", "--timeout", "300", "--samples", "2", "198.18.2.1", "198.18.2.2"], expectStatus: 2)
+        let run = try await SimulatedNetwork.probe(world, ["rank", "--method", "tcp", "--timeout", "300", "--samples", "2", "198.18.2.1", "198.18.2.2"], expectStatus: 2)
         for address in ["198.18.2.1", "198.18.2.2"] {
             let entry = try #require(run.entry(address))
             #expect(entry["state"] as? String == "timeout")
@@ -41,7 +41,7 @@ struct SimulatedNetworkTests {
 
     @Test func halfLossOver200SamplesIsCountedExactly() async throws {
         let world = World(hosts: [SimulatedHost(address: "198.18.3.1", rttMs: 2, loss: 0.5)])
-        let run = try await SimulatedNetwork.probe(world, ["rank", "--samples", "200", "--interval", "2", "--timeout", "200", "198.18.3.1"])
+        let run = try await SimulatedNetwork.probe(world, ["rank", "--method", "tcp", "--samples", "200", "--interval", "2", "--timeout", "200", "198.18.3.1"])
         let entry = try #require(run.entry("198.18.3.1"))
         let loss = try #require(entry["loss"] as? Double)
         #expect((0.35...0.65).contains(loss))
@@ -52,7 +52,7 @@ struct SimulatedNetworkTests {
 
     @Test func openRefusedAndFilteredAreToldApartOnOneHost() async throws {
         let world = World(hosts: [SimulatedHost(address: "198.18.4.1", rttMs: 10, tcpOpen: [443], tcpFiltered: [8443])])
-        let run = try await SimulatedNetwork.probe(world, ["rank", "--timeout", "200", "198.18.4.1:443", "198.18.4.1:80", "198.18.4.1:8443"])
+        let run = try await SimulatedNetwork.probe(world, ["rank", "--method", "tcp", "--timeout", "200", "198.18.4.1:443", "198.18.4.1:80", "198.18.4.1:8443"])
         let ranked = try #require(run.json["ranked"] as? [[String: Any]])
         #expect(ranked.map { $0["target"] as? String } == ["198.18.4.1:443", "198.18.4.1:80", "198.18.4.1:8443"])
         #expect(ranked.map { $0["state"] as? String } == ["open", "refused", "timeout"])
@@ -79,7 +79,7 @@ struct SimulatedNetworkTests {
         let watcher = SocketWatcher(pidFile: pidFile)
         async let peak = watcher.watch()
         let run = try await SimulatedNetwork.probe(
-            world, ["rank", "--targets", file.path, "--max-in-flight", "64", "--timeout", "500"], pidFile: pidFile)
+            world, ["rank", "--method", "tcp", "--targets", file.path, "--max-in-flight", "64", "--timeout", "500"], pidFile: pidFile)
         watcher.stop()
         let ranked = try #require(run.json["ranked"] as? [[String: Any]])
         #expect(ranked.count == 1_000)

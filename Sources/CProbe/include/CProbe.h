@@ -67,6 +67,31 @@ const char *cprobe_errno_name(int e);
 /// accept4(2) with SOCK_NONBLOCK | SOCK_CLOEXEC, no peer address wanted.
 int cprobe_accept(int fd);
 
+// --- ICMP ---
+
+/// What cprobe_recvmsg learned besides the bytes.
+typedef struct {
+    /// Kernel receive timestamp (CLOCK_REALTIME), when has_timestamp is 1.
+    int64_t timestamp_sec;
+    int64_t timestamp_nsec;
+    int has_timestamp;
+    /// From an error queue: 1 when sock_extended_err was present.
+    int has_error;
+    uint8_t error_origin;  // SO_EE_ORIGIN_ICMP (2) or SO_EE_ORIGIN_ICMP6 (3); others are local
+    uint8_t error_type;
+    uint8_t error_code;
+    uint32_t error_errno;
+} cprobe_recv_info;
+
+/// recvmsg(2) with MSG_DONTWAIT (and MSG_ERRQUEUE when `errqueue`), reading SCM_TIMESTAMPNS and
+/// IP(V6)_RECVERR control messages into `info`. Returns the byte count or -1 with errno set.
+long cprobe_recvmsg(int fd, void *buffer, unsigned long length, struct sockaddr_storage *from, int errqueue,
+                    cprobe_recv_info *info);
+
+/// Options for an ICMP socket: receive timestamps, error queue, a larger receive buffer, and
+/// (raw sockets) a filter that passes only echo replies and errors. Returns 0 or -1 with errno.
+int cprobe_icmp_configure(int fd, int v6, int raw);
+
 // --- netsim: the simulated network's device and namespace set-up. Each returns 0 or -1 with errno. ---
 
 /// Opens /dev/net/tun as a TUN device (IFF_TUN | IFF_NO_PI) named `name`; returns the fd or -1.

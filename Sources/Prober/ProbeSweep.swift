@@ -3,47 +3,79 @@ import Glibc
 #endif
 import CProbe
 
-/// The I/O shell of a TCP-connect sweep: drives a ``SweepStateMachine`` on one ``Reactor``
-/// thread, with non-blocking `connect`, `EPOLLOUT` and `SO_ERROR` (as NIOPosix does).
+/// One thing a sweep does: probe the address at `position` with `kind`.
+struct ProbeJob: Hashable {
+    var position: Int
+    var kind: ProbeKind
+}
+
+/// The I/O shell of a sweep: drives a ``SweepStateMachine`` on one ``Reactor`` thread.
 ///
-/// RTT comes from the kernel (`TCP_INFO` `tcpi_rtt`, taken right after the handshake) when it
-/// has a sample, else from `CLOCK_MONOTONIC` read just before `connect` and when the event
-/// arrives. Open sockets are closed with `SO_LINGER` 0 (RST), so no TIME_WAIT piles up.
-final class TCPConnectSweep {
-    private let addresses: [SocketAddress]
-    private let options: ProbeOptions
+/// TCP: non-blocking `connect`, `EPOLLOUT`, `SO_ERROR` (as NIOPosix does); RTT from the kernel
+/// (`TCP_INFO` `tcpi_rtt`) when it has a sample, else `CLOCK_MONOTONIC` around the calls. Open
+/// sockets are closed with `SO_LINGER` 0 (RST), so no TIME_WAIT piles up.
+///
+/// ICMP: one socket per address family for the whole sweep; see `ProbeSweep+ICMP.swift`.
+final class ProbeSweep {
+    let addresses: [SocketAddress]
+    let jobs: [ProbeJob]
+    let options: ProbeOptions
     private let control: SweepControl
-    private let onTarget: (Int, [ProbeSample]) -> Void
+    private let onJob: (Int, [ProbeSample]) -> Void
     private let beforeWaiting: () -> Void
 
-    private var machine: SweepStateMachine
-    private var fds: [Int32]
-    private var startTimes: [MonotonicInstant]
+    var machine: SweepStateMachine
+    var fds: [Int32]
+    var startTimes: [MonotonicInstant]
     private(set) var descriptorRetries = 0
 
-    /// A sweep over `addresses` (already resolved); `onTarget` gets each target's samples
+    // ICMP state (ProbeSweep+ICMP.swift).
+    var icmpSockets: [ICMPSocket?]  // [IPv4, IPv6]
+    let cookie: UInt64
+    let rawIdentifier: UInt16
+    var nextSequence: UInt16 = 0
+    var sequences: [UInt16]
+    var sequenceOwner: [UInt64]
+    var receiveBuffer = [UInt8](repeating: 0, count: 65_536)
+
+    /// A sweep of `jobs` over `addresses` (already resolved). `onJob` gets each job's samples
     /// as soon as they are final, on the reactor thread; `beforeWaiting` runs each time the
     /// reactor is about to block (the moment to hand a batch of results over).
     init(
-        addresses: [SocketAddress], options: ProbeOptions, control: SweepControl,
-        onTarget: @escaping (Int, [ProbeSample]) -> Void, beforeWaiting: @escaping () -> Void = {}
+        addresses: [SocketAddress], jobs: [ProbeJob], options: ProbeOptions, icmpSockets: [ICMPSocket?],
+        control: SweepControl, onJob: @escaping (Int, [ProbeSample]) -> Void, beforeWaiting: @escaping () -> Void = {}
     ) {
-        self.beforeWaiting = beforeWaiting
         self.addresses = addresses
+        self.jobs = jobs
         self.options = options
+        self.icmpSockets = icmpSockets
         self.control = control
-        self.onTarget = onTarget
+        self.onJob = onJob
+        self.beforeWaiting = beforeWaiting
+        var random = SystemRandomNumberGenerator()
+        cookie = random.next()
+        rawIdentifier = UInt16(truncatingIfNeeded: random.next())
         machine = SweepStateMachine(targetCount: 0, options: options, cap: 1, start: .now())
         fds = []
         startTimes = []
+        sequences = []
+        sequenceOwner = []
     }
 
     /// Runs to the end (or until cancelled) on the calling thread. Returns whether it was cancelled.
     func run(reactor: Reactor) throws(Errno) -> Bool {
-        let cap = FileDescriptorBudget.cap(requested: options.maxInFlight)
-        machine = SweepStateMachine(targetCount: addresses.count, options: options, cap: cap, start: .now())
+        let usesTCP = jobs.contains { $0.kind == .tcp }
+        // ICMP probes hold no descriptor; sequence numbers stay unique among 65,536 in flight.
+        var cap = usesTCP ? FileDescriptorBudget.cap(requested: options.maxInFlight) : 65_536
+        cap = min(cap, 65_536)
+        machine = SweepStateMachine(targetCount: jobs.count, options: options, cap: cap, start: .now())
         fds = Array(repeating: -1, count: machine.slotCount)
         startTimes = Array(repeating: MonotonicInstant(nanoseconds: 0), count: machine.slotCount)
+        sequences = Array(repeating: 0, count: machine.slotCount)
+        sequenceOwner = Array(repeating: .max, count: 65_536)
+        for (family, socket) in icmpSockets.enumerated() {
+            if let socket { try reactor.add(socket.fd, events: CPROBE_EPOLLIN, data: Self.icmpData(v6: family == 1)) }
+        }
         defer { closeAll() }
         while true {
             if control.isCancelled { return true }
@@ -51,8 +83,11 @@ final class TCPConnectSweep {
             var waitUntil: MonotonicInstant?
             actions: while true {
                 switch machine.nextAction(now: now) {
-                case .start(let handle, let target, _):
-                    start(handle, address: addresses[target], reactor: reactor)
+                case .start(let handle, let job, _):
+                    switch jobs[job].kind {
+                    case .tcp: startTCP(handle, address: addresses[jobs[job].position], reactor: reactor)
+                    case .icmp: startICMP(handle, address: addresses[jobs[job].position])
+                    }
                 case .expire(let handle):
                     finish(handle, ProbeSample(index: 0, outcome: .timeout))
                 case .wait(let until):
@@ -65,18 +100,27 @@ final class TCPConnectSweep {
             try reactor.arm(waitUntil)
             beforeWaiting()
             try reactor.wait { data, events in
-                guard data != Reactor.wakeData, data != Reactor.timerData else { return }
-                handleEvent(SweepStateMachine.ProbeHandle(packed: data), events: events)
+                switch data {
+                case Reactor.wakeData, Reactor.timerData: return
+                case Self.icmpData(v6: false): receiveICMP(v6: false, events: events)
+                case Self.icmpData(v6: true): receiveICMP(v6: true, events: events)
+                default: handleTCPEvent(SweepStateMachine.ProbeHandle(packed: data), events: events)
+                }
             }
         }
     }
+
+    /// Epoll user data for the ICMP sockets (below the reactor's own reserved values).
+    static func icmpData(v6: Bool) -> UInt64 { v6 ? .max - 3 : .max - 2 }
 
     /// Figures for the summary.
     var peakInFlight: Int { machine.peakInFlight }
     var probesStarted: Int { machine.started }
     var effectiveCap: Int { machine.cap }
 
-    private func start(_ handle: SweepStateMachine.ProbeHandle, address: SocketAddress, reactor: Reactor) {
+    // MARK: - TCP
+
+    private func startTCP(_ handle: SweepStateMachine.ProbeHandle, address: SocketAddress, reactor: Reactor) {
         let fd: Int32
         do {
             fd = try Syscall.socket(family: address.protocolFamily, type: Int32(SOCK_STREAM.rawValue), protocol: 0)
@@ -94,7 +138,7 @@ final class TCPConnectSweep {
         startTimes[slot] = sentAt
         let result = address.withSockAddr { Glibc.connect(fd, $0, $1) }
         if result == 0 {
-            complete(handle, fd: fd, at: .now())
+            completeTCP(handle, fd: fd, at: .now())
             return
         }
         var error = Errno.current
@@ -110,7 +154,7 @@ final class TCPConnectSweep {
         finish(handle, sample(for: error, sentAt: sentAt, at: .now()))
     }
 
-    private func handleEvent(_ handle: SweepStateMachine.ProbeHandle, events: UInt32) {
+    private func handleTCPEvent(_ handle: SweepStateMachine.ProbeHandle, events: UInt32) {
         guard machine.isCurrent(handle) else { return }  // stale: the slot was reused since
         let now = MonotonicInstant.now()
         let fd = fds[Int(handle.slot)]
@@ -123,7 +167,7 @@ final class TCPConnectSweep {
         }
         if pending == 0 {
             if events & CPROBE_EPOLLOUT != 0 {
-                complete(handle, fd: fd, at: now)
+                completeTCP(handle, fd: fd, at: now)
             } else {
                 finish(handle, ProbeSample(index: 0, outcome: .error(errno: "EPOLLHUP")))
             }
@@ -133,14 +177,14 @@ final class TCPConnectSweep {
         if error == .connectionReset || error == .brokenPipe {
             // Only an established connection can be reset: the handshake completed, then the peer
             // closed abortively before we saw EPOLLOUT. The port is open.
-            complete(handle, fd: fd, at: now)
+            completeTCP(handle, fd: fd, at: now)
             return
         }
         finish(handle, sample(for: error, sentAt: startTimes[Int(handle.slot)], at: now))
     }
 
     /// The handshake completed: take the kernel's RTT if it has one, close with RST.
-    private func complete(_ handle: SweepStateMachine.ProbeHandle, fd: Int32, at now: MonotonicInstant) {
+    private func completeTCP(_ handle: SweepStateMachine.ProbeHandle, fd: Int32, at now: MonotonicInstant) {
         let monotonic = now.nanoseconds(since: startTimes[Int(handle.slot)])
         var info = cprobe_tcp_info()
         var rtt = monotonic
@@ -157,7 +201,7 @@ final class TCPConnectSweep {
         finish(handle, ProbeSample(index: 0, outcome: .open, rttNanoseconds: rtt, timing: timing))
     }
 
-    private func sample(for error: Errno, sentAt: MonotonicInstant, at now: MonotonicInstant) -> ProbeSample {
+    func sample(for error: Errno, sentAt: MonotonicInstant, at now: MonotonicInstant) -> ProbeSample {
         switch error {
         case .connectionRefused:
             return ProbeSample(index: 0, outcome: .refused, rttNanoseconds: now.nanoseconds(since: sentAt), timing: .monotonic)
@@ -170,15 +214,20 @@ final class TCPConnectSweep {
         }
     }
 
-    /// Closes the probe's socket and reports the sample; forwards a target that became final.
-    private func finish(_ handle: SweepStateMachine.ProbeHandle, _ sample: ProbeSample) {
+    // MARK: - Common
+
+    /// Ends the probe behind `handle`: closes its socket (TCP), frees its sequence number (ICMP),
+    /// reports the sample, and forwards a job that became final.
+    func finish(_ handle: SweepStateMachine.ProbeHandle, _ sample: ProbeSample) {
         let slot = Int(handle.slot)
         if fds[slot] >= 0 {
             Syscall.close(fds[slot])
             fds[slot] = -1
         }
+        let sequence = Int(sequences[slot])
+        if sequenceOwner[sequence] == handle.packed { sequenceOwner[sequence] = .max }
         if let done = machine.complete(handle, sample: sample) {
-            onTarget(done.target, done.samples)
+            onJob(done.target, done.samples)
         }
     }
 

@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CProbe
+
+/// Which kind of ICMP socket to use.
+public enum ICMPSocketPreference: String, Hashable, Sendable, Codable, CaseIterable {
+    /// An unprivileged ping socket if `net.ipv4.ping_group_range` allows it, else a raw socket.
+    case auto
+    /// Only an unprivileged ping socket (`SOCK_DGRAM`, `IPPROTO_ICMP`).
+    case ping
+    /// Only a raw socket (needs root or `CAP_NET_RAW`).
+    case raw
+}
+
+/// The kind of ICMP socket a run used.
+public enum ICMPSocketKind: String, Hashable, Sendable, Codable {
+    /// `SOCK_DGRAM` ping socket: the kernel sets the identifier and demultiplexes replies.
+    case ping
+    /// `SOCK_RAW`: sees every ICMP packet, so probe filters by identifier, sequence, source and cookie.
+    case raw
+}
+
+/// No ICMP socket could be opened, with the exact fix.
+public struct ICMPUnavailableError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The address family that failed.
+    public var family: SocketAddress.Family
+    /// Why, and what would fix it.
+    public var description: String
+}
+
+/// One ICMP socket per address family for a whole run (as fping does), non-blocking, with
+/// kernel receive timestamps and the error queue on.
+package struct ICMPSocket {
+    package let fd: Int32
+    package let v6: Bool
+    package let kind: ICMPSocketKind
+
+    /// Opens the socket for `family`, trying a ping socket first unless told otherwise.
+    package static func open(family: SocketAddress.Family, preference: ICMPSocketPreference) throws(ICMPUnavailableError) -> ICMPSocket {
+        let v6 = family == .inet6
+        let domain = v6 ? AF_INET6 : AF_INET
+        let proto = v6 ? Int32(IPPROTO_ICMPV6) : Int32(IPPROTO_ICMP)
+        var pingError: Errno?
+        var rawError: Errno?
+        if preference != .raw {
+            do {
+                let fd = try Syscall.socket(family: domain, type: Int32(SOCK_DGRAM.rawValue), protocol: proto)
+                return try configured(fd, v6: v6, kind: .ping)
+            } catch {
+                pingError = error
+            }
+        }
+        if preference != .ping {
+            do {
+                let fd = try Syscall.socket(family: domain, type: Int32(SOCK_RAW.rawValue), protocol: proto)
+                return try configured(fd, v6: v6, kind: .raw)
+            } catch {
+                rawError = error
+            }
+        }
+        let which = v6 ? "ICMPv6" : "ICMP"
+        if pingError == .addressFamilyNotSupported || rawError == .addressFamilyNotSupported {
+            throw ICMPUnavailableError(family: family, description: "\(which) is unavailable: this machine has no \(v6 ? "IPv6" : "IPv4")")
+        }
+        var fixes: [String] = []
+        if preference != .raw {
+            fixes.append("allow ping sockets for your group with 'sudo sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"'")
+        }
+        if preference != .ping {
+            fixes.append("give probe CAP_NET_RAW ('sudo setcap cap_net_raw+ep \(CommandLine.arguments.first ?? "probe")') or run it as root")
+        }
+        let reasons = [pingError.map { "ping socket: \($0.name)" }, rawError.map { "raw socket: \($0.name)" }].compactMap { $0 }
+        throw ICMPUnavailableError(
+            family: family,
+            description: "\(which) needs a ping socket or a raw socket (\(reasons.joined(separator: ", "))): " + fixes.joined(separator: ", or "))
+    }
+
+    private static func configured(_ fd: Int32, v6: Bool, kind: ICMPSocketKind) throws(Errno) -> ICMPSocket {
+        guard cprobe_icmp_configure(fd, v6 ? 1 : 0, kind == .raw ? 1 : 0) == 0 else {
+            let error = Errno.current
+            Syscall.close(fd)
+            throw error
+        }
+        return ICMPSocket(fd: fd, v6: v6, kind: kind)
+    }
+
+    /// Sends `message` to `address` (its port is ignored). Returns the errno on failure.
+    package func send(_ message: [UInt8], to address: SocketAddress) -> Errno? {
+        let result = address.withPort(0).withSockAddr { pointer, length in
+            message.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT), pointer, length) }
+        }
+        return result < 0 ? Errno.current : nil
+    }
+
+    package func close() { Syscall.close(fd) }
+}
