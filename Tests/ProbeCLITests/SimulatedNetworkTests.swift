@@ -4,8 +4,13 @@ import Testing
 
 /// probe end to end inside netsim's simulated network: real packets, real delays, jitter and loss.
 /// Needs root and /dev/net/tun (CI has both); elsewhere these tests are skipped with that reason.
+/// Every test that runs netsim, one at a time: two simulated networks (each with a realtime
+/// packet thread) on a 2-core machine would measure each other's noise.
 @Suite(.serialized, .enabled(if: SimulatedNetwork.unavailable == nil, "netsim needs root and /dev/net/tun"))
-struct SimulatedNetworkTests {
+struct SimulatedNetworks {}
+
+extension SimulatedNetworks {
+@Suite struct SimulatedNetworkTests {
     @Test func zeroJitterHostsAreMeasuredWithinTolerance() async throws {
         let rtts: [Double] = [1, 5, 20, 50, 120, 250]
         var hosts = rtts.enumerated().map { SimulatedHost(address: "198.18.1.\($0.offset + 1)", rttMs: $0.element) }
@@ -13,7 +18,9 @@ struct SimulatedNetworkTests {
         let run = try await SimulatedNetwork.probe(World(hosts: hosts), ["rank", "--method", "tcp", "--samples", "5", "--interval", "10"] + hosts.map {
             $0.address.contains(":") ? "[\($0.address)]" : $0.address
         })
-        let lateness = run.stats.maxUs / 1_000
+        // netsim's measured lateness bounds the reply side; reading the request has the same
+        // wake-up tail and is invisible on a TUN device, so the bound counts it twice.
+        let lateness = 2 * run.stats.maxUs / 1_000
         for host in hosts {
             let entry = try #require(run.entry(host.address))
             let rtt = try #require(entry["rtt_ms"] as? [String: Double])
@@ -88,8 +95,12 @@ struct SimulatedNetworkTests {
         #expect(try #require(sweep["peak_in_flight"] as? Int) <= 64)
         #expect(sweep["probes_started"] as? Int == 3_000)
         let observed = await peak
-        #expect(observed > 0 && observed <= 64, "sockets seen open at once: \(observed)")
+        // probe's own peak_in_flight above is exact. This outside look lists /proc/PID/fd, which is
+        // not atomic: a socket closed after it was listed and a new one opened at a higher number
+        // are both counted, so it gets one descriptor of slack.
+        #expect(observed > 0 && observed <= 64 + 1, "sockets seen open at once: \(observed)")
     }
+}
 }
 
 /// Running probe inside netsim and reading both sides' figures.
@@ -107,16 +118,39 @@ enum SimulatedNetwork {
     static var netsim: String { CLIRunner.binary.deletingLastPathComponent().appendingPathComponent("netsim").path }
 
     /// `netsim run WORLD -- probe ARGS --json`, with netsim's stats; checks probe's exit status.
-    static func probe(_ world: World, _ arguments: [String], expectStatus: Int32 = 0, pidFile: URL? = nil) async throws -> Run {
-        let worldFile = try CLIRunner.temporaryFile(String(decoding: try JSONEncoder().encode(world), as: UTF8.self), name: "world.json")
-        let statsFile = worldFile.deletingLastPathComponent().appendingPathComponent("stats.json")
-        let probeCommand = ([CLIRunner.binary.path] + arguments + ["--json"]).map { "'\($0)'" }.joined(separator: " ")
-        let inner = pidFile.map { "echo $$ > '\($0.path)'; exec \(probeCommand)" } ?? "exec \(probeCommand)"
-        let shell = "exec '\(netsim)' run '\(worldFile.path)' --stats '\(statsFile.path)' --quiet -- /bin/sh -c \"\(inner)\""
-        let output = try await CLIRunner.run([], shell: shell, timeout: 120)
+    /// `background` starts first in the namespace, runs alongside probe, and is stopped after it.
+    static func probe(
+        _ world: World, _ arguments: [String], expectStatus: Int32 = 0, pidFile: URL? = nil, background: String? = nil
+    ) async throws -> Run {
+        let (output, statsFile) = try await execute(world, arguments + ["--json"], pidFile: pidFile, background: background)
         #expect(output.status == expectStatus, "stderr: \(output.stderr)")
         let stats = try JSONDecoder().decode(LatenessStats.self, from: Data(contentsOf: statsFile))
         return Run(json: try output.json(), stats: stats)
+    }
+
+    /// `netsim run WORLD -- PREFIX probe ARGS`: the raw output, for checks of status and stderr.
+    static func run(_ world: World, _ arguments: [String], prefix: String) async throws -> CLIRunner.Output {
+        try await execute(world, arguments, prefix: prefix).output
+    }
+
+    private static func execute(
+        _ world: World, _ arguments: [String], pidFile: URL? = nil, background: String? = nil, prefix: String = "exec"
+    ) async throws -> (output: CLIRunner.Output, stats: URL) {
+        let worldFile = try CLIRunner.temporaryFile(String(decoding: try JSONEncoder().encode(world), as: UTF8.self), name: "world.json")
+        let statsFile = worldFile.deletingLastPathComponent().appendingPathComponent("stats.json")
+        let probeCommand = ([CLIRunner.binary.path] + arguments).map { "'\($0)'" }.joined(separator: " ")
+        var inner: String
+        if let background {
+            inner = "\(background) & background=$!; sleep 0.3; \(probeCommand); status=$?; kill -KILL $background; wait; exit $status"
+        } else {
+            inner = "\(prefix) \(probeCommand)"
+        }
+        if let pidFile { inner = "echo $$ > '\(pidFile.path)'; " + inner }
+        let script = worldFile.deletingLastPathComponent().appendingPathComponent("inner.sh")
+        try inner.write(to: script, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: worldFile.deletingLastPathComponent().path)
+        let shell = "exec '\(netsim)' run '\(worldFile.path)' --stats '\(statsFile.path)' --quiet -- /bin/sh '\(script.path)'"
+        return (try await CLIRunner.run([], shell: shell, timeout: 120), statsFile)
     }
 }
 
