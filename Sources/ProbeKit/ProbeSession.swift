@@ -41,10 +41,12 @@ public struct ProbeSession: Sendable {
                 allErrors.append(ReportError(source: result.target.text, message: reason))
             }
         }
-        let candidates = results.map(Self.candidate)
+        // Each result's figures once: the ranking and the report entry both read them.
+        let figures = results.map(ResultFigures.init)
+        let candidates = figures.map(Self.candidate)
         let ranked = Ranker.rank(candidates, weights: configuration.ranking)
         let entries = ranked.map {
-            ReportEntry(result: results[$0.inputIndex], ranked: $0, method: configuration.method)
+            ReportEntry(figures: figures[$0.inputIndex], ranked: $0, method: configuration.method)
         }
         let best = entries.first { $0.score != nil }
         return ProbeReport(
@@ -53,17 +55,37 @@ public struct ProbeSession: Sendable {
     }
 
     /// What Ranking needs to know of a probe result.
-    static func candidate(_ result: TargetResult) -> Candidate {
+    static func candidate(_ figures: ResultFigures) -> Candidate {
         let status: Candidate.Status
-        switch result.state {
+        switch figures.state {
         case .open, .alive: status = .up
         case .refused: status = .closed
         default: status = .down
         }
-        let rtt = result.rtt
         return Candidate(
-            id: result.address?.description ?? result.target.text, status: status,
-            medianMilliseconds: rtt?.median, p90Milliseconds: rtt?.p90, jitterMilliseconds: rtt?.jitter,
-            loss: result.loss)
+            id: figures.addressText.map {
+                figures.result.address?.family == .inet6 ? "[\($0)]:\(figures.result.target.port)" : "\($0):\(figures.result.target.port)"
+            } ?? figures.result.target.text,
+            status: status, medianMilliseconds: figures.rtt?.median, p90Milliseconds: figures.rtt?.p90,
+            jitterMilliseconds: figures.rtt?.jitter, loss: figures.loss)
+    }
+}
+
+/// A result's figures, computed once (statistics sort the samples; addresses are formatted).
+struct ResultFigures {
+    let result: TargetResult
+    let primary: Measurement?
+    let state: TargetState
+    let rtt: RTTStatistics?
+    let loss: Double
+    let addressText: String?
+
+    init(_ result: TargetResult) {
+        self.result = result
+        primary = result.primary
+        state = result.state
+        rtt = primary?.rtt
+        loss = primary?.loss ?? 1
+        addressText = result.address?.host
     }
 }

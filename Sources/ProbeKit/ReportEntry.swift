@@ -156,22 +156,28 @@ public struct ReportEntry: Hashable, Sendable, Codable {
 
     /// An entry from a probe result and its ranking.
     public init(result: TargetResult, ranked: RankedCandidate, method: ProbeMethod) {
+        self.init(figures: ResultFigures(result), ranked: ranked, method: method)
+    }
+
+    init(figures: ResultFigures, ranked: RankedCandidate, method: ProbeMethod) {
+        let result = figures.result
         rank = ranked.rank
         target = result.target.text
         host = result.target.host
-        address = result.address?.host
+        address = figures.addressText
         port = Int(result.target.port)
-        self.method = (result.primary?.method ?? (method == .icmp ? .icmp : .tcp)).rawValue
+        self.method = (figures.primary?.method ?? (method == .icmp ? .icmp : .tcp)).rawValue
         reachable = result.reachable
-        state = result.state.rawValue
-        sent = result.sent
-        received = result.received
-        loss = Self.rounded(result.loss, places: 4)
-        rttMs = result.rtt.map(Self.rounded)
+        state = figures.state.rawValue
+        let primary = figures.primary
+        sent = primary?.sent ?? 0
+        received = primary?.received ?? 0
+        loss = Self.rounded(figures.loss, places: 4)
+        rttMs = figures.rtt.map(Self.rounded)
         dnsMs = result.resolveMilliseconds.map(Self.ms)
-        timing = result.timing?.rawValue
+        timing = primary?.timing?.rawValue
         score = ranked.score.map(Self.ms)
-        samples = result.samples.map(Sample.init)
+        samples = (primary?.samples ?? []).map(Sample.init)
         if result.tcp != nil, result.icmp != nil {
             tcp = result.tcp.map(MethodReport.init)
             icmp = result.icmp.map(MethodReport.init)

@@ -168,6 +168,15 @@ extension SocketAddress {
         }
     }
 
-    /// Whether both name the same host (ports ignored).
-    func sameHost(as other: SocketAddress) -> Bool { hostBytes == other.hostBytes }
+    /// Whether both name the same host (ports ignored); no allocation, it runs once per reply.
+    func sameHost(as other: SocketAddress) -> Bool {
+        switch (storage, other.storage) {
+        case (.v4(let a), .v4(let b)):
+            return a.sin_addr.s_addr == b.sin_addr.s_addr
+        case (.v6(var a), .v6(var b)):
+            return memcmp(&a.sin6_addr, &b.sin6_addr, MemoryLayout<in6_addr>.size) == 0
+        default:
+            return false
+        }
+    }
 }

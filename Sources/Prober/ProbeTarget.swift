@@ -17,7 +17,7 @@ public struct ProbeTarget: Hashable, Sendable, Codable, CustomStringConvertible 
     public init(host: String, port: UInt16, text: String? = nil) {
         self.host = host
         self.port = port
-        self.text = text ?? (host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)")
+        self.text = text ?? (host.utf8.contains(UInt8(ascii: ":")) ? "[\(host)]:\(port)" : "\(host):\(port)")
     }
 
     /// Parses a target, throwing a ``TargetParseError`` that names what is wrong.
@@ -38,11 +38,11 @@ public struct ProbeTarget: Hashable, Sendable, Codable, CustomStringConvertible 
                 }
                 portText = rest.dropFirst()
             }
-            guard host.contains(":") else {
+            guard host.utf8.contains(UInt8(ascii: ":")) else {
                 throw TargetParseError(target: text, reason: "brackets are only for IPv6 addresses")
             }
         } else {
-            let colons = text.reduce(0) { $0 + ($1 == ":" ? 1 : 0) }
+            let colons = text.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: ":") ? 1 : 0) }
             if colons == 1, let colon = text.firstIndex(of: ":") {
                 host = text[..<colon]
                 portText = text[text.index(after: colon)...]
@@ -51,7 +51,7 @@ public struct ProbeTarget: Hashable, Sendable, Codable, CustomStringConvertible 
             }
         }
         guard !host.isEmpty else { throw TargetParseError(target: text, reason: "missing host") }
-        if host.contains(":") {
+        if host.utf8.contains(UInt8(ascii: ":")) {
             guard SocketAddress(numericHost: String(host), port: 0) != nil else {
                 throw TargetParseError(target: text, reason: "'\(host)' is not a valid IPv6 address")
             }
@@ -108,12 +108,14 @@ public struct TargetParseError: Error, Hashable, Sendable, CustomStringConvertib
 }
 
 extension StringProtocol {
-    /// The text without leading and trailing spaces, tabs and line breaks.
+    /// The text without leading and trailing spaces, tabs and line breaks (ASCII only, by bytes).
     func trimmingWhitespace() -> String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        let string = String(self)
+        let bytes = string.utf8
+        guard let first = bytes.firstIndex(where: { !isSpace($0) }), let last = bytes.lastIndex(where: { !isSpace($0) }) else {
             return ""
         }
-        return String(self[first...last])
+        return String(decoding: bytes[first...last], as: UTF8.self)
     }
 }

@@ -34,7 +34,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
             return
         }
         var v6 = in6_addr()
-        if !text.contains("%"), inet_pton(AF_INET6, text, &v6) == 1 {
+        if !text.utf8.contains(UInt8(ascii: "%")), inet_pton(AF_INET6, text, &v6) == 1 {
             var sin6 = sockaddr_in6()
             sin6.sin6_family = sa_family_t(AF_INET6)
             sin6.sin6_port = port.bigEndian
@@ -42,7 +42,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
             storage = .v6(sin6)
             return
         }
-        guard text.contains(":") else { return nil }
+        guard text.utf8.contains(UInt8(ascii: ":")) else { return nil }
         // Scoped IPv6 (fe80::1%eth0): AI_NUMERICHOST makes getaddrinfo parse without any lookup.
         var hints = addrinfo()
         hints.ai_flags = AI_NUMERICHOST
@@ -100,15 +100,17 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
 
     /// The numeric host part: `127.0.0.1`, `::1`, `fe80::1%2`.
     public var host: String {
-        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
-        switch storage {
-        case .v4(var sin):
-            inet_ntop(AF_INET, &sin.sin_addr, &buffer, socklen_t(buffer.count))
-            return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        case .v6(var sin6):
-            inet_ntop(AF_INET6, &sin6.sin6_addr, &buffer, socklen_t(buffer.count))
-            let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            return sin6.sin6_scope_id == 0 ? text : "\(text)%\(sin6.sin6_scope_id)"
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(INET6_ADDRSTRLEN) + 1) { buffer in
+            guard let base = buffer.baseAddress else { return "" }
+            switch storage {
+            case .v4(var sin):
+                inet_ntop(AF_INET, &sin.sin_addr, base, socklen_t(buffer.count))
+                return String(cString: base)
+            case .v6(var sin6):
+                inet_ntop(AF_INET6, &sin6.sin6_addr, base, socklen_t(buffer.count))
+                let text = String(cString: base)
+                return sin6.sin6_scope_id == 0 ? text : "\(text)%\(sin6.sin6_scope_id)"
+            }
         }
     }
 
