@@ -22,23 +22,15 @@ import subprocess
 import sys
 import tempfile
 
+import benchtools
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def need(tool, package):
-    if not shutil.which(tool) and os.geteuid() == 0:
-        subprocess.run(["apt-get", "install", "-y", "-qq", package], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    if not shutil.which(tool):
-        sys.exit(f"compare_icmp: '{tool}' is missing; install Debian's '{package}' package")
 
 
 def timed(command):
     """(wall s, cpu s, stdout, stderr) of command under /usr/bin/time."""
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as stats:
-        out = subprocess.run(["/usr/bin/time", "-f", "%e %U %S", "-o", stats.name] + command,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        wall, user, system = stats.read().split()[-3:]
-        return float(wall), float(user) + float(system), out.stdout, out.stderr
+    wall, cpu, _, _, out, err = benchtools.timed(command)
+    return wall, cpu, out, err
 
 
 def percentile(values, q):
@@ -50,8 +42,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    need("fping", "fping")
-    need("/usr/bin/time", "time")
+    benchtools.need("fping", "fping", "compare_icmp")
+    benchtools.need("/usr/bin/time", "time", "compare_icmp")
     subprocess.run(["swift", "build", "-c", "release"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     probe = os.path.join(ROOT, ".build", "release", "probe")
     netsim = os.path.join(ROOT, ".build", "release", "netsim")

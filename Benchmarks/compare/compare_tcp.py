@@ -2,7 +2,7 @@
 """Side by side, on one machine, in one go: TCP connect to a closed port on 10,000 distinct
 loopback addresses (127.1.x.y), one sample each, at the same concurrency:
 
-  probe --best        (the main job: every target probed, the best one printed)
+  probe --best --method tcp   (the main job: every target probed, the best one printed)
   probe rank --json   (every target, full JSON report)
   nmap -sT            (connect scan, no ping, no DNS, no retries)
   asyncio             (a plain Python asyncio connect loop, asyncio_connect.py)
@@ -22,30 +22,19 @@ import subprocess
 import sys
 import tempfile
 
+import benchtools
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.dirname(os.path.abspath(__file__))
 PORT = 9  # discard: nothing listens on it on 127.1.0.0/16 (checked below)
 
 
-def need(tool, package):
-    if shutil.which(tool):
-        return
-    if os.geteuid() == 0:
-        subprocess.run(["apt-get", "install", "-y", "-qq", package], check=False,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    if not shutil.which(tool):
-        sys.exit(f"compare_tcp: '{tool}' is missing; install Debian's '{package}' package")
-
-
 def timed(command):
-    """Runs command under /usr/bin/time; returns (wall s, cpu s, peak RSS MB, stdout)."""
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as stats:
-        out = subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M", "-o", stats.name] + command,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        if out.returncode not in (0, 2):
-            sys.exit(f"compare_tcp: {command[0]} failed ({out.returncode}): {out.stderr.strip()}")
-        wall, user, system, rss_kb = stats.read().split()[-4:]
-        return float(wall), float(user) + float(system), int(rss_kb) / 1024, out.stdout
+    """(wall s, cpu s, peak RSS MB, stdout); exits when the tool fails."""
+    wall, cpu, rss, code, out, err = benchtools.timed(command)
+    if code not in (0, 2):
+        sys.exit(f"compare_tcp: {command[0]} failed ({code}): {err.strip()}")
+    return wall, cpu, rss, out
 
 
 def main():
@@ -54,8 +43,8 @@ def main():
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=256)
     args = parser.parse_args()
-    need("nmap", "nmap")
-    need("/usr/bin/time", "time")
+    benchtools.need("nmap", "nmap", "compare_tcp")
+    benchtools.need("/usr/bin/time", "time", "compare_tcp")
 
     subprocess.run(["swift", "build", "-c", "release", "--product", "probe"], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
@@ -76,9 +65,9 @@ def main():
 
     c = str(args.concurrency)
     tools = {
-        "probe --best": [probe, "--best", "--targets", targets_file, "--samples", "1", "--rate", "0",
+        "probe --best": [probe, "--best", "--method", "tcp", "--targets", targets_file, "--samples", "1", "--rate", "0",
                          "--max-in-flight", c, "--quiet"],
-        "probe rank --json": [probe, "rank", "--targets", targets_file, "--samples", "1", "--rate", "0",
+        "probe rank --json": [probe, "rank", "--method", "tcp", "--targets", targets_file, "--samples", "1", "--rate", "0",
                               "--max-in-flight", c, "--json"],
         "nmap -sT": ["nmap", "-sT", "-Pn", "-n", "-p", str(PORT), "--max-retries", "0",
                      "--min-parallelism", c, "--max-parallelism", c, "-iL", hosts_file, "-oG", "-"],
