@@ -103,6 +103,14 @@ enum Packet {
                         proto: request.isV6 ? icmpv6 : icmp, body: message)
     }
 
+    /// An ICMP destination unreachable (IPv4 type 3 code 1, host unreachable; IPv6 type 1 code 3,
+    /// address unreachable) about `request`, from `router`, quoting as much of it as fits.
+    static func hostUnreachable(about request: [UInt8], parsed: IP, from router: [UInt8]) -> [UInt8] {
+        let quoted = request.prefix(parsed.isV6 ? 1_232 : 520)
+        let message = (parsed.isV6 ? [1, 3] : [3, 1]) + [UInt8](repeating: 0, count: 6) + quoted
+        return ipPacket(from: router[...], to: parsed.source, isV6: parsed.isV6, proto: parsed.isV6 ? icmpv6 : icmp, body: Array(message))
+    }
+
     /// Wraps `body` in an IPv4 or IPv6 header and fills in every checksum.
     static func ipPacket(from source: ArraySlice<UInt8>, to destination: ArraySlice<UInt8>, isV6: Bool, proto: UInt8, body: [UInt8]) -> [UInt8] {
         var body = body

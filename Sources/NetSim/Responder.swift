@@ -29,6 +29,7 @@ public struct Responder {
         var open: Set<UInt16>
         var filtered: Set<UInt16>
         var icmpRate: Double
+        var unreachable: Bool
         var tokens: Double
         var lastRefill: UInt64
     }
@@ -47,7 +48,7 @@ public struct Responder {
                 rttNanoseconds: UInt64(host.rttMs * 1_000_000), jitterNanoseconds: UInt64(host.jitterMs * 1_000_000),
                 loss: host.loss, icmp: host.icmp, open: Set(host.tcpOpen.compactMap(UInt16.init(exactly:))),
                 filtered: Set(host.tcpFiltered.compactMap(UInt16.init(exactly:))), icmpRate: host.icmpRate,
-                tokens: Self.burst(host.icmpRate), lastRefill: 0)
+                unreachable: host.unreachable, tokens: Self.burst(host.icmpRate), lastRefill: 0)
         }
     }
 
@@ -58,6 +59,12 @@ public struct Responder {
         let key = ip.isV6 ? AddressKey(v6: ip.destination) : AddressKey(v4: ip.destination)
         guard var host = hosts[key] else { return ignore() }
         defer { hosts[key] = host }
+        if host.unreachable {
+            // A router answers for a host that is down: every request (SYN or echo) gets an ICMP error.
+            guard isRequest(ip) else { return ignore() }
+            let router = ip.isV6 ? Self.routerV6 : Self.routerV4
+            return Reply(due: due(host, now: now), bytes: Packet.hostUnreachable(about: packet, parsed: ip, from: router))
+        }
         switch ip.proto {
         case Packet.icmp where !ip.isV6, Packet.icmpv6 where ip.isV6:
             let echoRequest: UInt8 = ip.isV6 ? 128 : 8
@@ -96,6 +103,22 @@ public struct Responder {
             return ignore()
         default:
             return ignore()
+        }
+    }
+
+    static let routerV4: [UInt8] = [198, 18, 0, 254]
+    static let routerV6: [UInt8] = [0x20, 0x01, 0x0d, 0xb8] + [UInt8](repeating: 0, count: 11) + [0xfe]
+
+    /// A SYN (without ACK) or an echo request: what a host would answer.
+    private func isRequest(_ ip: Packet.IP) -> Bool {
+        switch ip.proto {
+        case Packet.tcp:
+            guard let tcp = Packet.parseTCP(ip.payload) else { return false }
+            return tcp.flags & Packet.TCP.syn != 0 && tcp.flags & Packet.TCP.ack == 0
+        case Packet.icmp, Packet.icmpv6:
+            return ip.payload.first == (ip.isV6 ? 128 : 8)
+        default:
+            return false
         }
     }
 

@@ -18,12 +18,16 @@ public struct SimulatedHost: Hashable, Sendable, Codable {
     public var tcpFiltered: [Int]
     /// Echo requests answered per second at most (0 = unlimited); the rest are dropped, as routers do.
     public var icmpRate: Double
+    /// Every request gets an ICMP destination unreachable (host unreachable) from the router
+    /// 198.18.0.254 (or 2001:db8::fe) instead of an answer, as for a host that is down.
+    public var unreachable: Bool
 
     /// A host.
     public init(
         address: String, rttMs: Double, jitterMs: Double = 0, loss: Double = 0, icmp: Bool = true,
-        tcpOpen: [Int] = [443], tcpFiltered: [Int] = [], icmpRate: Double = 0
+        tcpOpen: [Int] = [443], tcpFiltered: [Int] = [], icmpRate: Double = 0, unreachable: Bool = false
     ) {
+        self.unreachable = unreachable
         self.address = address
         self.rttMs = rttMs
         self.jitterMs = jitterMs
@@ -36,7 +40,7 @@ public struct SimulatedHost: Hashable, Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case address, rttMs = "rtt_ms", jitterMs = "jitter_ms", loss, icmp, tcpOpen = "tcp_open"
-        case tcpFiltered = "tcp_filtered", icmpRate = "icmp_rate"
+        case tcpFiltered = "tcp_filtered", icmpRate = "icmp_rate", unreachable
     }
 
     /// `address` and `rtt_ms` are required; everything else has a default; unknown keys are ignored.
@@ -50,6 +54,7 @@ public struct SimulatedHost: Hashable, Sendable, Codable {
         tcpOpen = try container.decodeIfPresent([Int].self, forKey: .tcpOpen) ?? []
         tcpFiltered = try container.decodeIfPresent([Int].self, forKey: .tcpFiltered) ?? []
         icmpRate = try container.decodeIfPresent(Double.self, forKey: .icmpRate) ?? 0
+        unreachable = try container.decodeIfPresent(Bool.self, forKey: .unreachable) ?? false
     }
 }
 
@@ -65,6 +70,10 @@ public struct World: Hashable, Sendable, Codable {
     public static let localIPv4 = "198.18.0.1"
     /// The local IPv6 address.
     public static let localIPv6 = "2001:db8::1"
+    /// The router that reports unreachable hosts (IPv4).
+    public static let routerIPv4 = "198.18.0.254"
+    /// The router that reports unreachable hosts (IPv6).
+    public static let routerIPv6 = "2001:db8::fe"
 
     /// Reads and checks a world file; every error is one line naming the file and the host.
     public static func load(path: String) throws(WorldError) -> World {

@@ -120,6 +120,21 @@ import Testing
         #expect(try Self.checksumsAreValid(reply.bytes))
     }
 
+    @Test(arguments: ["198.18.1.9", "2001:db8::9"])
+    func unreachableHostGetsARouterError(host: String) throws {
+        var responder = Responder(world: World(hosts: [SimulatedHost(address: host, rttMs: 2, unreachable: true)]), seed: 1)
+        let request = Self.echo(to: host)
+        let answer = responder.respond(to: request, at: 0)
+        let reply = try #require(answer)
+        let ip = try #require(Packet.parse(reply.bytes))
+        #expect(Array(ip.source) == Self.bytes(host.contains(":") ? World.routerIPv6 : World.routerIPv4))
+        #expect(Array(ip.payload.prefix(2)) == (host.contains(":") ? [1, 3] : [3, 1]))
+        #expect(Array(ip.payload.dropFirst(8)) == request)  // the whole request quoted
+        #expect(try Self.checksumsAreValid(reply.bytes))
+        let bareAck = responder.respond(to: Self.tcp(to: host, port: 443, flags: 0x10), at: 0)
+        #expect(bareAck == nil)  // only requests get errors
+    }
+
     @Test func icmpSilentHostIgnoresPingButAnswersTCP() {
         var responder = Responder(world: Self.world, seed: 1)
         let ping = responder.respond(to: Self.echo(to: "198.18.1.4"), at: 0)

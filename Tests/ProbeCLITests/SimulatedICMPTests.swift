@@ -85,6 +85,25 @@ extension SimulatedNetworks {
         }
     }
 
+    @Test(arguments: ["ping", "raw"])
+    func icmpErrorsMakeSamplesUnreachableWithTheirCode(socket: String) async throws {
+        let world = World(hosts: [SimulatedHost(address: "198.18.10.1", rttMs: 3, unreachable: true),
+                                  SimulatedHost(address: "2001:db8::a1", rttMs: 4, unreachable: true)])
+        let run = try await SimulatedNetwork.probe(
+            world, ["rank", "--method", "both", "--icmp-socket", socket, "--samples", "2", "--timeout", "500", "198.18.10.1", "[2001:db8::a1]"],
+            expectStatus: 2)
+        for (address, name) in [("198.18.10.1", "host-unreachable (ICMP 3/1)"), ("2001:db8::a1", "address-unreachable (ICMPv6 1/3)")] {
+            let entry = try #require(run.entry(address))
+            #expect(entry["state"] as? String == "unreachable")
+            let icmp = try #require(entry["icmp"] as? [String: Any])
+            let icmpSamples = try #require(icmp["samples"] as? [[String: Any]])
+            #expect(icmpSamples.map { $0["errno"] as? String } == [name, name])
+            let tcp = try #require(entry["tcp"] as? [String: Any])
+            #expect((tcp["samples"] as? [[String: Any]])?.allSatisfy { $0["errno"] as? String == "EHOSTUNREACH" } == true)
+        }
+        #expect(try #require(run.json["elapsed_ms"] as? Double) < 500)  // errors end samples at once, not at the timeout
+    }
+
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "needs setpriv to drop privileges"))
     func withoutPermissionAutoGoesOnWithTCPAndIcmpExits77() async throws {
         let world = World(hosts: [SimulatedHost(address: "198.18.9.1", rttMs: 3, tcpOpen: [443])])
