@@ -1,0 +1,126 @@
+public import Foundation
+
+/// Any JSON value, decoded leniently: providers send numbers as strings, keys in several
+/// spellings, and shapes their documentation does not show.
+public enum JSONValue: Hashable, Sendable {
+    /// `null`.
+    case null
+    /// `true` or `false`.
+    case bool(Bool)
+    /// A number.
+    case number(Double)
+    /// A string.
+    case string(String)
+    /// An array.
+    case array([JSONValue])
+    /// An object.
+    case object([String: JSONValue])
+
+    /// Parses JSON bytes; the error says in one line why they are not JSON.
+    public static func parse(_ data: Data) throws(ProviderError) -> JSONValue {
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        } catch {
+            throw ProviderError(.malformedJSON, "the answer is not valid JSON")
+        }
+        return JSONValue(foundation: object)
+    }
+
+    init(foundation value: Any) {
+        switch value {
+        case let number as NSNumber:
+            // NSNumber holds booleans too; they carry the Objective-C type "c".
+            if String(cString: number.objCType) == "c", number.intValue == 0 || number.intValue == 1,
+               String(describing: type(of: number)).contains("Boolean") {
+                self = .bool(number.boolValue)
+            } else {
+                self = .number(number.doubleValue)
+            }
+        case let string as String: self = .string(string)
+        case let array as [Any]: self = .array(array.map(JSONValue.init(foundation:)))
+        case let dictionary as [String: Any]: self = .object(dictionary.mapValues(JSONValue.init(foundation:)))
+        default: self = .null
+        }
+    }
+
+    /// The member `key` of an object.
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let members) = self { return members[key] }
+        return nil
+    }
+
+    /// The value at a dotted path (`success.data.items`, `servers.0.host`).
+    public func value(at path: String) -> JSONValue? {
+        var current: JSONValue? = self
+        for part in path.split(separator: ".") where !part.isEmpty {
+            switch current {
+            case .object(let members)?: current = members[String(part)]
+            case .array(let items)?:
+                guard let index = Int(part), items.indices.contains(index) else { return nil }
+                current = items[index]
+            default: return nil
+            }
+        }
+        return current
+    }
+
+    /// The first of `keys` that is present, not null and not an empty string.
+    public func first(_ keys: [String]) -> JSONValue? {
+        for key in keys {
+            guard let value = self[key], value != .null else { continue }
+            if case .string(let text) = value, text.allSatisfy(\.isWhitespace) { continue }
+            return value
+        }
+        return nil
+    }
+
+    /// A string, or a number written as one; empty strings count as missing.
+    public var string: String? {
+        switch self {
+        case .string(let text):
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            return trimmed.isEmpty ? nil : trimmed
+        case .number(let value): return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+        case .bool(let value): return value ? "true" : "false"
+        default: return nil
+        }
+    }
+
+    /// A number, or a string holding one.
+    public var double: Double? {
+        switch self {
+        case .number(let value): return value.isFinite ? value : nil
+        case .string(let text): return Double(text.trimmingCharacters(in: .whitespaces)).flatMap { $0.isFinite ? $0 : nil }
+        case .bool(let value): return value ? 1 : 0
+        default: return nil
+        }
+    }
+
+    /// A whole number, or a string holding one.
+    public var int: Int? {
+        guard let value = double, value == value.rounded(), abs(value) < 9e15 else { return nil }
+        return Int(value)
+    }
+
+    /// A boolean, or 1/0, or "true"/"false".
+    public var bool: Bool? {
+        switch self {
+        case .bool(let value): return value
+        case .number(let value): return value != 0
+        case .string(let text):
+            switch text.lowercased() {
+            case "true", "1", "yes": return true
+            case "false", "0", "no": return false
+            default: return nil
+            }
+        default: return nil
+        }
+    }
+
+    /// The elements of an array (an empty array for anything else).
+    public var items: [JSONValue] {
+        if case .array(let values) = self { return values }
+        return []
+    }
+}

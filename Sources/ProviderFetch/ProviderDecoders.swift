@@ -1,0 +1,233 @@
+public import Foundation
+
+/// The documented answers of each provider, decoded into normalised servers. Pure: bytes and
+/// JSON in, values out; every failure is a ``ProviderError`` with a one-line message.
+public enum ProviderDecoders {
+    // MARK: XMPlus client API v2
+
+    /// The token from `POST /api/v2/client/token`.
+    public static func xmplusToken(_ json: JSONValue) throws(ProviderError) -> String {
+        try xmplusCheck(json)
+        guard let token = json.value(at: "data.token")?.string ?? json["token"]?.string else {
+            throw ProviderError(.unexpectedShape, "the token answer holds no data.token")
+        }
+        return token
+    }
+
+    /// The servers from `POST /api/v2/client/servers`; the `uri` only fills what the fields lack.
+    public static func xmplusServers(_ json: JSONValue, provider: String) throws(ProviderError) -> [Server] {
+        try xmplusCheck(json)
+        guard case .array(let items)? = json["servers"] ?? json.value(at: "data.servers") else {
+            throw ProviderError(.unexpectedShape, "the servers answer holds no servers array")
+        }
+        return items.compactMap { item in
+            let vmess = item["uri"]?.string.flatMap(VMessURI.init)
+            guard let host = item["address"]?.string ?? vmess?.address else { return nil }
+            let port = item["port"].flatMap(ServerFields.port) ?? vmess?.port
+            let remark = item["remark"]?.string ?? vmess?.remark
+            let type = item["type"]?.string?.lowercased()
+            return Server(
+                provider: provider, id: "\(provider):\(type ?? "server"):\(host):\(port.map(String.init) ?? "-")",
+                name: remark ?? host, country: remark.flatMap(countryFromFlag), host: host, port: port, protocol: type,
+                transport: item["network"]?.string?.lowercased() ?? vmess?.network)
+        }
+    }
+
+    /// `ret` 1 is success; anything else is the provider's error, with its message.
+    static func xmplusCheck(_ json: JSONValue) throws(ProviderError) {
+        guard let ret = json["ret"]?.int else { throw ProviderError(.unexpectedShape, "the answer has no 'ret'") }
+        guard ret == 1 else {
+            let message = json.first(["msg", "message", "error"])?.string ?? json.value(at: "data.msg")?.string ?? "ret \(ret)"
+            throw ProviderError(.provider, message)
+        }
+    }
+
+    /// The account figures from `POST /api/v2/client/stats`.
+    public static func xmplusAccount(_ json: JSONValue) throws(ProviderError) -> AccountState {
+        try xmplusCheck(json)
+        let remaining = json.value(at: "data.remaining")?.string
+        return AccountState(
+            status: "active", expiresAt: json.value(at: "info.expire_at")?.string, remainingTraffic: remaining,
+            totalTraffic: json.value(at: "data.total")?.string, usedTraffic: json.value(at: "data.used")?.string,
+            onlineDevices: json.value(at: "info.onlineip")?.string,
+            outOfTraffic: remaining.map(AccountState.trafficIsZero) ?? false)
+    }
+
+    /// The `exp` claim of a JWT (seconds since 1970), without checking its signature.
+    public static func jwtExpiry(_ token: String) -> Double? {
+        let parts = token.split(separator: ".")
+        guard parts.count >= 2 else { return nil }
+        var payload = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while payload.count % 4 != 0 { payload += "=" }
+        guard let data = Data(base64Encoded: payload), let json = try? JSONValue.parse(data) else { return nil }
+        return json["exp"]?.double
+    }
+
+    /// The ISO code of the first flag emoji in `text` (🇬🇧 gives GB).
+    static func countryFromFlag(_ text: String) -> String? {
+        let indicators = text.unicodeScalars.filter { (0x1F1E6...0x1F1FF).contains($0.value) }
+        guard indicators.count >= 2 else { return nil }
+        let letters = indicators.prefix(2).compactMap { Unicode.Scalar($0.value - 0x1F1E6 + 65) }
+        return String(String.UnicodeScalarView(letters))
+    }
+
+    // MARK: VPNScript
+
+    /// The token from `POST /api/auth/token`, or the documented error, in one line.
+    public static func vpnscriptToken(_ json: JSONValue, status: Int) throws(ProviderError) -> String {
+        if let token = json["token"]?.string, json["success"]?.bool != false { return token }
+        throw vpnscriptError(json, status: status)
+    }
+
+    /// The documented error shapes: 422 validation, 422 bad credentials, 400 suspended, 401.
+    public static func vpnscriptError(_ json: JSONValue, status: Int) -> ProviderError {
+        if status == 400 || json["suspend_reason"] != nil {
+            let reason = json["suspend_reason"]?.string.map { ": \($0)" } ?? ""
+            return ProviderError(.suspended, (json["error"]?.string ?? "the account is suspended") + reason)
+        }
+        if status == 401 { return ProviderError(.authentication, json["message"]?.string ?? "unauthenticated") }
+        if case .object(let fields)? = json["errors"], let (field, messages) = fields.sorted(by: { $0.key < $1.key }).first {
+            return ProviderError(.authentication, "\(field): \(messages.items.first?.string ?? messages.string ?? "invalid")")
+        }
+        return ProviderError(.authentication, json.first(["message", "error"])?.string ?? "login failed (HTTP \(status))")
+    }
+
+    /// One page of `GET /api/servers`: its servers and the next page's URL, if any.
+    public static func vpnscriptServers(_ json: JSONValue, provider: String) throws(ProviderError) -> (servers: [Server], next: String?) {
+        guard case .array(let items)? = json["data"] else {
+            throw ProviderError(.unexpectedShape, "the servers answer holds no data array")
+        }
+        let servers = items.compactMap { item -> Server? in
+            guard let host = item.first(["host", "ipaddr"])?.string else { return nil }
+            return Server(
+                provider: provider, id: "\(provider):\(item["id"]?.string ?? host)", name: item["name"]?.string ?? host,
+                country: item["country"]?.string ?? item["country_iso_code"]?.string?.uppercased(),
+                city: item["city"]?.string ?? item["state"]?.string, host: host, port: item["port"].flatMap(ServerFields.port),
+                protocol: item["protocol"]?.string?.lowercased(), wgAvailableSlots: item["wg_available_slots"]?.int,
+                wgSlots: item["wg_slots"]?.int, load: item.first(["load", "active_connections"])?.double)
+        }
+        return (servers, json["next_page_url"]?.string)
+    }
+
+    /// `GET /api/account`: status, suspension and services.
+    public static func vpnscriptAccount(_ json: JSONValue) throws(ProviderError) -> AccountState {
+        guard let data = json["data"] else { throw ProviderError(.unexpectedShape, "the account answer holds no data") }
+        let reason = data["suspend_reason"]?.string
+        let services = data["service"]?.items ?? []
+        let active = services.contains { $0["status"]?.string?.lowercased() == "active" || $0["status"]?.int == 1 }
+        return AccountState(
+            status: reason != nil ? "suspended" : (services.isEmpty || active ? "active" : "inactive"),
+            expiresAt: services.compactMap { $0["next_payment"]?.string }.first, suspended: reason != nil, suspendReason: reason)
+    }
+
+    // MARK: NetMimic
+
+    /// `POST /api/login`: the token and the device id to use afterwards (it can differ from the one sent).
+    public static func netmimicLogin(_ json: JSONValue, status: Int, sentDeviceID: String) throws(ProviderError) -> (token: String, deviceID: String) {
+        guard let token = json.first(["token", "access_token"])?.string ?? json.value(at: "data.token")?.string else {
+            // 401 carries {"error": "..."} in Russian: shown as given.
+            throw ProviderError(.authentication, json.first(["error", "message"])?.string ?? "login failed (HTTP \(status))")
+        }
+        let deviceID = json["device_id"]?.string ?? json.value(at: "data.device_id")?.string ?? sentDeviceID
+        return (token, deviceID)
+    }
+
+    /// `POST /api/servers`: a bare array or `{"data": [...]}` (undocumented), with the usual key spellings.
+    public static func netmimicServers(_ json: JSONValue, provider: String, fields: ServerFields) throws(ProviderError) -> [Server] {
+        let items: [JSONValue]
+        switch json {
+        case .array(let values): items = values
+        case .object:
+            guard case .array(let values)? = json.first(["data", "servers", "items"]) ?? json.value(at: "data.servers") else {
+                throw ProviderError(.unexpectedShape, "the servers answer is neither an array nor {\"data\": [...]}")
+            }
+            items = values
+        default:
+            throw ProviderError(.unexpectedShape, "the servers answer is neither an array nor {\"data\": [...]}")
+        }
+        return items.compactMap { fields.server(from: $0, provider: provider) }
+    }
+
+    // MARK: Generic JSON and xpay.stream
+
+    /// The servers of a generic JSON answer: the array at `items` (a dotted path), mapped by `fields`.
+    public static func genericServers(_ json: JSONValue, items path: String?, provider: String, fields: ServerFields) throws(ProviderError) -> [Server] {
+        let found = path.map { json.value(at: $0) } ?? json
+        guard case .array(let items)? = found else {
+            throw ProviderError(.unexpectedShape, "no array at '\(path ?? "(top level)")'")
+        }
+        return items.compactMap { fields.server(from: $0, provider: provider) }
+    }
+
+    /// `POST /client/authenticate` of xpay.stream: the access token and when it expires (ms since
+    /// 1970). Failures come back with HTTP 200 as `{"error": {...}}`.
+    public static func xpayToken(_ json: JSONValue) throws(ProviderError) -> (token: String, expiresAtMilliseconds: Double?) {
+        if let error = json["error"] {
+            throw ProviderError(.authentication, error["message"]?.string ?? error.string ?? "authentication failed")
+        }
+        guard let data = json.value(at: "success.data"), let token = data["access_token"]?.string else {
+            throw ProviderError(.unexpectedShape, "the answer holds no success.data.access_token")
+        }
+        return (token, data["expiresAt"]?.double)
+    }
+
+    // MARK: Static lists
+
+    /// A static list: a JSON array of servers in the normalised shape, or CSV with a header row.
+    public static func staticServers(_ data: Data, provider: String) throws(ProviderError) -> [Server] {
+        let text = String(decoding: data, as: UTF8.self)
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.hasPrefix("[") || trimmed.hasPrefix("{") {
+            let json = try JSONValue.parse(data)
+            let items = json.items.isEmpty ? (json.first(["servers", "data"])?.items ?? []) : json.items
+            return items.compactMap { ServerFields.lenient.server(from: $0, provider: provider) }
+        }
+        var lines = trimmed.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.hasPrefix("#") }
+        guard !lines.isEmpty else { return [] }
+        let header = csvFields(lines.removeFirst()).map { $0.lowercased() }
+        guard header.contains(where: { ServerFields.lenient.host.contains($0) }) else {
+            throw ProviderError(.unexpectedShape, "the CSV header names no host column (host, ip, address, ...)")
+        }
+        return lines.compactMap { line in
+            let cells = csvFields(line)
+            var object: [String: JSONValue] = [:]
+            for (index, key) in header.enumerated() where index < cells.count && !cells[index].isEmpty {
+                object[key] = .string(cells[index])
+            }
+            return ServerFields.lenient.server(from: .object(object), provider: provider)
+        }
+    }
+
+    /// One CSV line's fields (double quotes, "" inside quotes).
+    static func csvFields(_ line: String) -> [String] {
+        var fields: [String] = []
+        var current = ""
+        var quoted = false
+        var iterator = line.makeIterator()
+        while let character = iterator.next() {
+            if quoted {
+                if character == "\"" {
+                    if let next = iterator.next() {
+                        if next == "\"" { current.append("\"") } else {
+                            quoted = false
+                            if next == "," { fields.append(current); current = "" } else { current.append(next) }
+                        }
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    current.append(character)
+                }
+            } else if character == "\"" {
+                quoted = true
+            } else if character == "," {
+                fields.append(current.trimmingCharacters(in: .whitespaces))
+                current = ""
+            } else {
+                current.append(character)
+            }
+        }
+        fields.append(current.trimmingCharacters(in: .whitespaces))
+        return fields
+    }
+}
