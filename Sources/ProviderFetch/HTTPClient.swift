@@ -1,0 +1,225 @@
+public import Foundation
+#if canImport(FoundationNetworking)
+public import FoundationNetworking
+#endif
+
+/// What a provider answered.
+public struct HTTPAnswer: Sendable {
+    /// The HTTP status.
+    public var status: Int
+    /// The body (at most ``HTTPClient/maximumBodyBytes``).
+    public var body: Data
+    /// The Content-Type, lower-cased, when given.
+    public var contentType: String?
+    /// Seconds a 429 asked to wait (`Retry-After`), when it said.
+    public var retryAfter: Double?
+
+    /// An answer.
+    public init(status: Int, body: Data, contentType: String? = nil, retryAfter: Double? = nil) {
+        self.status = status
+        self.body = body
+        self.contentType = contentType
+        self.retryAfter = retryAfter
+    }
+
+    /// The body as JSON; an HTML page or broken JSON is a one-line error.
+    public func json() throws(ProviderError) -> JSONValue {
+        let start = body.prefix(64).drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
+        if contentType?.contains("html") == true || start.first == UInt8(ascii: "<") {
+            throw ProviderError(.notJSON, "the answer is an HTML page, not JSON (a login or challenge page?)")
+        }
+        if body.isEmpty { throw ProviderError(.malformedJSON, "the answer is empty (HTTP \(status))") }
+        return try JSONValue.parse(body)
+    }
+}
+
+/// HTTP for providers: URLSession, a per-request timeout, a cap on body size enforced while
+/// the body streams in, and bounded retries of 429 (honouring Retry-After) and 5xx.
+public struct HTTPClient: Sendable {
+    /// Bodies larger than this are refused (the transfer is cancelled as soon as it is exceeded).
+    public static let maximumBodyBytes = 32 << 20
+    /// Retries of a 429 or 5xx answer, at most.
+    public static let maximumRetries = 2
+
+    /// Per-request timeout.
+    public var timeout: Duration
+    /// Longest wait a Retry-After may ask for before probe gives up instead.
+    public var maximumRetryAfter: Duration
+
+    /// A client.
+    public init(timeout: Duration = .seconds(10), maximumRetryAfter: Duration = .seconds(10)) {
+        self.timeout = timeout
+        self.maximumRetryAfter = maximumRetryAfter
+    }
+
+    /// Sends a request, retrying 429 and 5xx up to twice with backoff. The error never holds
+    /// the request's headers or body (they carry credentials).
+    public func send(
+        _ method: String, _ url: URL, headers: [String: String] = [:], json body: JSONValue? = nil
+    ) async throws(ProviderError) -> HTTPAnswer {
+        var attempt = 0
+        while true {
+            let answer = try await once(method, url, headers: headers, body: body)
+            let retryable = answer.status == 429 || (500...599).contains(answer.status)
+            guard retryable, attempt < Self.maximumRetries else { return answer }
+            attempt += 1
+            var wait = Duration.milliseconds(250 << attempt)  // 500 ms, then 1 s
+            if answer.status == 429, let after = retryAfter(answer) {
+                guard after <= maximumRetryAfter else { return answer }
+                wait = after
+            }
+            do {
+                try await Task.sleep(for: wait)
+            } catch {
+                throw ProviderError(.timeout, "cancelled while waiting to retry")
+            }
+        }
+    }
+
+    private func once(_ method: String, _ url: URL, headers: [String: String], body: JSONValue?) async throws(ProviderError) -> HTTPAnswer {
+        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData,
+                                 timeoutInterval: Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
+        request.httpMethod = method
+        request.setValue("application/json", forHTTPHeaderField: "Accept")
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        if let body {
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = body.serialized()
+        }
+        let collector = BodyCollector(limit: Self.maximumBodyBytes)
+        let session = URLSession(configuration: .ephemeral, delegate: collector, delegateQueue: nil)
+        defer { session.finishTasksAndInvalidate() }
+        let result: Result<HTTPAnswer, ProviderError> = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                collector.start(session.dataTask(with: request), continuation: continuation)
+            }
+        } onCancel: {
+            collector.cancel()
+        }
+        return try result.get()
+    }
+
+    private func retryAfter(_ answer: HTTPAnswer) -> Duration? {
+        answer.retryAfter.map { .milliseconds(Int64(($0 * 1_000).rounded())) }
+    }
+}
+
+/// Collects a response body up to a limit, cancelling the transfer once it is exceeded.
+final class BodyCollector: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    private let lock = NSLock()
+    private let limit: Int
+    private var data = Data()
+    private var response: HTTPURLResponse?
+    private var task: URLSessionDataTask?
+    private var continuation: CheckedContinuation<Result<HTTPAnswer, ProviderError>, Never>?
+    private var tooLarge = false
+    private var cancelled = false
+
+    init(limit: Int) { self.limit = limit }
+
+    func start(_ task: URLSessionDataTask, continuation: CheckedContinuation<Result<HTTPAnswer, ProviderError>, Never>) {
+        lock.withLock {
+            self.task = task
+            self.continuation = continuation
+        }
+        if lock.withLock({ cancelled }) { task.cancel() }
+        task.resume()
+    }
+
+    func cancel() {
+        let task = lock.withLock { () -> URLSessionDataTask? in
+            cancelled = true
+            return self.task
+        }
+        task?.cancel()
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+                    completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void) {
+        let http = response as? HTTPURLResponse
+        let declared = http?.expectedContentLength ?? -1
+        lock.withLock { self.response = http }
+        if declared > limit {
+            lock.withLock { tooLarge = true }
+            completionHandler(.cancel)
+            return
+        }
+        completionHandler(.allow)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        let over = lock.withLock { () -> Bool in
+            self.data.append(data)
+            if self.data.count > limit {
+                tooLarge = true
+                self.data = Data()
+                return true
+            }
+            return false
+        }
+        if over { dataTask.cancel() }
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
+        let (continuation, result) = lock.withLock { () -> (CheckedContinuation<Result<HTTPAnswer, ProviderError>, Never>?, Result<HTTPAnswer, ProviderError>) in
+            let pending = self.continuation
+            self.continuation = nil
+            if tooLarge {
+                return (pending, .failure(ProviderError(.tooLarge, "the answer is larger than \(limit >> 20) MiB")))
+            }
+            if let error {
+                let code = (error as NSError).code
+                if code == NSURLErrorTimedOut { return (pending, .failure(ProviderError(.timeout, "no answer in time"))) }
+                if cancelled || code == NSURLErrorCancelled { return (pending, .failure(ProviderError(.timeout, "cancelled"))) }
+                return (pending, .failure(ProviderError(.network, Self.describe(error))))
+            }
+            guard let response else { return (pending, .failure(ProviderError(.network, "no HTTP response"))) }
+            var answer = HTTPAnswer(status: response.statusCode, body: data,
+                                    contentType: (response.value(forHTTPHeaderField: "Content-Type"))?.lowercased())
+            answer.retryAfter = response.value(forHTTPHeaderField: "Retry-After").flatMap(Self.retryAfter)
+            return (pending, .success(answer))
+        }
+        continuation?.resume(returning: result)
+    }
+
+    /// `Retry-After` as seconds, or an HTTP date turned into seconds from now.
+    static func retryAfter(_ value: String) -> Double? {
+        if let seconds = Double(value.trimmingCharacters(in: .whitespaces)) { return max(0, seconds) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        // An absolute date in the header: wall-clock time is what it is written in.
+        return formatter.date(from: value).map { max(0, $0.timeIntervalSinceNow) }
+    }
+
+    /// A one-line reason without the URL's query (which might carry a token).
+    static func describe(_ error: any Error) -> String {
+        let nsError = error as NSError
+        switch nsError.code {
+        case NSURLErrorCannotConnectToHost: return "cannot connect (connection refused)"
+        case NSURLErrorCannotFindHost, NSURLErrorDNSLookupFailed: return "cannot resolve the host"
+        case NSURLErrorNetworkConnectionLost: return "the connection was lost"
+        case NSURLErrorSecureConnectionFailed, NSURLErrorServerCertificateUntrusted: return "TLS failed"
+        default: return "network error \(nsError.code)"
+        }
+    }
+}
+
+extension JSONValue {
+    /// JSON bytes.
+    func serialized() -> Data {
+        (try? JSONSerialization.data(withJSONObject: foundationObject, options: [.fragmentsAllowed])) ?? Data("null".utf8)
+    }
+
+    var foundationObject: Any {
+        switch self {
+        case .null: NSNull()
+        case .bool(let value): value
+        case .number(let value): value
+        case .string(let value): value
+        case .array(let values): values.map(\.foundationObject)
+        case .object(let members): members.mapValues(\.foundationObject)
+        }
+    }
+}

@@ -1,0 +1,166 @@
+public import Foundation
+
+/// One provider as configured.
+public struct ProviderSpec: Sendable {
+    /// `xmplus`, `vpnscript`, `netmimic`, `json` or `static`.
+    public var type: String
+    /// The name used in output and errors.
+    public var name: String
+    /// Every configured field, as given (secrets not yet resolved).
+    public var fields: JSONValue
+    /// Per-request timeout (default 10 s).
+    public var timeoutSeconds: Double
+    /// Whether to fetch it at all.
+    public var enabled: Bool
+
+    /// A string field, secrets (`env:NAME`, `file:PATH`) resolved; throws naming provider and field.
+    public func secret(_ field: String, required: Bool = true) throws(ProviderError) -> String? {
+        guard let raw = fields[field]?.string else {
+            if required { throw ProviderError(.configuration, "provider '\(name)': missing '\(field)'") }
+            return nil
+        }
+        if raw.hasPrefix("env:") {
+            let variable = String(raw.dropFirst(4))
+            guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {
+                throw ProviderError(.configuration, "provider '\(name)': \(field): environment variable \(variable) is not set")
+            }
+            return value
+        }
+        if raw.hasPrefix("file:") {
+            let path = String(raw.dropFirst(5))
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ProviderError(.configuration, "provider '\(name)': \(field): cannot read \(path)")
+            }
+            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return raw
+    }
+
+    /// The `url` field, checked.
+    public func baseURL() throws(ProviderError) -> URL {
+        guard let text = fields["url"]?.string else { throw ProviderError(.configuration, "provider '\(name)': missing 'url'") }
+        guard let url = URL(string: text.hasSuffix("/") ? String(text.dropLast()) : text),
+              let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", url.host != nil
+        else { throw ProviderError(.configuration, "provider '\(name)': url '\(text)' is not an http(s) URL") }
+        return url
+    }
+
+    /// Fields holding credentials, by provider type.
+    var secretFields: [String] {
+        ["password", "passwd", "apiKey", "secretKey", "token"] + (fields["auth"].map { _ in ["auth.secretKey", "auth.token", "auth.password"] } ?? [])
+    }
+}
+
+/// The configuration file: `{"providers": [...]}`, plus sections later issues read.
+public struct ProviderConfiguration: Sendable {
+    /// The providers, in file order.
+    public var providers: [ProviderSpec]
+    /// Warnings to show once (inline secrets in a file others can read, credentials over plain HTTP).
+    public var warnings: [String]
+
+    /// The default path: `$XDG_CONFIG_HOME/probe/config.json`, else `~/.config/probe/config.json`.
+    public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        if let xdg = environment["XDG_CONFIG_HOME"], !xdg.isEmpty { return xdg + "/probe/config.json" }
+        if let home = environment["HOME"], !home.isEmpty { return home + "/.config/probe/config.json" }
+        return nil
+    }
+
+    /// Known provider types.
+    public static let types: Set<String> = ["xmplus", "vpnscript", "netmimic", "json", "static"]
+
+    /// Reads and checks a configuration file; every problem is one line naming the provider and field.
+    public static func load(path: String) throws(ProviderError) -> ProviderConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ProviderError(.configuration, "cannot read configuration file '\(path)'")
+        }
+        var configuration = try parse(data, source: path)
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        let mode = (attributes?[.posixPermissions] as? NSNumber)?.intValue ?? 0
+        let inline = configuration.providers.contains { spec in
+            spec.secretFields.contains { field in
+                guard let value = spec.fields.value(at: field)?.string else { return false }
+                return !value.hasPrefix("env:") && !value.hasPrefix("file:")
+            }
+        }
+        if inline, mode & 0o077 != 0 {
+            configuration.warnings.append(
+                "\(path) holds inline secrets and others can read it: 'chmod 600 \(path)', or use env:NAME or file:PATH")
+        }
+        return configuration
+    }
+
+    /// Parses a configuration from JSON.
+    public static func parse(_ data: Data, source: String = "config") throws(ProviderError) -> ProviderConfiguration {
+        let json: JSONValue
+        do {
+            json = try JSONValue.parse(data)
+        } catch {
+            throw ProviderError(.configuration, "\(source): not valid JSON")
+        }
+        guard case .array(let items)? = json["providers"] else {
+            throw ProviderError(.configuration, "\(source): no \"providers\" array")
+        }
+        var providers: [ProviderSpec] = []
+        var warnings: [String] = []
+        var names = Set<String>()
+        for (index, item) in items.enumerated() {
+            guard case .object = item else { throw ProviderError(.configuration, "\(source): provider \(index) is not an object") }
+            let name = item["name"]?.string ?? "provider \(index)"
+            guard let type = item["type"]?.string?.lowercased() else {
+                throw ProviderError(.configuration, "provider '\(name)': missing 'type'")
+            }
+            guard types.contains(type) else {
+                throw ProviderError(.configuration, "provider '\(name)': unknown type '\(type)' (known: \(types.sorted().joined(separator: ", ")))")
+            }
+            guard names.insert(name).inserted else { throw ProviderError(.configuration, "provider '\(name)': the name is used twice") }
+            var timeout = 10.0
+            if let value = item["timeoutSeconds"] {
+                guard let seconds = value.double, seconds > 0, seconds <= 600 else {
+                    throw ProviderError(.configuration, "provider '\(name)': timeoutSeconds must be between 0 and 600")
+                }
+                timeout = seconds
+            }
+            let spec = ProviderSpec(type: type, name: name, fields: item, timeoutSeconds: timeout, enabled: item["enabled"]?.bool ?? true)
+            try validate(spec)
+            if let url = try? spec.baseURL(), url.scheme?.lowercased() == "http", !isLoopback(url.host ?? "") {
+                warnings.append("provider '\(name)': credentials would go over plain http:// to \(url.host ?? "?")")
+            }
+            providers.append(spec)
+        }
+        return ProviderConfiguration(providers: providers, warnings: warnings)
+    }
+
+    /// The fields each type requires (secrets are checked for presence, not resolved).
+    static func validate(_ spec: ProviderSpec) throws(ProviderError) {
+        let required: [String]
+        switch spec.type {
+        case "xmplus": required = ["url", "email", "password", "apiKey"]
+        case "vpnscript": required = ["url", "username", "password"]
+        case "netmimic": required = ["url", "email", "password"]
+        case "json": required = ["url"]
+        default: required = ["path"]
+        }
+        for field in required where spec.fields[field]?.string == nil {
+            throw ProviderError(.configuration, "provider '\(spec.name)': missing '\(field)'")
+        }
+        if spec.type != "static" { _ = try spec.baseURL() }
+        if spec.type == "json", let auth = spec.fields["auth"] {
+            let kind = auth["type"]?.string?.lowercased() ?? "none"
+            switch kind {
+            case "xpay":
+                for field in ["username", "secretKey"] where auth[field]?.string == nil {
+                    throw ProviderError(.configuration, "provider '\(spec.name)': auth.\(field) is missing")
+                }
+            case "bearer":
+                if auth["token"]?.string == nil { throw ProviderError(.configuration, "provider '\(spec.name)': auth.token is missing") }
+            case "none": break
+            default:
+                throw ProviderError(.configuration, "provider '\(spec.name)': auth.type '\(kind)' is not xpay, bearer or none")
+            }
+        }
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]"
+    }
+}

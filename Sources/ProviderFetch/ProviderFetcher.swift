@@ -1,0 +1,277 @@
+public import Foundation
+
+/// What fetching one provider gave.
+public struct ProviderOutcome: Sendable {
+    /// The provider's name.
+    public var provider: String
+    /// Its servers (empty when it failed).
+    public var servers: [Server]
+    /// Its account state, when the provider reports one.
+    public var account: AccountState?
+    /// Why it failed, in one line.
+    public var error: String?
+    /// Wall time of the fetch, in milliseconds (monotonic clock).
+    public var milliseconds: Double
+}
+
+/// Fetches every provider's server list at once, under one overall deadline. One failing
+/// provider never sinks the others. Passwords, API keys and tokens never appear in errors.
+public struct ProviderFetcher: Sendable {
+    /// The providers.
+    public var configuration: ProviderConfiguration
+    /// Where logins are kept between runs.
+    public var cache: TokenCache
+    /// Folder that relative static-list paths are read from.
+    public var baseDirectory: String
+
+    /// A fetcher.
+    public init(configuration: ProviderConfiguration, cache: TokenCache, baseDirectory: String = FileManager.default.currentDirectoryPath) {
+        self.configuration = configuration
+        self.cache = cache
+        self.baseDirectory = baseDirectory
+    }
+
+    /// Fetches every enabled provider concurrently; a provider still running at `deadline` is cancelled
+    /// and reported as timed out. Outcomes come back in configuration order.
+    public func fetchAll(deadline: Duration = .seconds(30)) async -> [ProviderOutcome] {
+        let enabled = configuration.providers.filter(\.enabled)
+        return await withTaskGroup(of: (Int, ProviderOutcome)?.self) { group in
+            for (index, spec) in enabled.enumerated() {
+                group.addTask { (index, await fetch(spec)) }
+            }
+            group.addTask {
+                try? await Task.sleep(for: deadline)
+                return nil
+            }
+            var outcomes = [ProviderOutcome?](repeating: nil, count: enabled.count)
+            var remaining = enabled.count
+            while remaining > 0, let next = await group.next() {
+                guard let (index, outcome) = next else {
+                    group.cancelAll()  // the deadline: whatever is still running is cancelled
+                    continue
+                }
+                outcomes[index] = outcome
+                remaining -= 1
+            }
+            group.cancelAll()
+            return enabled.indices.map { index in
+                outcomes[index] ?? ProviderOutcome(provider: enabled[index].name, servers: [], error: "no answer before the deadline", milliseconds: 0)
+            }
+        }
+    }
+
+    /// One provider, start to end.
+    public func fetch(_ spec: ProviderSpec) async -> ProviderOutcome {
+        let start = ContinuousClock.now
+        var outcome = ProviderOutcome(provider: spec.name, servers: [], milliseconds: 0)
+        do {
+            switch spec.type {
+            case "xmplus": (outcome.servers, outcome.account) = try await fetchXMPlus(spec)
+            case "vpnscript": (outcome.servers, outcome.account) = try await fetchVPNScript(spec)
+            case "netmimic": (outcome.servers, outcome.account) = try await fetchNetMimic(spec)
+            case "json": outcome.servers = try await fetchJSON(spec)
+            default: outcome.servers = try fetchStatic(spec)
+            }
+        } catch {
+            outcome.error = Task.isCancelled ? "no answer before the deadline" : error.message
+        }
+        let elapsed = ContinuousClock.now - start
+        outcome.milliseconds = Double(elapsed.components.seconds) * 1_000 + Double(elapsed.components.attoseconds) / 1e15
+        return outcome
+    }
+
+    // MARK: - Providers
+
+    private func client(_ spec: ProviderSpec) -> HTTPClient {
+        HTTPClient(timeout: .milliseconds(Int64(spec.timeoutSeconds * 1_000)))
+    }
+
+    /// HTTP errors as one line: the provider's own message when its body has one.
+    private func failure(_ answer: HTTPAnswer, _ what: String) -> ProviderError {
+        let message = (try? answer.json()).flatMap { $0.first(["message", "error", "msg"])?.string }
+        return ProviderError(.http, "\(what): HTTP \(answer.status)" + (message.map { ": \($0)" } ?? ""))
+    }
+
+    private func fetchXMPlus(_ spec: ProviderSpec) async throws(ProviderError) -> ([Server], AccountState?) {
+        let url = try spec.baseURL().appendingPathComponent("api/v2/client")
+        let email = try spec.secret("email") ?? ""
+        let password = try spec.secret("password") ?? ""
+        let headers = ["XMPus-API-Token": MD5.hex(try spec.secret("apiKey") ?? "")]
+        let http = client(spec)
+        let key = TokenCache.key(type: "xmplus", url: url.absoluteString, user: email)
+        func login() async throws(ProviderError) -> String {
+            let answer = try await http.send("POST", url.appendingPathComponent("token"), headers: headers,
+                                             json: .object(["email": .string(email), "passwd": .string(password)]))
+            guard (200..<300).contains(answer.status) else { throw failure(answer, "login") }
+            let token = try ProviderDecoders.xmplusToken(try answer.json())
+            cache.store(TokenCache.Entry(token: token, expiresAt: ProviderDecoders.jwtExpiry(token)), for: key)
+            return token
+        }
+        var token: String
+        if let cached = cache.token(for: key) { token = cached.token } else { token = try await login() }
+        var relogged = false
+        while true {
+            let answer = try await http.send("POST", url.appendingPathComponent("servers"), headers: headers, json: .object(["token": .string(token)]))
+            let json = try? answer.json()
+            let expired = answer.status == 401 || (json?["ret"]?.int != 1 && (json?.first(["msg", "message"])?.string?.lowercased().contains("token") ?? false))
+            if expired, !relogged {
+                cache.remove(key)
+                token = try await login()
+                relogged = true
+                continue
+            }
+            guard (200..<300).contains(answer.status), let json else {
+                if answer.status >= 400 { throw failure(answer, "servers") }
+                _ = try answer.json()
+                throw ProviderError(.unexpectedShape, "servers: no JSON")
+            }
+            let servers = try ProviderDecoders.xmplusServers(json, provider: spec.name)
+            let stats = try? await http.send("POST", url.appendingPathComponent("stats"), headers: headers, json: .object(["token": .string(token)]))
+            let account = stats.flatMap { try? ProviderDecoders.xmplusAccount(try $0.json()) }
+            return (servers, account)
+        }
+    }
+
+    private func fetchVPNScript(_ spec: ProviderSpec) async throws(ProviderError) -> ([Server], AccountState?) {
+        let base = try spec.baseURL()
+        let username = try spec.secret("username") ?? ""
+        let password = try spec.secret("password") ?? ""
+        let device = spec.fields["deviceName"]?.string ?? "probe"
+        let http = client(spec)
+        let key = TokenCache.key(type: "vpnscript", url: base.absoluteString, user: username)
+        func login() async throws(ProviderError) -> String {
+            let answer = try await http.send("POST", base.appendingPathComponent("api/auth/token"),
+                                             json: .object(["username": .string(username), "password": .string(password), "device_name": .string(device)]))
+            let token = try ProviderDecoders.vpnscriptToken(try answer.json(), status: answer.status)
+            cache.store(TokenCache.Entry(token: token), for: key)  // no expiry given: reused until a 401
+            return token
+        }
+        var token: String
+        if let cached = cache.token(for: key) { token = cached.token } else { token = try await login() }
+        var relogged = false
+        var servers: [Server] = []
+        var next: URL? = base.appendingPathComponent("api/servers")
+        var pages = 0
+        while let page = next {
+            let answer = try await http.send("GET", page, headers: ["Authorization": "Bearer \(token)"])
+            if answer.status == 401, !relogged {
+                cache.remove(key)
+                token = try await login()
+                relogged = true
+                continue
+            }
+            guard (200..<300).contains(answer.status) else {
+                if answer.status == 400 || answer.status == 401 { throw ProviderDecoders.vpnscriptError((try? answer.json()) ?? .null, status: answer.status) }
+                throw failure(answer, "servers")
+            }
+            let decoded = try ProviderDecoders.vpnscriptServers(try answer.json(), provider: spec.name)
+            servers += decoded.servers
+            pages += 1
+            next = pages < 10_000 ? decoded.next.flatMap { URL(string: $0, relativeTo: base)?.absoluteURL } : nil
+        }
+        let account = try? await http.send("GET", base.appendingPathComponent("api/account"), headers: ["Authorization": "Bearer \(token)"])
+        return (servers, account.flatMap { try? ProviderDecoders.vpnscriptAccount(try $0.json()) })
+    }
+
+    private func fetchNetMimic(_ spec: ProviderSpec) async throws(ProviderError) -> ([Server], AccountState?) {
+        let base = try spec.baseURL()
+        let email = try spec.secret("email") ?? ""
+        let password = try spec.secret("password") ?? ""
+        let device = spec.fields["deviceName"]?.string ?? "probe"
+        let http = client(spec)
+        let key = TokenCache.key(type: "netmimic", url: base.absoluteString, user: email)
+        var fields = ServerFields.lenient
+        if case .object(let map)? = spec.fields["fields"] { fields = fields.overridden(by: map.compactMapValues(\.string)) }
+        func login() async throws(ProviderError) -> TokenCache.Entry {
+            let sent = cache.token(for: key)?.deviceID ?? spec.fields["deviceId"]?.string ?? MD5.hex("probe|\(email)|\(base)")
+            let answer = try await http.send("POST", base.appendingPathComponent("api/login"), json: .object([
+                "email": .string(email), "password": .string(password), "device_id": .string(sent), "device_name": .string(device),
+            ]))
+            let login = try ProviderDecoders.netmimicLogin(try answer.json(), status: answer.status, sentDeviceID: sent)
+            let entry = TokenCache.Entry(token: login.token, deviceID: login.deviceID)
+            cache.store(entry, for: key)
+            return entry
+        }
+        var entry: TokenCache.Entry
+        if let cached = cache.token(for: key) { entry = cached } else { entry = try await login() }
+        var relogged = false
+        while true {
+            let answer = try await http.send("POST", base.appendingPathComponent("api/servers"),
+                                             headers: ["Authorization": "Bearer \(entry.token)"],
+                                             json: .object(["device_id": .string(entry.deviceID ?? "")]))
+            if answer.status == 401, !relogged {
+                cache.remove(key)
+                entry = try await login()
+                relogged = true
+                continue
+            }
+            guard (200..<300).contains(answer.status) else { throw failure(answer, "servers") }
+            let servers = try ProviderDecoders.netmimicServers(try answer.json(), provider: spec.name, fields: fields)
+            let subscription = try? await http.send("GET", base.appendingPathComponent("api/subscription"),
+                                                    headers: ["Authorization": "Bearer \(entry.token)"])
+            let account = subscription.flatMap { answer -> AccountState? in
+                guard let json = try? answer.json(), (200..<300).contains(answer.status) else { return nil }
+                let data = json["data"] ?? json
+                let status = data.first(["status", "state"])?.string?.lowercased() ?? "active"
+                return AccountState(status: status, expiresAt: data.first(["expires_at", "expired_at", "end_date", "valid_until"])?.string)
+            }
+            return (servers, account)
+        }
+    }
+
+    private func fetchJSON(_ spec: ProviderSpec) async throws(ProviderError) -> [Server] {
+        let base = try spec.baseURL()
+        let http = client(spec)
+        var headers: [String: String] = [:]
+        if let auth = spec.fields["auth"] {
+            switch auth["type"]?.string?.lowercased() ?? "none" {
+            case "xpay":
+                let username = auth["username"]?.string ?? ""
+                let key = TokenCache.key(type: "xpay", url: base.absoluteString, user: username)
+                if let cached = cache.token(for: key) {
+                    headers["Authorization"] = "Bearer \(cached.token)"
+                } else {
+                    let secretSpec = ProviderSpec(type: spec.type, name: spec.name, fields: auth, timeoutSeconds: spec.timeoutSeconds, enabled: true)
+                    let secret = try secretSpec.secret("secretKey") ?? ""
+                    let answer = try await http.send("POST", base.appendingPathComponent("client/authenticate"), json: .object([
+                        "username": .string(username), "secretKey": .string(secret), "isAPI": .bool(true),
+                    ]))
+                    guard (200..<300).contains(answer.status) else { throw failure(answer, "authenticate") }
+                    let token = try ProviderDecoders.xpayToken(try answer.json())
+                    cache.store(TokenCache.Entry(token: token.token, expiresAt: token.expiresAtMilliseconds.map { $0 / 1_000 }), for: key)
+                    headers["Authorization"] = "Bearer \(token.token)"
+                }
+            case "bearer":
+                let secretSpec = ProviderSpec(type: spec.type, name: spec.name, fields: auth, timeoutSeconds: spec.timeoutSeconds, enabled: true)
+                headers["Authorization"] = "Bearer \(try secretSpec.secret("token") ?? "")"
+            default: break
+            }
+        }
+        let request = spec.fields["request"]
+        let method = request?["method"]?.string?.uppercased() ?? "GET"
+        let path = request?["path"]?.string ?? ""
+        guard let url = URL(string: path, relativeTo: base.appendingPathComponent(""))?.absoluteURL ?? URL(string: base.absoluteString + path) else {
+            throw ProviderError(.configuration, "provider '\(spec.name)': request.path '\(path)' is not a path")
+        }
+        let answer = try await http.send(method, url, headers: headers, json: request?["body"])
+        guard (200..<300).contains(answer.status) else { throw failure(answer, "servers") }
+        var fields = ServerFields.lenient
+        if case .object(let map)? = spec.fields["fields"] { fields = fields.overridden(by: map.compactMapValues(\.string)) }
+        return try ProviderDecoders.genericServers(try answer.json(), items: spec.fields["items"]?.string, provider: spec.name, fields: fields)
+    }
+
+    private func fetchStatic(_ spec: ProviderSpec) throws(ProviderError) -> [Server] {
+        guard let path = spec.fields["path"]?.string else { throw ProviderError(.configuration, "provider '\(spec.name)': missing 'path'") }
+        let full = path.hasPrefix("/") ? path : baseDirectory + "/" + path
+        guard let data = FileManager.default.contents(atPath: full) else {
+            throw ProviderError(.configuration, "provider '\(spec.name)': cannot read \(path)")
+        }
+        guard data.count <= HTTPClient.maximumBodyBytes else { throw ProviderError(.tooLarge, "\(path) is larger than 32 MiB") }
+        return try ProviderDecoders.staticServers(data, provider: spec.name)
+    }
+}
+
+extension Error {
+    /// The one-line message of a ``ProviderError``, or a generic line for anything else.
+    var message: String { (self as? ProviderError)?.message ?? "unexpected error" }
+}

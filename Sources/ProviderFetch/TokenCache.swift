@@ -1,0 +1,95 @@
+public import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Provider tokens kept between runs in `$XDG_CACHE_HOME/probe/tokens.json` (mode 0600),
+/// reused until they expire. Keys are hashes of provider type, URL and user, so the file
+/// names no account.
+public final class TokenCache: Sendable {
+    /// One cached login.
+    public struct Entry: Hashable, Sendable, Codable {
+        /// The token.
+        public var token: String
+        /// When it expires (seconds since 1970, wall clock, as the provider states it), if known.
+        public var expiresAt: Double?
+        /// NetMimic's device id, when the provider assigned one.
+        public var deviceID: String?
+
+        /// An entry.
+        public init(token: String, expiresAt: Double? = nil, deviceID: String? = nil) {
+            self.token = token
+            self.expiresAt = expiresAt
+            self.deviceID = deviceID
+        }
+    }
+
+    /// Where the file lives, `nil` for a cache kept in memory only.
+    public let path: String?
+    private let entries: Mutex<[String: Entry]>
+
+    /// The default file: `$XDG_CACHE_HOME/probe/tokens.json`, else `~/.cache/probe/tokens.json`.
+    public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty { return xdg + "/probe/tokens.json" }
+        if let home = environment["HOME"], !home.isEmpty { return home + "/.cache/probe/tokens.json" }
+        return nil
+    }
+
+    /// A cache backed by `path` (read now; a missing or corrupt file is an empty cache).
+    public init(path: String?) {
+        self.path = path
+        var loaded: [String: Entry] = [:]
+        if let path, let data = FileManager.default.contents(atPath: path) {
+            loaded = (try? JSONDecoder().decode([String: Entry].self, from: data)) ?? [:]
+        }
+        entries = Mutex(loaded)
+    }
+
+    /// The key for one provider login (an MD5 of type, URL and user: no account name on disk).
+    public static func key(type: String, url: String, user: String) -> String { MD5.hex("\(type)|\(url)|\(user)") }
+
+    /// A token that is still good for at least a minute.
+    public func token(for key: String) -> Entry? {
+        entries.withLock { entries in
+            guard let entry = entries[key] else { return nil }
+            // Token expiry is an absolute wall-clock time set by the provider; compare it as such.
+            if let expiry = entry.expiresAt, expiry - 60 < Date().timeIntervalSince1970 { return nil }
+            return entry
+        }
+    }
+
+    /// Stores a login and writes the file.
+    public func store(_ entry: Entry, for key: String) {
+        let snapshot = entries.withLock { entries -> [String: Entry] in
+            entries[key] = entry
+            return entries
+        }
+        write(snapshot)
+    }
+
+    /// Forgets a login (after a 401, or on logout) and writes the file.
+    public func remove(_ key: String) {
+        let snapshot = entries.withLock { entries -> [String: Entry] in
+            entries[key] = nil
+            return entries
+        }
+        write(snapshot)
+    }
+
+    /// Writes atomically: a new file created with mode 0600, then renamed over the old one.
+    private func write(_ snapshot: [String: Entry]) {
+        guard let path else { return }
+        let directory = (path as NSString).deletingLastPathComponent
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                 attributes: [.posixPermissions: 0o700])
+        guard let data = try? JSONEncoder().encode(snapshot) else { return }
+        let temporary = path + ".\(getpid()).tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return }
+        _ = fchmod(fd, 0o600)  // whatever the umask
+        let written = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        if written == data.count { rename(temporary, path) } else { unlink(temporary) }
+    }
+}
