@@ -25,6 +25,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        // Tests only: the provider simulator serves real HTTP on loopback.
+        .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
     ],
     targets: [
         // epoll, eventfd, timerfd, TCP_INFO and ICMP headers: what Swift cannot import from Glibc.
@@ -43,14 +45,14 @@ let package = Package(
         .executableTarget(
             name: "probe",
             dependencies: [
-                "ProbeKit",
+                "ProbeKit", "ProviderFetch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
         .testTarget(name: "ProberTests", dependencies: ["Prober", "CProbe"]),
         .testTarget(name: "RankingTests", dependencies: ["Ranking"]),
-        .testTarget(name: "ProviderFetchTests", dependencies: ["ProviderFetch"]),
+        .testTarget(name: "ProviderFetchTests", dependencies: ["ProviderFetch", .product(name: "FlyingFox", package: "FlyingFox")]),
         .testTarget(name: "ProbeKitTests", dependencies: ["ProbeKit", "Prober", "Ranking"]),
         .testTarget(name: "ProbeCLITests", dependencies: ["probe", "netsim", "Prober", "NetSim"]),
         .testTarget(name: "NetSimTests", dependencies: ["NetSim"]),

@@ -1,4 +1,5 @@
 public import Prober
+public import ProviderFetch
 import Ranking
 
 /// The one entry point the CLI and an orchestrator use: probe targets, rank them, report.
@@ -21,11 +22,12 @@ public struct ProbeSession: Sendable {
     /// Probes every target, ranks them and returns the report. `errors` (bad input found while
     /// reading targets) are carried into the report. Cancellation stops probing at once and
     /// ranks what was measured.
-    public func run(targets: [ProbeTarget], errors: [ReportError] = []) async -> ProbeReport {
+    public func run(targets: [ProbeTarget], servers: [Server] = [], errors: [ReportError] = []) async -> ProbeReport {
         let start = MonotonicInstant.now()
         let engine = ProbeEngine(options: configuration.probe)
-        let sweep = await engine.probe(targets, methods: configuration.method.kinds)
-        var report = report(for: sweep.results, errors: errors, start: start)
+        let all = targets + servers.map(Self.target)
+        let sweep = await engine.probe(all, methods: configuration.method.kinds)
+        var report = report(for: sweep.results, errors: errors, start: start, servers: servers, explicit: targets.count)
         var summary = sweep.summary
         summary.resolveMilliseconds = ReportEntry.ms(summary.resolveMilliseconds)
         summary.probeMilliseconds = ReportEntry.ms(summary.probeMilliseconds)
@@ -34,7 +36,9 @@ public struct ProbeSession: Sendable {
     }
 
     /// Ranks finished results into a report (pure apart from reading the clock for `elapsed_ms`).
-    func report(for results: [TargetResult], errors: [ReportError], start: MonotonicInstant) -> ProbeReport {
+    func report(
+        for results: [TargetResult], errors: [ReportError], start: MonotonicInstant, servers: [Server] = [], explicit: Int = .max
+    ) -> ProbeReport {
         var allErrors = errors
         for result in results {
             if let reason = result.resolveError {
@@ -45,13 +49,46 @@ public struct ProbeSession: Sendable {
         let figures = results.map(ResultFigures.init)
         let candidates = figures.map(Self.candidate)
         let ranked = Ranker.rank(candidates, weights: configuration.ranking)
-        let entries = ranked.map {
-            ReportEntry(figures: figures[$0.inputIndex], ranked: $0, method: configuration.method)
+        let entries = ranked.map { ranked -> ReportEntry in
+            var entry = ReportEntry(figures: figures[ranked.inputIndex], ranked: ranked, method: configuration.method)
+            let index = results[ranked.inputIndex].index
+            if index >= explicit, index - explicit < servers.count { entry.server = servers[index - explicit] }  // a provider's server
+            return entry
         }
         let best = entries.first { $0.score != nil }
         return ProbeReport(
             best: best, ranked: entries, errors: allErrors,
             elapsedMs: ReportEntry.ms(MonotonicInstant.now().milliseconds(since: start)))
+    }
+
+    /// The probe target of a provider's server: its host, and its port (443 where none is known).
+    public static func target(_ server: Server) -> ProbeTarget {
+        let port = server.port.flatMap { UInt16(exactly: $0) } ?? ProbeTarget.defaultPort
+        return ProbeTarget(host: server.host, port: port)
+    }
+
+    /// Fetches every configured provider at once. Servers of providers whose account is
+    /// expired, suspended or out of traffic are left out, with that reason among the errors.
+    public static func fetch(
+        _ providers: ProviderConfiguration, cache: TokenCache, baseDirectory: String
+    ) async -> (servers: [Server], outcomes: [ProviderOutcome], errors: [ReportError]) {
+        let deadline = (providers.providers.map(\.timeoutSeconds).max() ?? 10) * Double(HTTPClient.maximumRetries + 1) + 5
+        let fetcher = ProviderFetcher(configuration: providers, cache: cache, baseDirectory: baseDirectory)
+        let outcomes = await fetcher.fetchAll(deadline: .milliseconds(Int64(deadline * 1_000)))
+        var servers: [Server] = []
+        var errors: [ReportError] = []
+        for outcome in outcomes {
+            if let error = outcome.error {
+                // The source names the provider already.
+                let prefix = "provider '\(outcome.provider)': "
+                errors.append(ReportError(source: outcome.provider, message: error.hasPrefix(prefix) ? String(error.dropFirst(prefix.count)) : error))
+            } else if let reason = outcome.account?.exclusionReason {
+                errors.append(ReportError(source: outcome.provider, message: "left out: \(reason)"))
+            } else {
+                servers += outcome.servers
+            }
+        }
+        return (servers, outcomes, errors)
     }
 
     /// What Ranking needs to know of a probe result.

@@ -1,4 +1,5 @@
 public import Prober
+public import ProviderFetch
 public import Ranking
 
 /// One target in a report: what was probed, what was measured, and its score.
@@ -125,10 +126,12 @@ public struct ReportEntry: Hashable, Sendable, Codable {
     public var tcp: MethodReport?
     /// ICMP's measurement, when both methods ran.
     public var icmp: MethodReport?
+    /// The provider's server this target came from (normalised), when it came from one.
+    public var server: Server?
 
     enum CodingKeys: String, CodingKey {
         case rank, target, host, address, port, method, reachable, state, sent, received, loss
-        case rttMs = "rtt_ms", dnsMs = "dns_ms", timing, score, samples, tcp, icmp
+        case rttMs = "rtt_ms", dnsMs = "dns_ms", timing, score, samples, tcp, icmp, server
     }
 
     /// Every key is written, `null` included, so scripts can rely on them.
@@ -152,6 +155,7 @@ public struct ReportEntry: Hashable, Sendable, Codable {
         try container.encode(samples, forKey: .samples)
         try container.encodeIfPresent(tcp, forKey: .tcp)
         try container.encodeIfPresent(icmp, forKey: .icmp)
+        try container.encodeIfPresent(server, forKey: .server)
     }
 
     /// An entry from a probe result and its ranking.

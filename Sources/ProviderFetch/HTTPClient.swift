@@ -89,6 +89,9 @@ public struct HTTPClient: Sendable {
         let collector = BodyCollector(limit: Self.maximumBodyBytes)
         let session = URLSession(configuration: .ephemeral, delegate: collector, delegateQueue: nil)
         defer { session.finishTasksAndInvalidate() }
+        // URLSession on Linux does not always enforce timeoutInterval: the client does.
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { collector.timeOut() }
         let result: Result<HTTPAnswer, ProviderError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 collector.start(session.dataTask(with: request), continuation: continuation)
@@ -114,6 +117,7 @@ final class BodyCollector: NSObject, URLSessionDataDelegate, @unchecked Sendable
     private var continuation: CheckedContinuation<Result<HTTPAnswer, ProviderError>, Never>?
     private var tooLarge = false
     private var cancelled = false
+    private var timedOut = false
 
     init(limit: Int) { self.limit = limit }
 
@@ -129,6 +133,16 @@ final class BodyCollector: NSObject, URLSessionDataDelegate, @unchecked Sendable
     func cancel() {
         let task = lock.withLock { () -> URLSessionDataTask? in
             cancelled = true
+            return self.task
+        }
+        task?.cancel()
+    }
+
+    /// The request's time is up: cancel it and report a timeout (a no-op once it has finished).
+    func timeOut() {
+        let task = lock.withLock { () -> URLSessionDataTask? in
+            guard continuation != nil else { return nil }
+            timedOut = true
             return self.task
         }
         task?.cancel()
@@ -167,6 +181,7 @@ final class BodyCollector: NSObject, URLSessionDataDelegate, @unchecked Sendable
             if tooLarge {
                 return (pending, .failure(ProviderError(.tooLarge, "the answer is larger than \(limit >> 20) MiB")))
             }
+            if timedOut { return (pending, .failure(ProviderError(.timeout, "no answer in time"))) }
             if let error {
                 let code = (error as NSError).code
                 if code == NSURLErrorTimedOut { return (pending, .failure(ProviderError(.timeout, "no answer in time"))) }

@@ -80,6 +80,30 @@ public struct ProviderFetcher: Sendable {
         return outcome
     }
 
+    /// Ends the provider's session: NetMimic's `POST /api/logout`, and the cached token is forgotten
+    /// for every type. Returns what was done, in one line.
+    public func logout(_ spec: ProviderSpec) async throws(ProviderError) -> String {
+        let base = spec.type == "static" ? nil : try spec.baseURL()
+        let user: String
+        switch spec.type {
+        case "vpnscript": user = try spec.secret("username") ?? ""
+        case "json": user = spec.fields["auth"]?["username"]?.string ?? ""
+        default: user = try spec.secret("email", required: false) ?? ""
+        }
+        let cacheType = spec.type == "json" ? "xpay" : spec.type
+        let url = spec.type == "xmplus" ? base?.appendingPathComponent("api/v2/client") : base
+        let key = TokenCache.key(type: cacheType, url: url?.absoluteString ?? "", user: user)
+        if spec.type == "netmimic", let base, let entry = cache.token(for: key) {
+            let answer = try await client(spec).send("POST", base.appendingPathComponent("api/logout"),
+                                                     headers: ["Authorization": "Bearer \(entry.token)"])
+            cache.remove(key)
+            guard (200..<300).contains(answer.status) || answer.status == 401 else { throw failure(answer, "logout") }
+            return "logged out of \(spec.name)"
+        }
+        cache.remove(key)
+        return "forgot the cached token of \(spec.name)"
+    }
+
     // MARK: - Providers
 
     private func client(_ spec: ProviderSpec) -> HTTPClient {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ProbeKit
+import ProviderFetch
 
 /// `probe --best`: print the best target in one line (the default command).
 struct BestCommand: AsyncParsableCommand {
@@ -55,6 +56,13 @@ struct RankCommand: AsyncParsableCommand {
 enum RunCommand {
     static func run(input: TargetInput, probing: ProbingOptions, output: OutputOptions) async throws -> ProbeReport {
         var (targets, errors) = try input.load()
+        let explicit = !input.targets.isEmpty || input.targetsFile != nil || input.demo
+        var servers: [Server] = []
+        if let loaded = try input.providers.load(useDefault: !explicit, quiet: output.quiet) {
+            let fetched = await ProviderInput.fetch(loaded)
+            servers = fetched.servers
+            errors += fetched.errors
+        }
         var demo: DemoNetwork?
         if input.demo {
             do {
@@ -71,14 +79,15 @@ enum RunCommand {
         }
         defer { demo?.stop() }
         for error in errors { Console.error(error.description) }
-        guard !targets.isEmpty else {
+        guard !targets.isEmpty || !servers.isEmpty else {
             if errors.isEmpty {
-                throw ValidationError("no targets: give TARGET..., --targets FILE, or --demo (try 'probe --best --demo')")
+                throw ValidationError("no targets: give TARGET..., --targets FILE, --config FILE, or --demo (try 'probe --best --demo')")
             }
+            if input.providers.path(useDefault: !explicit) != nil { throw ExitStatus.nothingReachable }  // every provider failed
             throw ExitStatus.usage  // every target was bad; each was named above
         }
         let session = ProbeSession(configuration: ProbeConfiguration(probe: probing.probeOptions, method: probing.method))
-        let report = await session.run(targets: targets, errors: errors)
+        let report = await session.run(targets: targets, servers: servers, errors: errors)
         for error in report.errors.dropFirst(errors.count) { Console.error(error.description) }
         if let reason = report.sweep?.icmpUnavailable {
             if probing.method.requiresICMP {

@@ -2,6 +2,7 @@ public import ArgumentParser
 import Foundation
 import ProbeKit
 import Prober
+import ProviderFetch
 
 /// Where targets come from.
 struct TargetInput: ParsableArguments {
@@ -13,6 +14,8 @@ struct TargetInput: ParsableArguments {
 
     @Flag(help: "Probe built-in demo listeners on loopback (no setup, no network).")
     var demo = false
+
+    @OptionGroup var providers: ProviderInput
 
     /// The targets and the per-line errors; throws a one-line usage error when nothing usable is given.
     func load() throws -> (targets: [ProbeTarget], errors: [ReportError]) {
@@ -52,6 +55,40 @@ struct TargetInput: ParsableArguments {
 struct InputError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Where providers are configured.
+struct ProviderInput: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Provider configuration (default: $XDG_CONFIG_HOME/probe/config.json or ~/.config/probe/config.json).",
+        valueName: "FILE"))
+    var config: String?
+
+    /// The configuration file to use: the one given, else the default one when it exists and
+    /// `useDefault` (no explicit targets were given).
+    func path(useDefault: Bool) -> String? {
+        if let config { return config }
+        guard useDefault, let path = ProviderConfiguration.defaultPath(), FileManager.default.fileExists(atPath: path) else { return nil }
+        return path
+    }
+
+    /// Loads the configuration; a bad file is a one-line usage error.
+    func load(useDefault: Bool, quiet: Bool) throws -> (ProviderConfiguration, String)? {
+        guard let path = path(useDefault: useDefault) else { return nil }
+        do {
+            let configuration = try ProviderConfiguration.load(path: path)
+            for warning in configuration.warnings where !quiet { Console.error("warning: \(warning)") }
+            return (configuration, (path as NSString).deletingLastPathComponent)
+        } catch {
+            throw ValidationError(error.message)
+        }
+    }
+
+    /// Fetches every provider; failures are reported on stderr, one line each.
+    static func fetch(_ loaded: (ProviderConfiguration, String)) async -> (servers: [Server], outcomes: [ProviderOutcome], errors: [ReportError]) {
+        let cache = TokenCache(path: TokenCache.defaultPath())
+        return await ProbeSession.fetch(loaded.0, cache: cache, baseDirectory: loaded.1.isEmpty ? "." : loaded.1)
+    }
 }
 
 /// How to probe.

@@ -11,11 +11,13 @@ struct ProbeCommand: AsyncParsableCommand {
             probe --best TARGET...        print the best target
             probe rank TARGET...          print every target ranked
             probe --best --demo           try it on built-in loopback listeners
+            probe --best --config FILE    the best of every configured provider's servers
+            probe servers | accounts      what the providers list, and their accounts
 
             Exit status: 0 a best target was found, 2 nothing was reachable, 64 bad usage,
             77 ICMP was required (--method icmp or both) but is not permitted.
             """,
-        subcommands: [BestCommand.self, RankCommand.self],
+        subcommands: [BestCommand.self, RankCommand.self, ServersCommand.self, AccountsCommand.self, LogoutCommand.self],
         defaultSubcommand: BestCommand.self
     )
 

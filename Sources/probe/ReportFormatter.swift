@@ -32,7 +32,11 @@ enum ReportFormatter {
     /// `best: 127.0.0.1:443  median 0.041 ms  (p90 0.052 ms, jitter 0.006 ms, loss 0%)  open, tcp, kernel timing`.
     static func bestLine(_ entry: ReportEntry) -> String {
         var line = "best: \(entry.target)"
-        if let address = entry.address, address != entry.host { line += " (\(address))" }
+        if let server = entry.server {
+            line = "best: \(server.name) (\(entry.target), \(server.provider)" + (server.country.map { ", \($0)" } ?? "") + ")"
+        } else if let address = entry.address, address != entry.host {
+            line += " (\(address))"
+        }
         if let rtt = entry.rttMs {
             line += "  median \(ms(rtt.median))  (p90 \(ms(rtt.p90)), jitter \(ms(rtt.jitter)), loss \(percent(entry.loss)))"
         }

@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import ProbeKit
+import ProviderFetch
+
+/// `probe servers`: every provider's servers, normalised.
+struct ServersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "servers", abstract: "List every provider's servers, normalised.")
+
+    @OptionGroup var providers: ProviderInput
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let fetched = try await ProvidersCommand.fetch(providers, quiet: output.quiet)
+        if output.json {
+            var bytes: [UInt8] = Array("[".utf8)
+            for (index, server) in fetched.servers.enumerated() {
+                bytes += Array((index == 0 ? "\n  " : ",\n  ").utf8)
+                try StreamingJSONEncoder().encode(server, into: &bytes)
+            }
+            bytes += Array((fetched.servers.isEmpty ? "]\n" : "\n]\n").utf8)
+            Console.flush(&bytes)
+        } else {
+            let rows = fetched.servers.map { server in
+                [server.provider, server.name, server.host, server.port.map(String.init) ?? "-", server.protocol ?? "-",
+                 server.country ?? "-", server.city ?? "-", server.load.map { String(format: "%g", $0) } ?? "-",
+                 server.wgAvailableSlots.map { "\($0)/\(server.wgSlots.map(String.init) ?? "?")" } ?? "-"]
+            }
+            Console.out(ProvidersCommand.table(["PROVIDER", "NAME", "HOST", "PORT", "PROTOCOL", "COUNTRY", "CITY", "LOAD", "WG FREE"], rows))
+        }
+        if fetched.outcomes.allSatisfy({ $0.error != nil }) { throw ExitStatus.nothingReachable }
+    }
+}
+
+/// `probe accounts`: each provider's account state.
+struct AccountsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "accounts", abstract: "Show each provider's account: expiry, traffic, suspension.")
+
+    @OptionGroup var providers: ProviderInput
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let fetched = try await ProvidersCommand.fetch(providers, quiet: output.quiet)
+        if output.json {
+            var bytes: [UInt8] = Array("[".utf8)
+            for (index, outcome) in fetched.outcomes.enumerated() {
+                bytes += Array((index == 0 ? "\n  " : ",\n  ").utf8)
+                bytes += Array("{\"provider\":".utf8)
+                try StreamingJSONEncoder().encode(outcome.provider, into: &bytes)
+                bytes += Array(",\"account\":".utf8)
+                if let account = outcome.account { try StreamingJSONEncoder().encode(account, into: &bytes) } else { bytes += Array("null".utf8) }
+                bytes += Array(",\"error\":".utf8)
+                if let error = outcome.error { try StreamingJSONEncoder().encode(error, into: &bytes) } else { bytes += Array("null".utf8) }
+                bytes += Array("}".utf8)
+            }
+            bytes += Array("\n]\n".utf8)
+            Console.flush(&bytes)
+        } else {
+            let rows = fetched.outcomes.map { outcome in
+                [outcome.provider, outcome.account?.status ?? (outcome.error == nil ? "-" : "error"), outcome.account?.expiresAt ?? "-",
+                 outcome.account?.remainingTraffic ?? "-", outcome.account?.onlineDevices ?? "-",
+                 outcome.error ?? outcome.account?.exclusionReason.map { "left out: \($0)" } ?? ""]
+            }
+            Console.out(ProvidersCommand.table(["PROVIDER", "STATUS", "EXPIRES", "REMAINING", "ONLINE", "NOTE"], rows))
+        }
+    }
+}
+
+/// `probe logout PROVIDER`: end the provider session and forget its token.
+struct LogoutCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "logout", abstract: "End a provider's session (NetMimic) and forget its cached token.")
+
+    @Argument(help: "The provider's name in the configuration.")
+    var provider: String
+
+    @OptionGroup var providers: ProviderInput
+
+    func run() async throws {
+        guard let loaded = try providers.load(useDefault: true, quiet: false) else {
+            throw ValidationError("no configuration: give --config FILE")
+        }
+        guard let spec = loaded.0.providers.first(where: { $0.name == provider }) else {
+            throw ValidationError("no provider named '\(provider)' in the configuration")
+        }
+        let fetcher = ProviderFetcher(configuration: loaded.0, cache: TokenCache(path: TokenCache.defaultPath()))
+        do {
+            Console.out(try await fetcher.logout(spec))
+        } catch {
+            Console.error("\(provider): \(error.message)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+enum ProvidersCommand {
+    static func fetch(_ input: ProviderInput, quiet: Bool) async throws -> (servers: [Server], outcomes: [ProviderOutcome], errors: [ReportError]) {
+        guard let loaded = try input.load(useDefault: true, quiet: quiet) else {
+            throw ValidationError("no configuration: give --config FILE, or write \(ProviderConfiguration.defaultPath() ?? "~/.config/probe/config.json")")
+        }
+        let fetched = await ProviderInput.fetch(loaded)
+        for error in fetched.errors { Console.error(error.description) }
+        return fetched
+    }
+
+    static func table(_ header: [String], _ rows: [[String]]) -> String {
+        let all = [header] + rows
+        var widths = Array(repeating: 0, count: header.count)
+        for row in all { for (column, cell) in row.enumerated() { widths[column] = max(widths[column], cell.count) } }
+        return all.map { row in
+            row.enumerated().map { $1 + String(repeating: " ", count: widths[$0] - $1.count) }.joined(separator: "  ").trimmingTrailingSpaces()
+        }.joined(separator: "\n")
+    }
+}
