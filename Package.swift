@@ -52,7 +52,7 @@ let package = Package(
         ),
         .testTarget(name: "ProberTests", dependencies: ["Prober", "CProbe"]),
         .testTarget(name: "RankingTests", dependencies: ["Ranking"]),
-        .testTarget(name: "ProviderFetchTests", dependencies: ["ProviderFetch", .product(name: "FlyingFox", package: "FlyingFox")]),
+        .testTarget(name: "ProviderFetchTests", dependencies: ["ProviderFetch", "probe", .product(name: "FlyingFox", package: "FlyingFox")]),
         .testTarget(name: "ProbeKitTests", dependencies: ["ProbeKit", "Prober", "Ranking"]),
         .testTarget(name: "ProbeCLITests", dependencies: ["probe", "netsim", "Prober", "NetSim"]),
         .testTarget(name: "NetSimTests", dependencies: ["NetSim"]),

@@ -1,10 +1,14 @@
 public import Prober
+public import ProviderFetch
 
 /// The built-in demo: a handful of listeners on loopback addresses, some ports open, some
 /// closed, probed with the real engine. No setup, no network.
 public final class DemoNetwork: Sendable {
     /// The demo's targets, open ones first.
     public let targets: [ProbeTarget]
+    /// The same listeners as four providers (XMPlus, VPNScript, NetMimic, xpay JSON) list them,
+    /// decoded from sample answers by the real decoders.
+    public let servers: [Server]
     /// How many ports are open and how many closed.
     public let openCount: Int
     /// Closed ports.
@@ -25,6 +29,10 @@ public final class DemoNetwork: Sendable {
         openCount = listeners.filter { $0.kind == .open }.count
         closedCount = listeners.count - openCount
         targets = listeners.map { ProbeTarget(host: $0.address.host, port: $0.address.port) }
+        let open = listeners.filter { $0.kind == .open }.map(\.address)
+        let closed = listeners.filter { $0.kind == .closed }.map(\.address)
+        // Without IPv6 the second XMPlus server takes an IPv4 listener's place.
+        servers = DemoProviders.servers(open: open.count >= 4 ? [open[0], open[3], open[1], open[2]] : open + open, closed: closed)
     }
 
     /// Closes every listener.

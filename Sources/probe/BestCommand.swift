@@ -68,10 +68,10 @@ enum RunCommand {
             do {
                 let network = try DemoNetwork()
                 demo = network
-                targets = network.targets + targets
+                servers = network.servers + servers
                 Console.note(
-                    "demo: \(network.targets.count) listeners on loopback (\(network.openCount) open, "
-                        + "\(network.closedCount) closed); nothing leaves this machine",
+                    "demo: \(network.servers.count) servers of 4 sample providers on \(network.targets.count) loopback listeners "
+                        + "(\(network.openCount) open, \(network.closedCount) closed); nothing leaves this machine",
                     quiet: output.quiet)
             } catch {
                 throw ValidationError("cannot start the demo listeners: \(error)")

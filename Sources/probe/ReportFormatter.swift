@@ -56,16 +56,21 @@ enum ReportFormatter {
 
     /// Every entry as an aligned table, best first.
     static func table(_ report: ProbeReport) -> String {
-        let header = ["#", "TARGET", "ADDRESS", "STATE", "METHOD", "RECV", "LOSS", "MIN", "MEDIAN", "P90", "MAX", "JITTER", "SCORE", "TIMING"]
+        let showServers = report.ranked.contains { $0.server != nil }
+        var header = ["#", "TARGET", "ADDRESS", "STATE", "METHOD", "RECV", "LOSS", "MIN", "MEDIAN", "P90", "MAX", "JITTER", "SCORE", "TIMING"]
+        if showServers { header.insert("SERVER", at: 1) }
         var rows = [header]
         for entry in report.ranked {
-            rows.append([
+            var row = [
                 "\(entry.rank)", entry.target, entry.address ?? "-", entry.state, entry.method, "\(entry.received)/\(entry.sent)",
                 percent(entry.loss), number(entry.rttMs?.min), number(entry.rttMs?.median), number(entry.rttMs?.p90),
                 number(entry.rttMs?.max), number(entry.rttMs?.jitter), number(entry.score), entry.timing ?? "-",
-            ])
+            ]
+            if showServers { row.insert(entry.server.map { "\($0.name) (\($0.provider))" } ?? "-", at: 1) }
+            rows.append(row)
         }
-        let numeric: Set<Int> = [0, 5, 6, 7, 8, 9, 10, 11, 12]
+        let numericNames: Set<String> = ["#", "RECV", "LOSS", "MIN", "MEDIAN", "P90", "MAX", "JITTER", "SCORE"]
+        let numeric = Set(header.indices.filter { numericNames.contains(header[$0]) })
         var widths = Array(repeating: 0, count: header.count)
         for row in rows { for (column, cell) in row.enumerated() { widths[column] = max(widths[column], cell.count) } }
         let lines = rows.map { row in

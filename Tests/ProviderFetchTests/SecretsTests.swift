@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+@testable import ProviderFetch
+
+/// Secrets never appear in any output: a full run of every command, with secrets given inline,
+/// from the environment and from a file, and every byte of stdout and stderr searched.
+@Suite(.serialized) struct SecretsTests {
+    typealias C = ProviderSimulator.Credentials
+
+    static var probe: String {
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("probe").path
+    }
+
+    /// Runs probe with `arguments` and `environment`, returning stdout + stderr.
+    static func run(_ arguments: [String], environment: [String: String]) async throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: probe)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        let reader = Task.detached { pipe.fileHandleForReading.readDataToEndOfFile() }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            process.terminationHandler = { _ in continuation.resume() }
+            do { try process.run() } catch { continuation.resume() }
+        }
+        return (process.terminationStatus, String(decoding: await reader.value, as: UTF8.self))
+    }
+
+    @Test func noSecretInAnyOutputOfAFullRun() async throws {
+        let simulator = try ProviderSimulator()
+        try await simulator.start()
+        defer { Task { await simulator.stop() } }
+        let directory = NSTemporaryDirectory() + "probe-secrets-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try C.netmimicPassword.write(toFile: directory + "/nm-password", atomically: true, encoding: .utf8)
+        let config = directory + "/config.json"
+        try """
+            {"providers": [
+              {"type": "xmplus", "name": "xm", "url": "\(simulator.url)", "email": "\(C.xmplusEmail)", "password": "\(C.xmplusPassword)", "apiKey": "env:PROBE_TEST_XM_KEY"},
+              {"type": "vpnscript", "name": "vs", "url": "\(simulator.url)", "username": "\(C.vpnscriptUser)", "password": "env:PROBE_TEST_VS_PASSWORD"},
+              {"type": "netmimic", "name": "nm", "url": "\(simulator.url)", "email": "\(C.netmimicEmail)", "password": "file:\(directory)/nm-password"},
+              {"type": "json", "name": "xp", "url": "\(simulator.url)", "auth": {"type": "xpay", "username": "\(C.xpayUser)", "secretKey": "\(C.xpaySecret)"},
+               "request": {"method": "POST", "path": "/client/servers"}, "items": "success.data.items"},
+              {"type": "vpnscript", "name": "wrong", "url": "\(simulator.url)", "username": "\(C.vpnscriptUser)", "password": "not-the-\(C.vpnscriptPassword)"}
+            ]}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let environment = ["PROBE_TEST_XM_KEY": C.xmplusAPIKey, "PROBE_TEST_VS_PASSWORD": C.vpnscriptPassword,
+                           "XDG_CACHE_HOME": directory + "/cache"]
+        var outputs: [String] = []
+        for arguments in [
+            ["--best", "--config", config, "--method", "tcp", "--timeout", "200"],
+            ["rank", "--config", config, "--method", "tcp", "--timeout", "200", "--json"],
+            ["servers", "--config", config], ["servers", "--config", config, "--json"],
+            ["accounts", "--config", config], ["accounts", "--config", config, "--json"],
+            ["logout", "nm", "--config", config],
+        ] {
+            let run = try await Self.run(arguments, environment: environment)
+            outputs.append(run.output)
+        }
+        let all = outputs.joined(separator: "\n")
+        #expect(all.contains("127.0.1.1"))  // the runs did fetch and print servers
+        #expect(all.contains("wrong: The provided credentials are incorrect."))  // and a provider's error
+        for secret in [C.xmplusPassword, C.xmplusAPIKey, MD5.hex(C.xmplusAPIKey), C.vpnscriptPassword, C.netmimicPassword,
+                       C.xpaySecret, "nmTOKEN", "xpTOKEN", "vsTOKEN", "eyJ0eXAi"] {
+            #expect(!all.contains(secret), "a secret leaked into the output: \(secret.prefix(3))…")
+        }
+        let cacheFile = directory + "/cache/probe/tokens.json"
+        let mode = try FileManager.default.attributesOfItem(atPath: cacheFile)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let cached = try String(contentsOfFile: cacheFile, encoding: .utf8)
+        for secret in [C.xmplusPassword, C.xmplusAPIKey, C.vpnscriptPassword, C.netmimicPassword, C.xpaySecret, C.xpayUser] {
+            #expect(!cached.contains(secret))  // tokens only, under hashed keys
+        }
+        #expect(simulator.count("netmimic.logout") == 1)
+    }
+}
