@@ -137,12 +137,25 @@ extension ProbeSweep {
     }
 
     /// `CLOCK_REALTIME` minus `CLOCK_MONOTONIC`, in nanoseconds, read now (kernel timestamps are
-    /// realtime; probe measures on the monotonic clock).
+    /// realtime; probe measures on the monotonic clock). The realtime read is bracketed by two
+    /// monotonic reads and retried until they are close: a preemption between the reads would
+    /// otherwise shift every RTT converted with this offset by the time the thread was away.
     static func realtimeOffset() -> Int64 {
-        var real = timespec(), mono = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &mono)
-        clock_gettime(CLOCK_REALTIME, &real)
-        return (Int64(real.tv_sec) - Int64(mono.tv_sec)) * 1_000_000_000 + Int64(real.tv_nsec - mono.tv_nsec)
+        var best: (spread: Int64, offset: Int64) = (.max, 0)
+        for _ in 0..<8 {
+            var before = timespec(), real = timespec(), after = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &before)
+            clock_gettime(CLOCK_REALTIME, &real)
+            clock_gettime(CLOCK_MONOTONIC, &after)
+            let monoBefore = Int64(before.tv_sec) * 1_000_000_000 + Int64(before.tv_nsec)
+            let monoAfter = Int64(after.tv_sec) * 1_000_000_000 + Int64(after.tv_nsec)
+            let realNow = Int64(real.tv_sec) * 1_000_000_000 + Int64(real.tv_nsec)
+            let spread = monoAfter - monoBefore
+            let offset = realNow - (monoBefore + spread / 2)
+            if spread < best.spread { best = (spread, offset) }
+            if spread < 2_000 { break }  // both reads within 2 µs: good to the microsecond
+        }
+        return best.offset
     }
 }
 

@@ -44,7 +44,11 @@ struct CLIRunner {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        // A stdin of its own: the shared FileHandle.nullDevice must not be handed to Process, which
+        // closes the handles it was given, and a later close of that number hits whatever reused it.
+        let stdin = Pipe()
+        try? stdin.fileHandleForWriting.close()
+        process.standardInput = stdin
         let outData = ReadAll(out.fileHandleForReading)
         let errData = ReadAll(err.fileHandleForReading)
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in

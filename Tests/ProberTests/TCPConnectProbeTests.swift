@@ -112,10 +112,10 @@ import Testing
         let baseline = Self.synSentSockets(toPort: port)  // the listener's own queue fillers
         let task = Task { await ProbeEngine(options: options).probe(targets) }
         // Wait until the sweep has probes in flight (the machine may be busy with other tests).
-        for _ in 0..<100 where Self.synSentSockets(toPort: port) <= baseline {
+        for _ in 0..<333 where Self.synSentSockets(toPort: port) <= baseline {
             try await Task.sleep(for: .milliseconds(30))
         }
-        #expect(Self.synSentSockets(toPort: port) > baseline)
+        #expect(Self.synSentSockets(toPort: port) > baseline, "sockets to the port: \(Self.states(toPort: port)), baseline \(baseline)")
         let start = MonotonicInstant.now()
         task.cancel()
         let report = await task.value
@@ -127,9 +127,28 @@ import Testing
         #expect(Self.synSentSockets(toPort: port) == baseline)
     }
 
+    /// /proc/net/tcp, read to its end (String(contentsOfFile:) stops after one page of a proc file).
+    static func procNetTCP() -> String {
+        guard let handle = FileHandle(forReadingAtPath: "/proc/net/tcp") else { return "" }
+        defer { try? handle.close() }
+        return String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    /// The TCP states of every socket to or from `port` on 127.0.0.1 (for failure messages).
+    static func states(toPort port: UInt16) -> [String: Int] {
+        let table = procNetTCP()
+        let needle = String(format: "0100007F:%04X", port)
+        var counts: [String: Int] = [:]
+        for line in table.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            if fields.count > 3, fields[1] == needle || fields[2] == needle { counts["\(fields[1] == needle ? "local" : "remote")-\(fields[3])", default: 0] += 1 }
+        }
+        return counts
+    }
+
     /// Sockets in SYN_SENT towards `port` on 127.0.0.1, read from /proc/net/tcp.
     static func synSentSockets(toPort port: UInt16) -> Int {
-        guard let table = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) else { return 0 }
+        let table = procNetTCP()
         let remote = String(format: "0100007F:%04X", port)
         return table.split(separator: "\n").filter { line in
             let fields = line.split(separator: " ")

@@ -20,13 +20,21 @@ import Testing
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        let reader = Task.detached { pipe.fileHandleForReading.readDataToEndOfFile() }
+        // A stdin of its own: the shared FileHandle.nullDevice must not be handed to Process, which
+        // closes the handles it was given, and a later close of that number hits whatever reused it.
+        let stdin = Pipe()
+        try? stdin.fileHandleForWriting.close()
+        process.standardInput = stdin
+        let handle = pipe.fileHandleForReading
+        // A blocking read belongs on a thread of its own, never on Swift's cooperative pool.
+        async let output: Data = withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: handle.readDataToEndOfFile()) }.start()
+        }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             process.terminationHandler = { _ in continuation.resume() }
             do { try process.run() } catch { continuation.resume() }
         }
-        return (process.terminationStatus, String(decoding: await reader.value, as: UTF8.self))
+        return (process.terminationStatus, String(decoding: await output, as: UTF8.self))
     }
 
     @Test func noSecretInAnyOutputOfAFullRun() async throws {
