@@ -26,6 +26,15 @@ let package = Package(
             path: "Benchmarks/TCPSweep",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "Providers",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "ProviderFetch", package: probePackage),
+            ],
+            path: "Benchmarks/Providers",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -61,10 +61,11 @@ public struct ProbeSession: Sendable {
             elapsedMs: ReportEntry.ms(MonotonicInstant.now().milliseconds(since: start)))
     }
 
-    /// The probe target of a provider's server: its host, and its port (443 where none is known).
+    /// The probe target of a provider's server: its host and port; without a known port it is
+    /// pinged only (or, with `--method tcp`, knocked on at 443).
     public static func target(_ server: Server) -> ProbeTarget {
-        let port = server.port.flatMap { UInt16(exactly: $0) } ?? ProbeTarget.defaultPort
-        return ProbeTarget(host: server.host, port: port)
+        let port = server.port.flatMap { UInt16(exactly: $0) }
+        return ProbeTarget(host: server.host, port: port ?? ProbeTarget.defaultPort, portKnown: port != nil)
     }
 
     /// Fetches every configured provider at once. Servers of providers whose account is

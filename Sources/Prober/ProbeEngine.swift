@@ -175,8 +175,11 @@ enum SweepRunner {
         var jobs: [ProbeJob] = []
         var pendingJobs = [Int](repeating: 0, count: addresses.count)
         for (position, address) in addresses.enumerated() {
+            let icmpRuns = methods.contains(.icmp) && icmpSockets[address.family == .inet6 ? 1 : 0] != nil
             for kind in ProbeKind.allCases where methods.contains(kind) {
-                if kind == .icmp, icmpSockets[address.family == .inet6 ? 1 : 0] == nil { continue }
+                if kind == .icmp, !icmpRuns { continue }
+                // No known port: knocking on a guessed one says nothing when ICMP can answer instead.
+                if kind == .tcp, icmpRuns, !targets[sweepIndices[position]].portKnown { continue }
                 jobs.append(ProbeJob(position: position, kind: kind))
                 pendingJobs[position] += 1
             }

@@ -9,14 +9,18 @@ public struct ProbeTarget: Hashable, Sendable, Codable, CustomStringConvertible 
     public var host: String
     /// The TCP port.
     public var port: UInt16
+    /// Whether the port was given (or listed by a provider); `false` when it is only the default.
+    /// A target without a known port gets no TCP knock when ICMP can run.
+    public var portKnown: Bool = true
 
     /// The port used when a target names none.
     public static let defaultPort: UInt16 = 443
 
     /// A target from its parts; `text` defaults to `host:port`.
-    public init(host: String, port: UInt16, text: String? = nil) {
+    public init(host: String, port: UInt16, text: String? = nil, portKnown: Bool = true) {
         self.host = host
         self.port = port
+        self.portKnown = portKnown
         self.text = text ?? (host.utf8.contains(UInt8(ascii: ":")) ? "[\(host)]:\(port)" : "\(host):\(port)")
     }
 

@@ -18,13 +18,9 @@ public enum JSONValue: Hashable, Sendable {
 
     /// Parses JSON bytes; the error says in one line why they are not JSON.
     public static func parse(_ data: Data) throws(ProviderError) -> JSONValue {
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-        } catch {
-            throw ProviderError(.malformedJSON, "the answer is not valid JSON")
-        }
-        return JSONValue(foundation: object)
+        let parsed = data.withUnsafeBytes { raw in JSONParser.parse(raw.bindMemory(to: UInt8.self)) }
+        guard let parsed else { throw ProviderError(.malformedJSON, "the answer is not valid JSON") }
+        return parsed
     }
 
     init(foundation value: Any) {
@@ -79,7 +75,7 @@ public enum JSONValue: Hashable, Sendable {
     public var string: String? {
         switch self {
         case .string(let text):
-            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmed = Self.trimmed(text)
             return trimmed.isEmpty ? nil : trimmed
         case .number(let value): return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
         case .bool(let value): return value ? "true" : "false"
@@ -87,11 +83,21 @@ public enum JSONValue: Hashable, Sendable {
         }
     }
 
+    /// `text` without leading and trailing ASCII white space; the same string when there is none
+    /// (the common case costs no copy and no Foundation bridging).
+    static func trimmed(_ text: String) -> String {
+        let utf8 = text.utf8
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        guard let first = utf8.first, let last = utf8.last, isSpace(first) || isSpace(last) else { return text }
+        guard let start = utf8.firstIndex(where: { !isSpace($0) }), let end = utf8.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(text[start...end])
+    }
+
     /// A number, or a string holding one.
     public var double: Double? {
         switch self {
         case .number(let value): return value.isFinite ? value : nil
-        case .string(let text): return Double(text.trimmingCharacters(in: .whitespaces)).flatMap { $0.isFinite ? $0 : nil }
+        case .string(let text): return Double(Self.trimmed(text)).flatMap { $0.isFinite ? $0 : nil }
         case .bool(let value): return value ? 1 : 0
         default: return nil
         }

@@ -56,3 +56,13 @@ enum ICMPPermission {
         return true
     }()
 }
+
+extension ICMPProbeTests {
+    @Test func aTargetWithoutAKnownPortIsOnlyPinged() async throws {
+        let target = ProbeTarget(host: "127.0.0.1", port: 443, portKnown: false)
+        let both = try #require(await ProbeEngine(options: Self.options).probe([target], methods: [.tcp, .icmp]).results.first)
+        #expect(both.tcp == nil && both.icmp?.state == .alive)
+        let tcpOnly = try #require(await ProbeEngine(options: Self.options).probe([target], methods: [.tcp]).results.first)
+        #expect(tcpOnly.tcp != nil)  // with TCP alone, the default port is knocked on
+    }
+}
