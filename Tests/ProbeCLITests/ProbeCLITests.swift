@@ -147,3 +147,33 @@ import Prober
         #expect(ranked.allSatisfy { $0["state"] as? String == "refused" })
     }
 }
+
+extension ProbeCLITests {
+    @Test func providersFromAConfigFileMixWithFailures() async throws {
+        let open = try LoopbackListener(kind: .open, host: "127.0.0.1")
+        defer { open.close() }
+        let list = try CLIRunner.temporaryFile("host,port,name,country\n127.0.0.1,\(open.address.port),Local open,DE\n127.0.0.6,9,Closed,NL\n", name: "servers.csv")
+        let config = list.deletingLastPathComponent().appendingPathComponent("config.json")
+        try #"""
+            {"providers": [
+              {"type": "static", "name": "mine", "path": "servers.csv"},
+              {"type": "static", "name": "gone", "path": "missing.json"},
+              {"type": "vpnscript", "name": "vs", "url": "http://127.0.0.1:9", "username": "me", "password": "env:PROBE_TEST_NEVER_SET"}
+            ]}
+            """#.write(to: config, atomically: true, encoding: .utf8)
+        let run = try await CLIRunner.run(["--best", "--config", config.path, "--method", "tcp", "--json"])
+        #expect(run.status == 0)
+        let object = try run.json()
+        let best = try #require(object["best"] as? [String: Any])
+        let server = try #require(best["server"] as? [String: Any])
+        #expect(server["name"] as? String == "Local open" && server["provider"] as? String == "mine" && server["country"] as? String == "DE")
+        let errors = try #require(object["errors"] as? [[String: String]])
+        #expect(Set(errors.map { $0["source"] ?? "" }) == ["gone", "vs"])
+        #expect(errors.first { $0["source"] == "vs" }?["message"] == "password: environment variable PROBE_TEST_NEVER_SET is not set")
+        let human = try await CLIRunner.run(["--best", "--config", config.path, "--method", "tcp"])
+        #expect(human.stdout.hasPrefix("best: Local open (127.0.0.1:\(open.address.port), mine, DE)"))
+        let bad = try CLIRunner.temporaryFile(#"{"providers":[{"type":"carrier-pigeon","name":"x"}]}"#, name: "bad.json")
+        let refused = try await CLIRunner.run(["--best", "--config", bad.path])
+        #expect(refused.status == 64 && refused.stderrLines.count == 1 && refused.stderr.contains("provider 'x': unknown type 'carrier-pigeon'"))
+    }
+}
