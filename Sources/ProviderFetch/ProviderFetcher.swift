@@ -106,6 +106,12 @@ public struct ProviderFetcher: Sendable {
 
     // MARK: - Providers
 
+    /// The usual key spellings, with the provider's `fields` overriding any of them.
+    private func serverFields(_ spec: ProviderSpec) -> ServerFields {
+        guard case .object(let map)? = spec.fields["fields"] else { return .lenient }
+        return ServerFields.lenient.overridden(by: map.compactMapValues(\.string))
+    }
+
     private func client(_ spec: ProviderSpec) -> HTTPClient {
         HTTPClient(timeout: .milliseconds(Int64(spec.timeoutSeconds * 1_000)))
     }
@@ -204,8 +210,7 @@ public struct ProviderFetcher: Sendable {
         let device = spec.fields["deviceName"]?.string ?? "probe"
         let http = client(spec)
         let key = TokenCache.key(type: "netmimic", url: base.absoluteString, user: email)
-        var fields = ServerFields.lenient
-        if case .object(let map)? = spec.fields["fields"] { fields = fields.overridden(by: map.compactMapValues(\.string)) }
+        let fields = serverFields(spec)
         func login() async throws(ProviderError) -> TokenCache.Entry {
             let sent = cache.token(for: key)?.deviceID ?? spec.fields["deviceId"]?.string ?? MD5.hex("probe|\(email)|\(base)")
             let answer = try await http.send("POST", base.appendingPathComponent("api/login"), json: .object([
@@ -279,9 +284,8 @@ public struct ProviderFetcher: Sendable {
         }
         let answer = try await http.send(method, url, headers: headers, json: request?["body"])
         guard (200..<300).contains(answer.status) else { throw failure(answer, "servers") }
-        var fields = ServerFields.lenient
-        if case .object(let map)? = spec.fields["fields"] { fields = fields.overridden(by: map.compactMapValues(\.string)) }
-        return try ProviderDecoders.genericServers(try answer.json(), items: spec.fields["items"]?.string, provider: spec.name, fields: fields)
+        return try ProviderDecoders.genericServers(try answer.json(), items: spec.fields["items"]?.string, provider: spec.name,
+                                                   fields: serverFields(spec))
     }
 
     private func fetchStatic(_ spec: ProviderSpec) throws(ProviderError) -> [Server] {
