@@ -83,7 +83,7 @@ public struct ProbeSession: Sendable {
                 // The source names the provider already.
                 let prefix = "provider '\(outcome.provider)': "
                 errors.append(ReportError(source: outcome.provider, message: error.hasPrefix(prefix) ? String(error.dropFirst(prefix.count)) : error))
-            } else if let reason = outcome.account?.exclusionReason {
+            } else if let reason = outcome.exclusion {
                 errors.append(ReportError(source: outcome.provider, message: "left out: \(reason)"))
             } else {
                 servers += outcome.servers

@@ -46,11 +46,25 @@ public enum ProviderDecoders {
     public static func xmplusAccount(_ json: JSONValue) throws(ProviderError) -> AccountState {
         try xmplusCheck(json)
         let remaining = json.value(at: "data.remaining")?.string
+        let expiresAt = json.value(at: "info.expire_at")?.string
         return AccountState(
-            status: "active", expiresAt: json.value(at: "info.expire_at")?.string, remainingTraffic: remaining,
+            status: expiresAt.map(isPast) == true ? "expired" : "active", expiresAt: expiresAt, remainingTraffic: remaining,
             totalTraffic: json.value(at: "data.total")?.string, usedTraffic: json.value(at: "data.used")?.string,
             onlineDevices: json.value(at: "info.onlineip")?.string,
             outOfTraffic: remaining.map(AccountState.trafficIsZero) ?? false)
+    }
+
+    /// Whether a "2220-04-15 08:18:51" (UTC) date has passed; `false` when it cannot be read.
+    static func isPast(_ text: String) -> Bool {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        for format in ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ssZ", "yyyy-MM-dd"] {
+            formatter.dateFormat = format
+            // An account's expiry is an absolute calendar date: compared with wall-clock time.
+            if let date = formatter.date(from: text) { return date < Date() }
+        }
+        return false
     }
 
     /// The `exp` claim of a JWT (seconds since 1970), without checking its signature.

@@ -12,6 +12,10 @@ public struct ProviderOutcome: Sendable {
     public var error: String?
     /// Wall time of the fetch, in milliseconds (monotonic clock).
     public var milliseconds: Double
+
+    /// Why this provider's servers are left out of the ranking although the fetch worked
+    /// (account expired, suspended or out of traffic), or `nil`.
+    public var exclusion: String? { error == nil ? account?.exclusionReason : nil }
 }
 
 /// Fetches every provider's server list at once, under one overall deadline. One failing
@@ -251,30 +255,28 @@ public struct ProviderFetcher: Sendable {
     private func fetchJSON(_ spec: ProviderSpec) async throws(ProviderError) -> [Server] {
         let base = try spec.baseURL()
         let http = client(spec)
+        let auth = spec.fields["auth"]
+        let kind = auth?["type"]?.string?.lowercased() ?? "none"
+        let authSpec = ProviderSpec(type: spec.type, name: spec.name, fields: auth ?? .null, timeoutSeconds: spec.timeoutSeconds, enabled: true)
+        let username = auth?["username"]?.string ?? ""
+        let key = TokenCache.key(type: "xpay", url: base.absoluteString, user: username)
+        /// xpay.stream: a cached access token until it expires, else a fresh authentication.
+        func xpayToken(fresh: Bool) async throws(ProviderError) -> String {
+            if !fresh, let cached = cache.token(for: key) { return cached.token }
+            let secret = try authSpec.secret("secretKey") ?? ""
+            let answer = try await http.send("POST", base.appendingPathComponent("client/authenticate"), json: .object([
+                "username": .string(username), "secretKey": .string(secret), "isAPI": .bool(true),
+            ]))
+            guard (200..<300).contains(answer.status) else { throw failure(answer, "authenticate") }
+            let token = try ProviderDecoders.xpayToken(try answer.json())
+            cache.store(TokenCache.Entry(token: token.token, expiresAt: token.expiresAtMilliseconds.map { $0 / 1_000 }), for: key)
+            return token.token
+        }
         var headers: [String: String] = [:]
-        if let auth = spec.fields["auth"] {
-            switch auth["type"]?.string?.lowercased() ?? "none" {
-            case "xpay":
-                let username = auth["username"]?.string ?? ""
-                let key = TokenCache.key(type: "xpay", url: base.absoluteString, user: username)
-                if let cached = cache.token(for: key) {
-                    headers["Authorization"] = "Bearer \(cached.token)"
-                } else {
-                    let secretSpec = ProviderSpec(type: spec.type, name: spec.name, fields: auth, timeoutSeconds: spec.timeoutSeconds, enabled: true)
-                    let secret = try secretSpec.secret("secretKey") ?? ""
-                    let answer = try await http.send("POST", base.appendingPathComponent("client/authenticate"), json: .object([
-                        "username": .string(username), "secretKey": .string(secret), "isAPI": .bool(true),
-                    ]))
-                    guard (200..<300).contains(answer.status) else { throw failure(answer, "authenticate") }
-                    let token = try ProviderDecoders.xpayToken(try answer.json())
-                    cache.store(TokenCache.Entry(token: token.token, expiresAt: token.expiresAtMilliseconds.map { $0 / 1_000 }), for: key)
-                    headers["Authorization"] = "Bearer \(token.token)"
-                }
-            case "bearer":
-                let secretSpec = ProviderSpec(type: spec.type, name: spec.name, fields: auth, timeoutSeconds: spec.timeoutSeconds, enabled: true)
-                headers["Authorization"] = "Bearer \(try secretSpec.secret("token") ?? "")"
-            default: break
-            }
+        switch kind {
+        case "xpay": headers["Authorization"] = "Bearer \(try await xpayToken(fresh: false))"
+        case "bearer": headers["Authorization"] = "Bearer \(try authSpec.secret("token") ?? "")"
+        default: break
         }
         let request = spec.fields["request"]
         let method = request?["method"]?.string?.uppercased() ?? "GET"
@@ -282,7 +284,13 @@ public struct ProviderFetcher: Sendable {
         guard let url = URL(string: path, relativeTo: base.appendingPathComponent(""))?.absoluteURL ?? URL(string: base.absoluteString + path) else {
             throw ProviderError(.configuration, "provider '\(spec.name)': request.path '\(path)' is not a path")
         }
-        let answer = try await http.send(method, url, headers: headers, json: request?["body"])
+        var answer = try await http.send(method, url, headers: headers, json: request?["body"])
+        if answer.status == 401, kind == "xpay" {
+            // The cached token was refused: one fresh authentication, then once more.
+            cache.remove(key)
+            headers["Authorization"] = "Bearer \(try await xpayToken(fresh: true))"
+            answer = try await http.send(method, url, headers: headers, json: request?["body"])
+        }
         guard (200..<300).contains(answer.status) else { throw failure(answer, "servers") }
         return try ProviderDecoders.genericServers(try answer.json(), items: spec.fields["items"]?.string, provider: spec.name,
                                                    fields: serverFields(spec))

@@ -50,7 +50,7 @@ import Testing
         #expect(["xmplus.token", "vpnscript.login", "netmimic.login", "xpay.auth"].map(simulator.count) == logins)
     }
 
-    @Test(arguments: ["xmplus", "vpnscript"])
+    @Test(arguments: ["xmplus", "vpnscript", "json"])
     func anExpiredTokenTriggersOneFreshLogin(provider: String) async throws {
         let simulator = try ProviderSimulator()
         try await simulator.start()
@@ -60,12 +60,25 @@ import Testing
         let spec = try #require(configuration.providers.first { $0.type == provider })
         let fetcher = ProviderFetcher(configuration: configuration, cache: cache)
         #expect(await fetcher.fetch(spec).error == nil)
-        let login = provider == "xmplus" ? "xmplus.token" : "vpnscript.login"
+        let login = ["xmplus": "xmplus.token", "vpnscript": "vpnscript.login", "json": "xpay.auth"][provider] ?? ""
         #expect(simulator.count(login) == 1)
         simulator.expireTokens = true
         let again = await fetcher.fetch(spec)
         #expect(again.error == nil && !again.servers.isEmpty)
         #expect(simulator.count(login) == 2)  // exactly one fresh login
+    }
+
+    @Test(arguments: [("0 B", "2220-04-15 08:18:51", "no traffic left"), ("99 G", "2001-01-01 00:00:00", "account expired")])
+    func accountsOutOfTrafficOrExpiredAreLeftOut(remaining: String, expiry: String, reason: String) async throws {
+        let simulator = try ProviderSimulator()
+        try await simulator.start()
+        defer { Task { await simulator.stop() } }
+        simulator.xmplusRemaining = remaining
+        simulator.xmplusExpiry = expiry
+        let outcomes = await ProviderFetcher(configuration: try Self.configuration(simulator.url), cache: TokenCache(path: nil)).fetchAll()
+        #expect(outcomes[0].error == nil && !outcomes[0].servers.isEmpty)
+        #expect(outcomes[0].exclusion == reason)
+        #expect(outcomes.dropFirst().allSatisfy { $0.exclusion == nil })
     }
 
     @Test func aSuspendedAccountIsThatProvidersErrorOnly() async throws {

@@ -21,6 +21,9 @@ final class ProviderSimulator: @unchecked Sendable {
     var expireTokens = false
     /// VPNScript logins answer 400 suspended.
     var suspendVPNScript = false
+    /// XMPlus stats: traffic left and expiry.
+    var xmplusRemaining = "99 G"
+    var xmplusExpiry = "2220-04-15 08:18:51"
     /// Servers per VPNScript page (0: no pagination).
     var vpnscriptPageSize = 2
     var port: UInt16 = 0
@@ -85,7 +88,7 @@ final class ProviderSimulator: @unchecked Sendable {
                 """#)
         }
         await server.appendRoute("POST /api/v2/client/stats") { _ in
-            Self.json(#"{"ret":1,"info":{"onlineip":"0/2","expire_at":"2220-04-15 08:18:51"},"data":{"used":"1 G","remaining":"99 G","total":"100 G"}}"#)
+            Self.json(#"{"ret":1,"info":{"onlineip":"0/2","expire_at":"\#(self.xmplusExpiry)"},"data":{"used":"1 G","remaining":"\#(self.xmplusRemaining)","total":"100 G"}}"#)
         }
         // VPNScript.
         await server.appendRoute("POST /api/auth/token") { request in
@@ -150,6 +153,7 @@ final class ProviderSimulator: @unchecked Sendable {
             return Self.json(#"{"success":{"message":"Authenticated","data":{"success":true,"expiresAt":\#(expires),"ticket":"t","access_token":"xpTOKEN"},"uuid":"u"}}"#)
         }
         await server.appendRoute("POST /client/servers") { request in
+            if self.takeExpiry() { return Self.json(#"{"error":{"message":"token expired"}}"#, status: .unauthorized) }
             guard request.headers[.authorization] == "Bearer xpTOKEN" else { return Self.json(#"{"error":{"message":"no"}}"#, status: .unauthorized) }
             return Self.json(#"{"success":{"data":{"items":[{"host":"127.0.3.1","port":"443","label":"XP one","region":"FR","load":"0.3"}]}}}"#)
         }
