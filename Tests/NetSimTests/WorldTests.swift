@@ -17,7 +17,7 @@ import Testing
     @Test(arguments: [
         (#"{"hosts":[{"address":"198.18.1.1","rtt_ms":-1}]}"#, "host 0 (198.18.1.1): rtt_ms"),
         (#"{"hosts":[{"address":"198.18.1.1","rtt_ms":1,"loss":1.5}]}"#, "host 0 (198.18.1.1): loss"),
-        (#"{"hosts":[{"address":"198.18.1.1","rtt_ms":1},{"address":"10.1.1.1","rtt_ms":1}]}"#, "host 1 (10.1.1.1): address must be in"),
+        (#"{"hosts":[{"address":"198.18.1.1","rtt_ms":1},{"address":"127.0.0.9","rtt_ms":1}]}"#, "host 1 (127.0.0.9): address must be in"),
         (#"{"hosts":[{"address":"198.18.1.1","rtt_ms":1},{"address":"198.18.1.1","rtt_ms":2}]}"#, "host 1 (198.18.1.1): address appears twice"),
         (#"{"hosts":[{"address":"198.18.0.1","rtt_ms":1}]}"#, "netsim's own local address"),
         (#"{"hosts":[{"address":"198.18.1.1","rtt_ms":1,"tcp_open":[70000]}]}"#, "port 70000"),
