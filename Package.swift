@@ -45,7 +45,7 @@ let package = Package(
         .executableTarget(
             name: "probe",
             dependencies: [
-                "ProbeKit", "ProviderFetch",
+                "ProbeKit", "ProviderFetch", "Ranking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

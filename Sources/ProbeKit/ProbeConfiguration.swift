@@ -9,11 +9,17 @@ public struct ProbeConfiguration: Hashable, Sendable, Codable {
     public var method: ProbeMethod
     /// Ranking weights.
     public var ranking: RankingWeights
+    /// Which servers may win.
+    public var filter: CandidateFilter
 
     /// A configuration with the documented defaults, or the values given.
-    public init(probe: ProbeOptions = ProbeOptions(), method: ProbeMethod = .auto, ranking: RankingWeights = RankingWeights()) {
+    public init(
+        probe: ProbeOptions = ProbeOptions(), method: ProbeMethod = .auto, ranking: RankingWeights = RankingWeights(),
+        filter: CandidateFilter = CandidateFilter()
+    ) {
         self.probe = probe
         self.method = method
         self.ranking = ranking
+        self.filter = filter
     }
 }

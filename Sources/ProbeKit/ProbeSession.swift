@@ -1,6 +1,6 @@
 public import Prober
 public import ProviderFetch
-import Ranking
+public import Ranking
 
 /// The one entry point the CLI and an orchestrator use: probe targets, rank them, report.
 ///
@@ -47,12 +47,15 @@ public struct ProbeSession: Sendable {
         }
         // Each result's figures once: the ranking and the report entry both read them.
         let figures = results.map(ResultFigures.init)
-        let candidates = figures.map(Self.candidate)
-        let ranked = Ranker.rank(candidates, weights: configuration.ranking)
+        let serverOf: (TargetResult) -> Server? = { result in
+            result.index >= explicit && result.index - explicit < servers.count ? servers[result.index - explicit] : nil
+        }
+        let loads = Self.normalisedLoads(results.map { serverOf($0) })
+        let candidates = figures.indices.map { Self.candidate(figures[$0], server: serverOf(figures[$0].result), load: loads[$0]) }
+        let ranked = Ranker.rank(candidates, weights: configuration.ranking, filter: configuration.filter)
         let entries = ranked.map { ranked -> ReportEntry in
             var entry = ReportEntry(figures: figures[ranked.inputIndex], ranked: ranked, method: configuration.method)
-            let index = results[ranked.inputIndex].index
-            if index >= explicit, index - explicit < servers.count { entry.server = servers[index - explicit] }  // a provider's server
+            entry.server = serverOf(results[ranked.inputIndex])  // a provider's server
             return entry
         }
         let best = entries.first { $0.score != nil }
@@ -92,20 +95,37 @@ public struct ProbeSession: Sendable {
         return (servers, outcomes, errors)
     }
 
-    /// What Ranking needs to know of a probe result.
-    static func candidate(_ figures: ResultFigures) -> Candidate {
+    /// What Ranking needs to know of a probe result (and of the provider's server it came from).
+    static func candidate(_ figures: ResultFigures, server: Server? = nil, load: Double? = nil) -> Candidate {
         let status: Candidate.Status
         switch figures.state {
         case .open, .alive: status = .up
         case .refused: status = .closed
         default: status = .down
         }
+        let result = figures.result
         return Candidate(
             id: figures.addressText.map {
-                figures.result.address?.family == .inet6 ? "[\($0)]:\(figures.result.target.port)" : "\($0):\(figures.result.target.port)"
-            } ?? figures.result.target.text,
+                result.address?.family == .inet6 ? "[\($0)]:\(result.target.port)" : "\($0):\(result.target.port)"
+            } ?? result.target.text,
             status: status, medianMilliseconds: figures.rtt?.median, p90Milliseconds: figures.rtt?.p90,
-            jitterMilliseconds: figures.rtt?.jitter, loss: figures.loss)
+            jitterMilliseconds: figures.rtt?.jitter, loss: figures.loss, provider: server?.provider, country: server?.country,
+            protocol: server?.protocol, wgAvailableSlots: server?.wgAvailableSlots, wgSlots: server?.wgSlots, load: load,
+            names: [result.target.text, result.target.host] + [server?.name, server?.id].compactMap { $0 })
+    }
+
+    /// Loads on 0...1 within each provider: figures already in 0...1 are kept, counts of
+    /// connections are divided by the provider's busiest server.
+    static func normalisedLoads(_ servers: [Server?]) -> [Double?] {
+        var busiest: [String: Double] = [:]
+        for server in servers.compactMap({ $0 }) {
+            if let load = server.load, load.isFinite, load > 0 { busiest[server.provider] = max(busiest[server.provider] ?? 0, load) }
+        }
+        return servers.map { server in
+            guard let server, let load = server.load, load.isFinite, load >= 0 else { return nil }
+            let top = busiest[server.provider] ?? 0
+            return top <= 1 ? load : load / top
+        }
     }
 }
 

@@ -128,10 +128,15 @@ public struct ReportEntry: Hashable, Sendable, Codable {
     public var icmp: MethodReport?
     /// The provider's server this target came from (normalised), when it came from one.
     public var server: Server?
+    /// The score term by term (ms), when it has a score.
+    public var scoreTerms: ScoreTerms?
+    /// Why it was left out of the ranking (a filter, no free WireGuard slot), when it was.
+    public var excluded: String?
 
     enum CodingKeys: String, CodingKey {
         case rank, target, host, address, port, method, reachable, state, sent, received, loss
         case rttMs = "rtt_ms", dnsMs = "dns_ms", timing, score, samples, tcp, icmp, server
+        case scoreTerms = "score_terms", excluded
     }
 
     /// Every key is written, `null` included, so scripts can rely on them.
@@ -156,6 +161,8 @@ public struct ReportEntry: Hashable, Sendable, Codable {
         try container.encodeIfPresent(tcp, forKey: .tcp)
         try container.encodeIfPresent(icmp, forKey: .icmp)
         try container.encodeIfPresent(server, forKey: .server)
+        try container.encodeIfPresent(scoreTerms, forKey: .scoreTerms)
+        try container.encodeIfPresent(excluded, forKey: .excluded)
     }
 
     /// An entry from a probe result and its ranking.
@@ -181,6 +188,10 @@ public struct ReportEntry: Hashable, Sendable, Codable {
         dnsMs = result.resolveMilliseconds.map(Self.ms)
         timing = primary?.timing?.rawValue
         score = ranked.score.map(Self.ms)
+        scoreTerms = ranked.terms.map {
+            ScoreTerms(rounded: $0) 
+        }
+        excluded = ranked.excluded
         samples = (primary?.samples ?? []).map(Sample.init)
         if result.tcp != nil, result.icmp != nil {
             tcp = result.tcp.map(MethodReport.init)

@@ -57,6 +57,8 @@ public struct ProviderConfiguration: Sendable {
     public var providers: [ProviderSpec]
     /// Warnings to show once (inline secrets in a file others can read, credentials over plain HTTP).
     public var warnings: [String]
+    /// The file's `ranking` section, as given (read by the ranking, not here).
+    public var ranking: JSONValue? = nil
 
     /// The default path: `$XDG_CONFIG_HOME/probe/config.json`, else `~/.config/probe/config.json`.
     public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
@@ -127,7 +129,7 @@ public struct ProviderConfiguration: Sendable {
             }
             providers.append(spec)
         }
-        return ProviderConfiguration(providers: providers, warnings: warnings)
+        return ProviderConfiguration(providers: providers, warnings: warnings, ranking: json["ranking"])
     }
 
     /// The fields each type requires (secrets are checked for presence, not resolved).

@@ -2,7 +2,7 @@
 public struct Candidate: Hashable, Sendable, Codable {
     /// Whether, and how, the server answered.
     public enum Status: String, Hashable, Sendable, Codable, Comparable {
-        /// It answered and the service is there (TCP port open).
+        /// It answered and the service is there (TCP port open, or ICMP where no port answered).
         case up
         /// The host answered but refused the port (TCP RST).
         case closed
@@ -32,11 +32,26 @@ public struct Candidate: Hashable, Sendable, Codable {
     public var jitterMilliseconds: Double?
     /// Share of probes lost, 0...1.
     public var loss: Double
+    /// The provider, when the server came from one.
+    public var provider: String?
+    /// Country (name or ISO code).
+    public var country: String?
+    /// Protocol (`wireguard`, `openvpn`, `vmess`, ...).
+    public var `protocol`: String?
+    /// Free WireGuard slots.
+    public var wgAvailableSlots: Int?
+    /// All WireGuard slots.
+    public var wgSlots: Int?
+    /// Load, 0 (idle) ... 1 (busiest of its provider), already normalised within the provider.
+    public var load: Double?
+    /// Names it can be excluded by (`--exclude`): target text, host, server name, id.
+    public var names: [String]
 
     /// A candidate.
     public init(
         id: String, status: Status, medianMilliseconds: Double?, p90Milliseconds: Double? = nil,
-        jitterMilliseconds: Double? = nil, loss: Double
+        jitterMilliseconds: Double? = nil, loss: Double, provider: String? = nil, country: String? = nil,
+        protocol: String? = nil, wgAvailableSlots: Int? = nil, wgSlots: Int? = nil, load: Double? = nil, names: [String] = []
     ) {
         self.id = id
         self.status = status
@@ -44,5 +59,12 @@ public struct Candidate: Hashable, Sendable, Codable {
         self.p90Milliseconds = p90Milliseconds
         self.jitterMilliseconds = jitterMilliseconds
         self.loss = loss
+        self.provider = provider
+        self.country = country
+        self.protocol = `protocol`
+        self.wgAvailableSlots = wgAvailableSlots
+        self.wgSlots = wgSlots
+        self.load = load
+        self.names = names
     }
 }

@@ -4,17 +4,23 @@ public struct RankedCandidate: Hashable, Sendable {
     public var candidate: Candidate
     /// Its position in the list given to ``Ranker/rank(_:weights:)``.
     public var inputIndex: Int
-    /// Effective latency in milliseconds (lower is better); `nil` when it did not answer.
+    /// Effective latency in milliseconds (lower is better); `nil` when it did not answer or was left out.
     public var score: Double?
+    /// The score term by term, when it has one.
+    public var terms: ScoreTerms?
+    /// Why it was left out of the ranking (a filter, no free slot), when it was.
+    public var excluded: String?
     /// 1 for the best.
     public var rank: Int
 
     /// A ranked candidate.
-    public init(candidate: Candidate, inputIndex: Int, score: Double?, rank: Int) {
+    public init(candidate: Candidate, inputIndex: Int, score: Double?, rank: Int, terms: ScoreTerms? = nil, excluded: String? = nil) {
         self.candidate = candidate
         self.inputIndex = inputIndex
         self.score = score
         self.rank = rank
+        self.terms = terms
+        self.excluded = excluded
     }
 }
 
@@ -24,30 +30,35 @@ public struct RankedCandidate: Hashable, Sendable {
 /// did not answer; within each, the lower score (median RTT plus a loss penalty), then the
 /// lower p90, the lower loss, and finally the identity, so ties are deterministic.
 public enum Ranker {
-    /// The score of one candidate: median RTT plus `lossPenaltyMilliseconds` × loss; `nil` when down.
-    /// Monotone: it never improves when the median or the loss gets worse.
+    /// The score of one candidate (the sum of its ``ScoreTerms``); `nil` when down.
+    /// Monotone: it never improves when the median, p90, jitter or loss gets worse.
     public static func score(_ candidate: Candidate, weights: RankingWeights = RankingWeights()) -> Double? {
-        guard candidate.status != .down, let median = candidate.medianMilliseconds, median.isFinite else { return nil }
-        let loss = min(max(candidate.loss.isFinite ? candidate.loss : 1, 0), 1)
-        return median + weights.lossPenaltyMilliseconds * loss
+        ScoreTerms(candidate, weights: weights)?.total
     }
 
-    /// Ranks `candidates`, best first.
-    public static func rank(_ candidates: [Candidate], weights: RankingWeights = RankingWeights()) -> [RankedCandidate] {
+    /// Ranks `candidates`, best first; those `filter` leaves out come last with the reason.
+    public static func rank(
+        _ candidates: [Candidate], weights: RankingWeights = RankingWeights(), filter: CandidateFilter = CandidateFilter()
+    ) -> [RankedCandidate] {
         var scored = candidates.enumerated().map { index, candidate in
-            RankedCandidate(candidate: candidate, inputIndex: index, score: score(candidate, weights: weights), rank: 0)
+            if let reason = filter.exclusion(candidate) {
+                return RankedCandidate(candidate: candidate, inputIndex: index, score: nil, rank: 0, excluded: reason)
+            }
+            let terms = ScoreTerms(candidate, weights: weights)
+            return RankedCandidate(candidate: candidate, inputIndex: index, score: terms?.total, rank: 0, terms: terms)
         }
         scored.sort(by: isBetter)
         for index in scored.indices { scored[index].rank = index + 1 }
         return scored
     }
 
-    /// The best candidate that answered, if any.
-    public static func best(_ candidates: [Candidate], weights: RankingWeights = RankingWeights()) -> RankedCandidate? {
-        rank(candidates, weights: weights).first { $0.score != nil }
+    /// The best candidate that answered and was not left out, if any.
+    public static func best(_ candidates: [Candidate], weights: RankingWeights = RankingWeights(), filter: CandidateFilter = CandidateFilter()) -> RankedCandidate? {
+        rank(candidates, weights: weights, filter: filter).first { $0.score != nil }
     }
 
     static func isBetter(_ a: RankedCandidate, _ b: RankedCandidate) -> Bool {
+        if (a.excluded == nil) != (b.excluded == nil) { return a.excluded == nil }  // left-out ones last
         let statusA = a.score == nil ? Candidate.Status.down : a.candidate.status
         let statusB = b.score == nil ? Candidate.Status.down : b.candidate.status
         if statusA != statusB { return statusA < statusB }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ProbeKit
 import ProviderFetch
+import Ranking
 
 /// `probe --best`: print the best target in one line (the default command).
 struct BestCommand: AsyncParsableCommand {
@@ -14,14 +15,16 @@ struct BestCommand: AsyncParsableCommand {
 
     @OptionGroup var input: TargetInput
     @OptionGroup var probing: ProbingOptions
+    @OptionGroup var ranking: RankingOptions
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let report = try await RunCommand.run(input: input, probing: probing, output: output)
+        let report = try await RunCommand.run(input: input, probing: probing, ranking: ranking, output: output)
         if output.json {
             try ReportFormatter.writeJSON(report, to: Console.flush)
         } else if let best = report.best {
             Console.out(output.quiet ? best.target : ReportFormatter.bestLine(best))
+            if ranking.explain { Console.out(ReportFormatter.explanation(report)) }
         } else {
             Console.note(ReportFormatter.nothingReachable(report), quiet: output.quiet)
         }
@@ -38,14 +41,16 @@ struct RankCommand: AsyncParsableCommand {
 
     @OptionGroup var input: TargetInput
     @OptionGroup var probing: ProbingOptions
+    @OptionGroup var ranking: RankingOptions
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let report = try await RunCommand.run(input: input, probing: probing, output: output)
+        let report = try await RunCommand.run(input: input, probing: probing, ranking: ranking, output: output)
         if output.json {
             try ReportFormatter.writeJSON(report, to: Console.flush)
         } else {
             Console.out(ReportFormatter.table(report))
+            if ranking.explain { Console.out(ReportFormatter.explanation(report)) }
             if report.best == nil { Console.note(ReportFormatter.nothingReachable(report), quiet: output.quiet) }
         }
         if report.best == nil { throw ExitStatus.nothingReachable }
@@ -54,11 +59,13 @@ struct RankCommand: AsyncParsableCommand {
 
 /// The wiring both commands share: read targets, start the demo if asked, run, report errors.
 enum RunCommand {
-    static func run(input: TargetInput, probing: ProbingOptions, output: OutputOptions) async throws -> ProbeReport {
+    static func run(input: TargetInput, probing: ProbingOptions, ranking: RankingOptions, output: OutputOptions) async throws -> ProbeReport {
         var (targets, errors) = try input.load()
         let explicit = !input.targets.isEmpty || input.targetsFile != nil || input.demo
         var servers: [Server] = []
+        var weights = try ranking.weights(configured: nil)
         if let loaded = try input.providers.load(useDefault: !explicit, quiet: output.quiet) {
+            weights = try ranking.weights(configured: loaded.0.ranking)
             let fetched = await ProviderInput.fetch(loaded)
             servers = fetched.servers
             errors += fetched.errors
@@ -86,7 +93,8 @@ enum RunCommand {
             if input.providers.path(useDefault: !explicit) != nil { throw ExitStatus.nothingReachable }  // every provider failed
             throw ExitStatus.usage  // every target was bad; each was named above
         }
-        let session = ProbeSession(configuration: ProbeConfiguration(probe: probing.probeOptions, method: probing.method))
+        let session = ProbeSession(configuration: ProbeConfiguration(
+            probe: probing.probeOptions, method: probing.method, ranking: weights, filter: ranking.filter))
         let report = await session.run(targets: targets, servers: servers, errors: errors)
         for error in report.errors.dropFirst(errors.count) { Console.error(error.description) }
         if let reason = report.sweep?.icmpUnavailable {

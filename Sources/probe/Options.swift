@@ -3,6 +3,7 @@ import Foundation
 import ProbeKit
 import Prober
 import ProviderFetch
+import Ranking
 
 /// Where targets come from.
 struct TargetInput: ParsableArguments {
@@ -125,6 +126,75 @@ struct ProbingOptions: ParsableArguments {
         } catch {
             throw ValidationError(error.description)
         }
+    }
+}
+
+/// How to rank: filters, weights, explanations.
+struct RankingOptions: ParsableArguments {
+    @Option(help: "Only servers in this country (name or ISO code; repeatable).")
+    var country: [String] = []
+
+    @Option(help: "Only this provider's servers (repeatable).")
+    var provider: [String] = []
+
+    @Option(name: .customLong("protocol"), help: "Only servers of this protocol (repeatable); with wireguard, full servers are left out.")
+    var protocols: [String] = []
+
+    @Option(help: ArgumentHelp("Leave out servers by name, target, host or id ('*' wildcard; repeatable).", valueName: "PATTERN"))
+    var exclude: [String] = []
+
+    @Flag(help: "Explain the choice: each term of the score for the best and the runners-up, and why servers were left out.")
+    var explain = false
+
+    @Option(help: ArgumentHelp("Milliseconds per unit of loss (default 500).", valueName: "MS"))
+    var lossPenalty: Double?
+
+    @Option(help: "Milliseconds per millisecond of jitter (default 1).")
+    var jitterWeight: Double?
+
+    @Option(help: "Milliseconds per millisecond that p90 lies above the median (default 0.5).")
+    var tailWeight: Double?
+
+    @Option(help: ArgumentHelp("Milliseconds at full load (default 30).", valueName: "MS"))
+    var loadPenalty: Double?
+
+    @Option(help: ArgumentHelp("Milliseconds when no WireGuard slot is free (default 30).", valueName: "MS"))
+    var slotsPenalty: Double?
+
+    func validate() throws {
+        for (name, value) in [("loss-penalty", lossPenalty), ("jitter-weight", jitterWeight), ("tail-weight", tailWeight),
+                              ("load-penalty", loadPenalty), ("slots-penalty", slotsPenalty)] {
+            if let value, !(value.isFinite && value >= 0 && value <= 1_000_000) {
+                throw ValidationError("--\(name) must be between 0 and 1000000")
+            }
+        }
+    }
+
+    var filter: CandidateFilter {
+        CandidateFilter(countries: country, providers: provider, protocols: protocols, excluded: exclude)
+    }
+
+    /// Weights: the defaults, then the configuration's `ranking` section, then these flags.
+    func weights(configured: JSONValue?) throws -> RankingWeights {
+        var weights = RankingWeights()
+        if let section = configured {
+            func number(_ key: String) throws -> Double? {
+                guard let value = section[key] else { return nil }
+                guard let number = value.double, number >= 0 else { throw ValidationError("ranking.\(key) must be a number of 0 or more") }
+                return number
+            }
+            weights.lossPenaltyMilliseconds = try number("lossPenaltyMs") ?? weights.lossPenaltyMilliseconds
+            weights.jitterWeight = try number("jitterWeight") ?? weights.jitterWeight
+            weights.tailWeight = try number("tailWeight") ?? weights.tailWeight
+            weights.loadPenaltyMilliseconds = try number("loadPenaltyMs") ?? weights.loadPenaltyMilliseconds
+            weights.slotsPenaltyMilliseconds = try number("slotsPenaltyMs") ?? weights.slotsPenaltyMilliseconds
+        }
+        weights.lossPenaltyMilliseconds = lossPenalty ?? weights.lossPenaltyMilliseconds
+        weights.jitterWeight = jitterWeight ?? weights.jitterWeight
+        weights.tailWeight = tailWeight ?? weights.tailWeight
+        weights.loadPenaltyMilliseconds = loadPenalty ?? weights.loadPenaltyMilliseconds
+        weights.slotsPenaltyMilliseconds = slotsPenalty ?? weights.slotsPenaltyMilliseconds
+        return weights
     }
 }
 

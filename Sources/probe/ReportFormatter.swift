@@ -1,5 +1,6 @@
 import Foundation
 import ProbeKit
+import Ranking
 
 /// Turns a report into what people and scripts read.
 enum ReportFormatter {
@@ -44,6 +45,35 @@ enum ReportFormatter {
         line += "  \(state), \(entry.method)"
         if let timing = entry.timing { line += ", \(timing) timing" }
         return line
+    }
+
+    /// `--explain`: each term of the score for the best and the runners-up, what separates them,
+    /// and why servers were left out.
+    static func explanation(_ report: ProbeReport) -> String {
+        func name(_ entry: ReportEntry) -> String { entry.server.map { "\($0.name) (\(entry.target))" } ?? entry.target }
+        func terms(_ t: ScoreTerms) -> String {
+            "median \(ms(t.median)) + loss \(ms(t.loss)) + jitter \(ms(t.jitter)) + tail \(ms(t.tail)) + load \(ms(t.load)) + slots \(ms(t.slots))"
+        }
+        var lines: [String] = []
+        let scored = report.ranked.filter { $0.score != nil }
+        for (position, entry) in scored.prefix(4).enumerated() {
+            guard let score = entry.score, let t = entry.scoreTerms else { continue }
+            var line = "  \(position + 1). \(name(entry)): score \(ms(score)) = \(terms(t))"
+            if position > 0, let best = scored.first, let bestScore = best.score, let b = best.scoreTerms {
+                let gaps = [("median", t.median - b.median), ("loss", t.loss - b.loss), ("jitter", t.jitter - b.jitter),
+                            ("tail", t.tail - b.tail), ("load", t.load - b.load), ("slots", t.slots - b.slots)]
+                    .filter { abs($0.1) >= 0.0005 }.sorted { $0.1 > $1.1 }
+                line += "; \(ms(score - bestScore)) behind the best" + (gaps.first.map { ", mostly \($0.0) (+\(ms($0.1)))" } ?? "")
+            }
+            lines.append(line)
+        }
+        for entry in report.ranked where entry.excluded != nil {
+            lines.append("  left out: \(name(entry)): \(entry.excluded ?? "")")
+        }
+        for entry in report.ranked where entry.excluded == nil && entry.score == nil {
+            lines.append("  no answer: \(name(entry)) (\(entry.state))")
+        }
+        return (["explain: lower score wins; terms in ms of effective latency"] + lines).joined(separator: "\n")
     }
 
     /// `probe: no target answered (5 probed: 3 timeout, 2 unreachable)`.

@@ -193,3 +193,31 @@ final class SocketWatcher: @unchecked Sendable {
         }
     }
 }
+
+extension SimulatedNetworks.SimulatedNetworkTests {
+    @Test func protocolWireguardNeverPicksAFullServer() async throws {
+        // The fastest host is a WireGuard server with no free slot; the next is one with slots.
+        let world = World(hosts: [
+            SimulatedHost(address: "198.18.11.1", rttMs: 3, tcpOpen: [51820]),
+            SimulatedHost(address: "198.18.11.2", rttMs: 9, tcpOpen: [51820]),
+            SimulatedHost(address: "198.18.11.3", rttMs: 6, tcpOpen: [1194]),
+        ])
+        let list = try CLIRunner.temporaryFile("""
+            host,port,name,protocol,wg_available_slots,wg_slots
+            198.18.11.1,51820,full,wireguard,0,250
+            198.18.11.2,51820,roomy,wireguard,120,250
+            198.18.11.3,1194,ovpn,openvpn,,
+            """, name: "servers.csv")
+        let config = list.deletingLastPathComponent().appendingPathComponent("config.json")
+        try #"{"providers":[{"type":"static","name":"sim","path":"servers.csv"}]}"#.write(to: config, atomically: true, encoding: .utf8)
+        let run = try await SimulatedNetwork.probe(world, ["--best", "--method", "tcp", "--config", config.path, "--protocol", "wireguard"])
+        let best = try #require(run.json["best"] as? [String: Any])
+        #expect((best["server"] as? [String: Any])?["name"] as? String == "roomy")
+        let full = try #require(run.entry("198.18.11.1"))
+        #expect(full["excluded"] as? String == "no free WireGuard slot")
+        #expect(run.entry("198.18.11.3")?["excluded"] as? String == "protocol openvpn is not wireguard")
+        // Without the filter the full server's RTT still wins on raw latency minus its slots penalty? No: 3 + 30 > 9 + ~16.
+        let unfiltered = try await SimulatedNetwork.probe(world, ["--best", "--method", "tcp", "--config", config.path])
+        #expect(((unfiltered.json["best"] as? [String: Any])?["server"] as? [String: Any])?["name"] as? String != "full")
+    }
+}

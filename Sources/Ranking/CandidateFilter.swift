@@ -1,0 +1,60 @@
+/// Which candidates may win: `--country`, `--provider`, `--protocol`, `--exclude`. Pure.
+public struct CandidateFilter: Hashable, Sendable, Codable {
+    /// Countries allowed (names or ISO codes, any case); empty allows all.
+    public var countries: [String]
+    /// Providers allowed; empty allows all.
+    public var providers: [String]
+    /// Protocols allowed; empty allows all. With `wireguard`, servers without a free slot are left out.
+    public var protocols: [String]
+    /// Servers left out by name, target, host or id; `*` matches any run of characters.
+    public var excluded: [String]
+
+    /// A filter (empty: everything may win).
+    public init(countries: [String] = [], providers: [String] = [], protocols: [String] = [], excluded: [String] = []) {
+        self.countries = countries
+        self.providers = providers
+        self.protocols = protocols
+        self.excluded = excluded
+    }
+
+    /// Why `candidate` is left out, or `nil` when it may win.
+    public func exclusion(_ candidate: Candidate) -> String? {
+        if !countries.isEmpty {
+            guard let country = candidate.country, countries.contains(where: { $0.lowercased() == country.lowercased() }) else {
+                return "country \(candidate.country ?? "unknown") is not \(countries.joined(separator: " or "))"
+            }
+        }
+        if !providers.isEmpty {
+            guard let provider = candidate.provider, providers.contains(provider) else {
+                return "provider \(candidate.provider ?? "none") is not \(providers.joined(separator: " or "))"
+            }
+        }
+        if !protocols.isEmpty {
+            let wanted = protocols.map { $0.lowercased() }
+            guard let proto = candidate.protocol?.lowercased(), wanted.contains(proto) else {
+                return "protocol \(candidate.protocol ?? "unknown") is not \(protocols.joined(separator: " or "))"
+            }
+            if proto == "wireguard", let free = candidate.wgAvailableSlots, free <= 0 {
+                return "no free WireGuard slot"
+            }
+        }
+        for pattern in excluded where (candidate.names + [candidate.id]).contains(where: { Self.matches($0, pattern) }) {
+            return "excluded by '\(pattern)'"
+        }
+        return nil
+    }
+
+    /// Case-insensitive match with `*` as a wildcard.
+    static func matches(_ text: String, _ pattern: String) -> Bool {
+        let text = Array(text.lowercased()), pattern = Array(pattern.lowercased())
+        var (t, p, star, mark) = (0, 0, -1, 0)
+        while t < text.count {
+            if p < pattern.count, pattern[p] == text[t] { t += 1; p += 1 }
+            else if p < pattern.count, pattern[p] == "*" { star = p; mark = t; p += 1 }
+            else if star >= 0 { p = star + 1; mark += 1; t = mark }
+            else { return false }
+        }
+        while p < pattern.count, pattern[p] == "*" { p += 1 }
+        return p == pattern.count
+    }
+}
