@@ -1,4 +1,5 @@
 public import Prober
+public import Ranking
 
 /// The result of one run: the best entry, every entry ranked, and what failed along the way.
 /// This is `probe --json`'s output; its keys are a stable contract.
@@ -13,6 +14,18 @@ public struct ProbeReport: Hashable, Sendable, Codable {
     public var elapsedMs: Double
     /// Figures about the sweep itself: probes started, peak sockets in flight, and so on.
     public var sweep: SweepSummary?
+    /// The sticky decision across runs, when stickiness is on.
+    public var sticky: Sticky?
+
+    /// Whether `best` is the previous choice kept, or a switch, and why.
+    public struct Sticky: Hashable, Sendable, Codable {
+        /// The id chosen.
+        public var choice: String?
+        /// Whether it changed.
+        public var switched: Bool
+        /// Why, in one line.
+        public var reason: String
+    }
 
     /// A report.
     public init(best: ReportEntry?, ranked: [ReportEntry], errors: [ReportError], elapsedMs: Double, sweep: SweepSummary? = nil) {
@@ -24,7 +37,7 @@ public struct ProbeReport: Hashable, Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case best, ranked, errors, elapsedMs = "elapsed_ms", sweep
+        case best, ranked, errors, elapsedMs = "elapsed_ms", sweep, sticky
     }
 
     /// Writes `best` as `null` when there is none.
@@ -35,5 +48,23 @@ public struct ProbeReport: Hashable, Sendable, Codable {
         try container.encode(errors, forKey: .errors)
         try container.encode(elapsedMs, forKey: .elapsedMs)
         try container.encode(sweep, forKey: .sweep)
+        try container.encodeIfPresent(sticky, forKey: .sticky)
+    }
+
+    /// The sticky decision for this report, given the previous runs' state.
+    public func stickyDecision(state: StickyState, policy: StickyPolicy) -> StickyDecision {
+        let candidates = ranked.enumerated().map { index, entry in
+            RankedCandidate(
+                candidate: Candidate(id: entry.candidateID, status: entry.score == nil ? .down : .up,
+                                     medianMilliseconds: entry.rttMs?.median, loss: entry.loss),
+                inputIndex: index, score: entry.score, rank: entry.rank, excluded: entry.excluded)
+        }
+        return Stickiness.decide(ranked: candidates, state: state, policy: policy)
+    }
+
+    /// Applies the sticky decision: `best` becomes the chosen entry (the incumbent when kept).
+    public mutating func apply(_ decision: StickyDecision) {
+        sticky = Sticky(choice: decision.choice, switched: decision.switched, reason: decision.reason)
+        if let choice = decision.choice, let entry = ranked.first(where: { $0.candidateID == choice }) { best = entry }
     }
 }

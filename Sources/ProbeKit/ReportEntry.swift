@@ -132,6 +132,8 @@ public struct ReportEntry: Hashable, Sendable, Codable {
     public var scoreTerms: ScoreTerms?
     /// Why it was left out of the ranking (a filter, no free WireGuard slot), when it was.
     public var excluded: String?
+    /// The identity the ranking and stickiness know it by (not encoded).
+    public var candidateID: String = ""
 
     enum CodingKeys: String, CodingKey {
         case rank, target, host, address, port, method, reachable, state, sent, received, loss
@@ -192,6 +194,7 @@ public struct ReportEntry: Hashable, Sendable, Codable {
             ScoreTerms(rounded: $0) 
         }
         excluded = ranked.excluded
+        candidateID = ranked.candidate.id
         samples = (primary?.samples ?? []).map(Sample.init)
         if result.tcp != nil, result.icmp != nil {
             tcp = result.tcp.map(MethodReport.init)

@@ -3,9 +3,10 @@
 public struct RankingWeights: Hashable, Sendable, Codable {
     /// Milliseconds added per unit of loss (default 500: one lost probe of three costs ~167 ms).
     public var lossPenaltyMilliseconds: Double
-    /// Milliseconds added per millisecond of jitter (default 1).
+    /// Milliseconds added per millisecond of jitter (default 0.5). With three samples one late
+    /// sample reads as jitter, so a heavier default would let noise outweigh a real RTT lead.
     public var jitterWeight: Double
-    /// Milliseconds added per millisecond that p90 lies above the median (default 0.5).
+    /// Milliseconds added per millisecond that p90 lies above the median (default 0.25).
     public var tailWeight: Double
     /// Milliseconds added at full load (default 30), in proportion to the load.
     public var loadPenaltyMilliseconds: Double
@@ -14,7 +15,7 @@ public struct RankingWeights: Hashable, Sendable, Codable {
 
     /// Weights with the defaults, or the values given.
     public init(
-        lossPenaltyMilliseconds: Double = 500, jitterWeight: Double = 1, tailWeight: Double = 0.5,
+        lossPenaltyMilliseconds: Double = 500, jitterWeight: Double = 0.5, tailWeight: Double = 0.25,
         loadPenaltyMilliseconds: Double = 30, slotsPenaltyMilliseconds: Double = 30
     ) {
         self.lossPenaltyMilliseconds = lossPenaltyMilliseconds

@@ -95,7 +95,15 @@ enum RunCommand {
         }
         let session = ProbeSession(configuration: ProbeConfiguration(
             probe: probing.probeOptions, method: probing.method, ranking: weights, filter: ranking.filter))
-        let report = await session.run(targets: targets, servers: servers, errors: errors)
+        var report = await session.run(targets: targets, servers: servers, errors: errors)
+        if let path = ranking.statePath {
+            let store = StateStore(path: path)
+            let (state, warning) = store.load()
+            if let warning { Console.error(warning) }
+            let decision = report.stickyDecision(state: state, policy: ranking.stickyPolicy)
+            report.apply(decision)
+            if let problem = store.save(decision.state), !output.quiet { Console.error("warning: \(problem)") }
+        }
         for error in report.errors.dropFirst(errors.count) { Console.error(error.description) }
         if let reason = report.sweep?.icmpUnavailable {
             if probing.method.requiresICMP {

@@ -149,10 +149,10 @@ struct RankingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Milliseconds per unit of loss (default 500).", valueName: "MS"))
     var lossPenalty: Double?
 
-    @Option(help: "Milliseconds per millisecond of jitter (default 1).")
+    @Option(help: "Milliseconds per millisecond of jitter (default 0.5).")
     var jitterWeight: Double?
 
-    @Option(help: "Milliseconds per millisecond that p90 lies above the median (default 0.5).")
+    @Option(help: "Milliseconds per millisecond that p90 lies above the median (default 0.25).")
     var tailWeight: Double?
 
     @Option(help: ArgumentHelp("Milliseconds at full load (default 30).", valueName: "MS"))
@@ -161,7 +161,36 @@ struct RankingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Milliseconds when no WireGuard slot is free (default 30).", valueName: "MS"))
     var slotsPenalty: Double?
 
+    @Option(help: ArgumentHelp("Where the choice is kept between runs (default $XDG_STATE_HOME/probe/state.json).", valueName: "FILE"))
+    var state: String?
+
+    @Flag(help: "Pick the best of this run alone, ignoring and keeping no previous choice.")
+    var noSticky = false
+
+    @Option(help: ArgumentHelp("A challenger must be better by this much to replace the choice (default 10).", valueName: "MS"))
+    var switchGain: Double = 10
+
+    @Option(help: "...and score at most this share of the incumbent's (default 0.667).")
+    var switchRatio: Double = 2.0 / 3
+
+    @Option(help: ArgumentHelp("An incumbent scoring above this is replaced whatever the gain (default 250).", valueName: "MS"))
+    var ceiling: Double = 250
+
+    @Option(help: "Runs in a row a challenger must qualify in before it takes over (default 1).")
+    var confirm: Int = 1
+
+    var stickyPolicy: StickyPolicy {
+        StickyPolicy(minimumGainMilliseconds: switchGain, maximumRatio: switchRatio, ceilingMilliseconds: ceiling, confirmations: confirm)
+    }
+
+    /// The state file to use, `nil` when stickiness is off or no place is known.
+    var statePath: String? { noSticky ? nil : state ?? StateStore.defaultPath() }
+
     func validate() throws {
+        guard switchGain >= 0, switchGain.isFinite else { throw ValidationError("--switch-gain must be 0 or more") }
+        guard switchRatio > 0, switchRatio <= 1 else { throw ValidationError("--switch-ratio must be above 0 and at most 1") }
+        guard ceiling > 0, ceiling.isFinite else { throw ValidationError("--ceiling must be above 0") }
+        guard (1...1_000).contains(confirm) else { throw ValidationError("--confirm must be between 1 and 1000") }
         for (name, value) in [("loss-penalty", lossPenalty), ("jitter-weight", jitterWeight), ("tail-weight", tailWeight),
                               ("load-penalty", loadPenalty), ("slots-penalty", slotsPenalty)] {
             if let value, !(value.isFinite && value >= 0 && value <= 1_000_000) {

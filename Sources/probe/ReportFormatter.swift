@@ -26,6 +26,10 @@ enum ReportFormatter {
         try encoder.encode(report.elapsedMs, into: &bytes)
         raw(",\n  \"sweep\": ")
         if let sweep = report.sweep { try encoder.encode(sweep, into: &bytes) } else { raw("null") }
+        if let sticky = report.sticky {
+            raw(",\n  \"sticky\": ")
+            try encoder.encode(sticky, into: &bytes)
+        }
         raw("\n}\n")
         write(&bytes)
     }
@@ -73,6 +77,7 @@ enum ReportFormatter {
         for entry in report.ranked where entry.excluded == nil && entry.score == nil {
             lines.append("  no answer: \(name(entry)) (\(entry.state))")
         }
+        if let sticky = report.sticky { lines.append("  sticky: \(sticky.reason)") }
         return (["explain: lower score wins; terms in ms of effective latency"] + lines).joined(separator: "\n")
     }
 

@@ -31,16 +31,18 @@ struct CLIRunner {
     /// Waits without blocking a thread of Swift's cooperative pool.
     static func run(_ arguments: [String], shell: String? = nil, timeout: Double = 60) async throws -> Output {
         let process = Process()
+        // Each run keeps its sticky choice in a state directory of its own: runs never share one.
+        var environment = ProcessInfo.processInfo.environment
+        environment["XDG_STATE_HOME"] = NSTemporaryDirectory() + "probe-state-\(UUID().uuidString)"
         if let shell {
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
             process.arguments = ["-c", shell]
-            var environment = ProcessInfo.processInfo.environment
             environment["PROBE"] = binary.path
-            process.environment = environment
         } else {
             process.executableURL = binary
             process.arguments = arguments
         }
+        process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -221,3 +221,26 @@ extension SimulatedNetworks.SimulatedNetworkTests {
         #expect(((unfiltered.json["best"] as? [String: Any])?["server"] as? [String: Any])?["name"] as? String != "full")
     }
 }
+
+extension SimulatedNetworks.SimulatedNetworkTests {
+    @Test func theChoiceIsStickyUntilAChallengerWinsClearly() async throws {
+        let state = NSTemporaryDirectory() + "probe-sticky-\(UUID().uuidString).json"
+        let arguments = ["--best", "--method", "tcp", "--state", state, "198.18.12.1", "198.18.12.2"]
+        func best(_ challengerRTT: Double?) async throws -> (String?, Bool?) {
+            var hosts = [SimulatedHost(address: "198.18.12.1", rttMs: 20)]
+            if let challengerRTT { hosts.append(SimulatedHost(address: "198.18.12.2", rttMs: challengerRTT)) }
+            let run = try await SimulatedNetwork.probe(World(hosts: hosts), arguments)
+            let sticky = run.json["sticky"] as? [String: Any]
+            return ((run.json["best"] as? [String: Any])?["address"] as? String, sticky?["switched"] as? Bool)
+        }
+        #expect(try await best(nil).0 == "198.18.12.1")      // the only answer: the first choice
+        let kept = try await best(15)                           // 5 ms better: probe stays
+        #expect(kept.0 == "198.18.12.1" && kept.1 == false)
+        let switched = try await best(5)                        // 15 ms better, a quarter: probe switches
+        #expect(switched.0 == "198.18.12.2" && switched.1 == true)
+        let unsticky = try await SimulatedNetwork.probe(
+            World(hosts: [SimulatedHost(address: "198.18.12.1", rttMs: 15), SimulatedHost(address: "198.18.12.2", rttMs: 20)]),
+            arguments + ["--no-sticky"])
+        #expect((unsticky.json["best"] as? [String: Any])?["address"] as? String == "198.18.12.1")
+    }
+}

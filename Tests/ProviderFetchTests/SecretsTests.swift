@@ -56,7 +56,7 @@ import Testing
             ]}
             """.write(toFile: config, atomically: true, encoding: .utf8)
         let environment = ["PROBE_TEST_XM_KEY": C.xmplusAPIKey, "PROBE_TEST_VS_PASSWORD": C.vpnscriptPassword,
-                           "XDG_CACHE_HOME": directory + "/cache"]
+                           "XDG_CACHE_HOME": directory + "/cache", "XDG_STATE_HOME": directory + "/state"]
         var outputs: [String] = []
         for arguments in [
             ["--best", "--config", config, "--method", "tcp", "--timeout", "200"],

@@ -10,9 +10,9 @@ import Testing
 
     @Test func termsAddUpWithTheDefaultWeights() throws {
         let terms = try #require(ScoreTerms(Self.candidate(), weights: RankingWeights()))
-        #expect(terms.median == 20 && terms.loss == 50 && terms.jitter == 2 && terms.tail == 2.5 && terms.load == 15)
+        #expect(terms.median == 20 && terms.loss == 50 && terms.jitter == 1 && terms.tail == 1.25 && terms.load == 15)
         #expect(abs(terms.slots - 27) < 1e-9)  // 90 % of slots taken × 30 ms
-        #expect(abs(terms.total - 116.5) < 1e-9)
+        #expect(abs(terms.total - 114.25) < 1e-9)
     }
 
     /// Worsening any one figure never improves the score, whatever the weights.

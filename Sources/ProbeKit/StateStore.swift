@@ -1,0 +1,51 @@
+public import Foundation
+public import Ranking
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The sticky choice kept between runs: `$XDG_STATE_HOME/probe/state.json`, else
+/// `~/.local/state/probe/state.json`, or a file given with `--state`.
+public struct StateStore: Sendable {
+    /// The file.
+    public var path: String
+
+    /// A store at `path`.
+    public init(path: String) { self.path = path }
+
+    /// The default file, when a home or XDG_STATE_HOME is known.
+    public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        if let xdg = environment["XDG_STATE_HOME"], !xdg.isEmpty { return xdg + "/probe/state.json" }
+        if let home = environment["HOME"], !home.isEmpty { return home + "/.local/state/probe/state.json" }
+        return nil
+    }
+
+    /// The saved state; a missing file is a fresh state, a corrupt one too, with a warning to show.
+    public func load() -> (state: StickyState, warning: String?) {
+        guard let data = FileManager.default.contents(atPath: path) else { return (StickyState(), nil) }
+        do {
+            return (try JSONDecoder().decode(StickyState.self, from: data), nil)
+        } catch {
+            return (StickyState(), "state file \(path) is corrupt; starting afresh (it will be replaced)")
+        }
+    }
+
+    /// Writes the state atomically (a new file, then rename). Returns a warning when it cannot.
+    @discardableResult
+    public func save(_ state: StickyState) -> String? {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        guard let data = try? JSONEncoder().encode(state) else { return "cannot encode the state" }
+        let temporary = path + ".\(getpid()).tmp"
+        do {
+            try data.write(to: URL(fileURLWithPath: temporary))
+            guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+            return nil
+        } catch {
+            unlink(temporary)
+            return "cannot write state file \(path)"
+        }
+    }
+}

@@ -1,0 +1,103 @@
+/// When a challenger may replace the current choice. Peers switch on every flicker; probe keeps
+/// its incumbent unless the challenger is clearly better. Pure: no I/O, no clock.
+public struct StickyPolicy: Hashable, Sendable, Codable {
+    /// The challenger must be better by at least this much (default 10 ms)...
+    public var minimumGainMilliseconds: Double
+    /// ...and its score at most this share of the incumbent's (default 2/3).
+    public var maximumRatio: Double
+    /// An incumbent scoring above this is replaced whatever the gain (default 250 ms).
+    public var ceilingMilliseconds: Double
+    /// Runs in a row the same challenger must qualify in before it takes over (default 1: at once).
+    public var confirmations: Int
+
+    /// A policy with the defaults, or the values given.
+    public init(minimumGainMilliseconds: Double = 10, maximumRatio: Double = 2.0 / 3, ceilingMilliseconds: Double = 250, confirmations: Int = 1) {
+        self.minimumGainMilliseconds = minimumGainMilliseconds
+        self.maximumRatio = maximumRatio
+        self.ceilingMilliseconds = ceilingMilliseconds
+        self.confirmations = confirmations
+    }
+}
+
+/// What the previous runs chose.
+public struct StickyState: Hashable, Sendable, Codable {
+    /// The current choice's id.
+    public var choice: String?
+    /// A challenger that qualified but still needs more confirming runs, and how many it has.
+    public var pending: String?
+    /// Runs the pending challenger has qualified in so far.
+    public var pendingCount: Int
+
+    /// A state.
+    public init(choice: String? = nil, pending: String? = nil, pendingCount: Int = 0) {
+        self.choice = choice
+        self.pending = pending
+        self.pendingCount = pendingCount
+    }
+}
+
+/// The choice of one run, and why.
+public struct StickyDecision: Hashable, Sendable {
+    /// The id chosen (`nil` when nothing answered).
+    public var choice: String?
+    /// Whether the choice changed from the incumbent's.
+    public var switched: Bool
+    /// Why, in one line.
+    public var reason: String
+    /// The state to keep for the next run.
+    public var state: StickyState
+}
+
+/// The hysteresis: keep the incumbent unless the challenger wins clearly or the incumbent fails.
+public enum Stickiness {
+    /// Decides between the incumbent in `state` and the best of `ranked` (best first).
+    public static func decide(ranked: [RankedCandidate], state: StickyState, policy: StickyPolicy = StickyPolicy()) -> StickyDecision {
+        guard let best = ranked.first(where: { $0.score != nil }), let bestScore = best.score else {
+            return StickyDecision(choice: nil, switched: state.choice != nil, reason: "nothing answered", state: StickyState())
+        }
+        let challenger = best.candidate.id
+        guard let incumbentID = state.choice else {
+            return StickyDecision(choice: challenger, switched: true, reason: "first choice", state: StickyState(choice: challenger))
+        }
+        if incumbentID == challenger {
+            return StickyDecision(choice: challenger, switched: false, reason: "the incumbent is still the best", state: StickyState(choice: challenger))
+        }
+        guard let incumbent = ranked.first(where: { $0.candidate.id == incumbentID }) else {
+            return StickyDecision(choice: challenger, switched: true, reason: "the incumbent was not measured this run", state: StickyState(choice: challenger))
+        }
+        if let reason = incumbent.excluded {
+            return StickyDecision(choice: challenger, switched: true, reason: "the incumbent is left out: \(reason)", state: StickyState(choice: challenger))
+        }
+        guard let incumbentScore = incumbent.score else {
+            return StickyDecision(choice: challenger, switched: true, reason: "the incumbent did not answer", state: StickyState(choice: challenger))
+        }
+        if incumbentScore > policy.ceilingMilliseconds {
+            return StickyDecision(choice: challenger, switched: true,
+                                  reason: "the incumbent's score \(format(incumbentScore)) ms is above the \(format(policy.ceilingMilliseconds)) ms ceiling",
+                                  state: StickyState(choice: challenger))
+        }
+        let gain = incumbentScore - bestScore
+        let clearly = gain >= policy.minimumGainMilliseconds && bestScore <= policy.maximumRatio * incumbentScore
+        guard clearly else {
+            return StickyDecision(
+                choice: incumbentID, switched: false,
+                reason: "kept: the challenger is \(format(gain)) ms better (needs \(format(policy.minimumGainMilliseconds)) ms and at most "
+                    + "\(format(policy.maximumRatio * 100))% of the incumbent's \(format(incumbentScore)) ms)",
+                state: StickyState(choice: incumbentID))
+        }
+        let count = state.pending == challenger ? state.pendingCount + 1 : 1
+        if count < max(1, policy.confirmations) {
+            return StickyDecision(choice: incumbentID, switched: false,
+                                  reason: "kept: the challenger qualified \(count) of \(policy.confirmations) runs",
+                                  state: StickyState(choice: incumbentID, pending: challenger, pendingCount: count))
+        }
+        return StickyDecision(choice: challenger, switched: true,
+                              reason: "switched: the challenger is \(format(gain)) ms better (\(format(bestScore / incumbentScore * 100))% of the incumbent)",
+                              state: StickyState(choice: challenger))
+    }
+
+    static func format(_ value: Double) -> String {
+        let rounded = (value * 10).rounded() / 10
+        return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
+    }
+}
