@@ -18,30 +18,46 @@ public struct CandidateFilter: Hashable, Sendable, Codable {
     }
 
     /// Why `candidate` is left out, or `nil` when it may win.
-    public func exclusion(_ candidate: Candidate) -> String? {
-        if !countries.isEmpty {
-            guard let country = candidate.country, countries.contains(where: { $0.lowercased() == country.lowercased() }) else {
-                return "country \(candidate.country ?? "unknown") is not \(countries.joined(separator: " or "))"
-            }
+    public func exclusion(_ candidate: Candidate) -> String? { prepared().exclusion(candidate) }
+
+    /// The filter with its lists lower-cased once, for ranking many candidates.
+    func prepared() -> Prepared { Prepared(self) }
+
+    /// A filter ready to test many candidates.
+    struct Prepared {
+        let filter: CandidateFilter
+        let countries: Set<String>
+        let providers: Set<String>
+        let protocols: Set<String>
+        let isEmpty: Bool
+
+        init(_ filter: CandidateFilter) {
+            self.filter = filter
+            countries = Set(filter.countries.map { $0.lowercased() })
+            providers = Set(filter.providers)
+            protocols = Set(filter.protocols.map { $0.lowercased() })
+            isEmpty = filter.countries.isEmpty && filter.providers.isEmpty && filter.protocols.isEmpty && filter.excluded.isEmpty
         }
-        if !providers.isEmpty {
-            guard let provider = candidate.provider, providers.contains(provider) else {
-                return "provider \(candidate.provider ?? "none") is not \(providers.joined(separator: " or "))"
+
+        func exclusion(_ candidate: Candidate) -> String? {
+            if isEmpty { return nil }
+            if !countries.isEmpty, !(candidate.country.map { countries.contains($0.lowercased()) } ?? false) {
+                return "country \(candidate.country ?? "unknown") is not \(filter.countries.joined(separator: " or "))"
             }
-        }
-        if !protocols.isEmpty {
-            let wanted = protocols.map { $0.lowercased() }
-            guard let proto = candidate.protocol?.lowercased(), wanted.contains(proto) else {
-                return "protocol \(candidate.protocol ?? "unknown") is not \(protocols.joined(separator: " or "))"
+            if !providers.isEmpty, !(candidate.provider.map(providers.contains) ?? false) {
+                return "provider \(candidate.provider ?? "none") is not \(filter.providers.joined(separator: " or "))"
             }
-            if proto == "wireguard", let free = candidate.wgAvailableSlots, free <= 0 {
-                return "no free WireGuard slot"
+            if !protocols.isEmpty {
+                guard let proto = candidate.protocol?.lowercased(), protocols.contains(proto) else {
+                    return "protocol \(candidate.protocol ?? "unknown") is not \(filter.protocols.joined(separator: " or "))"
+                }
+                if proto == "wireguard", let free = candidate.wgAvailableSlots, free <= 0 { return "no free WireGuard slot" }
             }
+            for pattern in filter.excluded where (candidate.names + [candidate.id]).contains(where: { CandidateFilter.matches($0, pattern) }) {
+                return "excluded by '\(pattern)'"
+            }
+            return nil
         }
-        for pattern in excluded where (candidate.names + [candidate.id]).contains(where: { Self.matches($0, pattern) }) {
-            return "excluded by '\(pattern)'"
-        }
-        return nil
     }
 
     /// Case-insensitive match with `*` as a wildcard.

@@ -37,19 +37,59 @@ public enum Ranker {
     }
 
     /// Ranks `candidates`, best first; those `filter` leaves out come last with the reason.
+    /// Sorts compact keys by index (not the candidates themselves), so a million rank quickly.
     public static func rank(
         _ candidates: [Candidate], weights: RankingWeights = RankingWeights(), filter: CandidateFilter = CandidateFilter()
     ) -> [RankedCandidate] {
-        var scored = candidates.enumerated().map { index, candidate in
-            if let reason = filter.exclusion(candidate) {
-                return RankedCandidate(candidate: candidate, inputIndex: index, score: nil, rank: 0, excluded: reason)
-            }
-            let terms = ScoreTerms(candidate, weights: weights)
-            return RankedCandidate(candidate: candidate, inputIndex: index, score: terms?.total, rank: 0, terms: terms)
+        let prepared = filter.prepared()
+        var scored: [RankedCandidate] = []
+        scored.reserveCapacity(candidates.count)
+        var keys: [SortKey] = []
+        keys.reserveCapacity(candidates.count)
+        for (index, candidate) in candidates.enumerated() {
+            let excluded = prepared.exclusion(candidate)
+            let terms = excluded == nil ? ScoreTerms(candidate, weights: weights) : nil
+            let entry = RankedCandidate(candidate: candidate, inputIndex: index, score: terms?.total, rank: 0, terms: terms, excluded: excluded)
+            keys.append(SortKey(entry))
+            scored.append(entry)
         }
-        scored.sort(by: isBetter)
-        for index in scored.indices { scored[index].rank = index + 1 }
-        return scored
+        var order = Array(keys.indices)
+        order.sort { a, b in
+            let (x, y) = (keys[a], keys[b])
+            if x != y { return x < y }
+            let idA = scored[a].candidate.id, idB = scored[b].candidate.id
+            return idA != idB ? idA < idB : a < b
+        }
+        return order.enumerated().map { position, index in
+            var entry = scored[index]
+            entry.rank = position + 1
+            return entry
+        }
+    }
+
+    /// What orders two candidates before their identity: left out last, then status tier, score, p90, loss.
+    struct SortKey: Comparable {
+        var excluded: Bool
+        var tier: Int
+        var score: Double
+        var p90: Double
+        var loss: Double
+
+        init(_ entry: RankedCandidate) {
+            excluded = entry.excluded != nil
+            tier = entry.score == nil ? Candidate.Status.down.tier : entry.candidate.status.tier
+            score = entry.score ?? .infinity
+            p90 = entry.candidate.p90Milliseconds.flatMap { $0.isNaN ? nil : $0 } ?? .infinity
+            loss = entry.candidate.loss.isNaN ? 1 : entry.candidate.loss
+        }
+
+        static func < (a: SortKey, b: SortKey) -> Bool {
+            if a.excluded != b.excluded { return !a.excluded }
+            if a.tier != b.tier { return a.tier < b.tier }
+            if a.score != b.score { return a.score < b.score }
+            if a.p90 != b.p90 { return a.p90 < b.p90 }
+            return a.loss < b.loss
+        }
     }
 
     /// The best candidate that answered and was not left out, if any.
@@ -57,16 +97,4 @@ public enum Ranker {
         rank(candidates, weights: weights, filter: filter).first { $0.score != nil }
     }
 
-    static func isBetter(_ a: RankedCandidate, _ b: RankedCandidate) -> Bool {
-        if (a.excluded == nil) != (b.excluded == nil) { return a.excluded == nil }  // left-out ones last
-        let statusA = a.score == nil ? Candidate.Status.down : a.candidate.status
-        let statusB = b.score == nil ? Candidate.Status.down : b.candidate.status
-        if statusA != statusB { return statusA < statusB }
-        if let x = a.score, let y = b.score, x != y { return x < y }
-        let p90A = a.candidate.p90Milliseconds ?? .infinity, p90B = b.candidate.p90Milliseconds ?? .infinity
-        if p90A != p90B { return p90A < p90B }
-        if a.candidate.loss != b.candidate.loss { return a.candidate.loss < b.candidate.loss }
-        if a.candidate.id != b.candidate.id { return a.candidate.id < b.candidate.id }
-        return a.inputIndex < b.inputIndex
-    }
 }
