@@ -41,17 +41,20 @@ public struct CandidateFilter: Hashable, Sendable, Codable {
 
         func exclusion(_ candidate: Candidate) -> String? {
             if isEmpty { return nil }
-            if !countries.isEmpty, !(candidate.country.map { countries.contains($0.lowercased()) } ?? false) {
+            if !countries.isEmpty, !(candidate.country.map { countries.contains($0) || countries.contains($0.lowercased()) } ?? false) {
                 return "country \(candidate.country ?? "unknown") is not \(filter.countries.joined(separator: " or "))"
             }
             if !providers.isEmpty, !(candidate.provider.map(providers.contains) ?? false) {
                 return "provider \(candidate.provider ?? "none") is not \(filter.providers.joined(separator: " or "))"
             }
             if !protocols.isEmpty {
-                guard let proto = candidate.protocol?.lowercased(), protocols.contains(proto) else {
+                // Exact first: providers mostly send lower case, and lowercased() allocates.
+                guard let given = candidate.protocol, protocols.contains(given) || protocols.contains(given.lowercased()) else {
                     return "protocol \(candidate.protocol ?? "unknown") is not \(filter.protocols.joined(separator: " or "))"
                 }
-                if proto == "wireguard", let free = candidate.wgAvailableSlots, free <= 0 { return "no free WireGuard slot" }
+                if given == "wireguard" || given.lowercased() == "wireguard", let free = candidate.wgAvailableSlots, free <= 0 {
+                    return "no free WireGuard slot"
+                }
             }
             for pattern in filter.excluded where (candidate.names + [candidate.id]).contains(where: { CandidateFilter.matches($0, pattern) }) {
                 return "excluded by '\(pattern)'"

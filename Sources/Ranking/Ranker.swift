@@ -42,28 +42,38 @@ public enum Ranker {
         _ candidates: [Candidate], weights: RankingWeights = RankingWeights(), filter: CandidateFilter = CandidateFilter()
     ) -> [RankedCandidate] {
         let prepared = filter.prepared()
-        var scored: [RankedCandidate] = []
-        scored.reserveCapacity(candidates.count)
+        let weights = weights.sanitized
+        var exclusions = [String?](repeating: nil, count: candidates.count)
+        var terms = [ScoreTerms?](repeating: nil, count: candidates.count)
         var keys: [SortKey] = []
         keys.reserveCapacity(candidates.count)
         for (index, candidate) in candidates.enumerated() {
             let excluded = prepared.exclusion(candidate)
-            let terms = excluded == nil ? ScoreTerms(candidate, weights: weights) : nil
-            let entry = RankedCandidate(candidate: candidate, inputIndex: index, score: terms?.total, rank: 0, terms: terms, excluded: excluded)
-            keys.append(SortKey(entry))
-            scored.append(entry)
+            let scoreTerms = excluded == nil ? ScoreTerms(candidate, sanitizedWeights: weights) : nil
+            exclusions[index] = excluded
+            terms[index] = scoreTerms
+            keys.append(SortKey(candidate, score: scoreTerms?.total, excluded: excluded != nil, index: index))
         }
-        var order = Array(keys.indices)
-        order.sort { a, b in
-            let (x, y) = (keys[a], keys[b])
-            if x != y { return x < y }
-            let idA = scored[a].candidate.id, idB = scored[b].candidate.id
-            return idA != idB ? idA < idB : a < b
+        // Sort the small keys themselves (input order breaks ties), then put each run of equal
+        // figures in identity order, so the result never depends on the input's order.
+        keys.sort()
+        var start = 0
+        while start < keys.count {
+            var end = start + 1
+            while end < keys.count, keys[end].sameFigures(as: keys[start]) { end += 1 }
+            if end - start > 1 {
+                keys[start..<end].sort { a, b in
+                    let idA = candidates[a.index].id, idB = candidates[b.index].id
+                    return idA != idB ? idA < idB : a.index < b.index
+                }
+            }
+            start = end
         }
+        let order = keys.map(\.index)
+        // Each ranked entry is built once, in its final place.
         return order.enumerated().map { position, index in
-            var entry = scored[index]
-            entry.rank = position + 1
-            return entry
+            RankedCandidate(candidate: candidates[index], inputIndex: index, score: terms[index]?.total, rank: position + 1,
+                            terms: terms[index], excluded: exclusions[index])
         }
     }
 
@@ -74,13 +84,15 @@ public enum Ranker {
         var score: Double
         var p90: Double
         var loss: Double
+        var index: Int
 
-        init(_ entry: RankedCandidate) {
-            excluded = entry.excluded != nil
-            tier = entry.score == nil ? Candidate.Status.down.tier : entry.candidate.status.tier
-            score = entry.score ?? .infinity
-            p90 = entry.candidate.p90Milliseconds.flatMap { $0.isNaN ? nil : $0 } ?? .infinity
-            loss = entry.candidate.loss.isNaN ? 1 : entry.candidate.loss
+        init(_ candidate: Candidate, score: Double?, excluded: Bool, index: Int) {
+            self.excluded = excluded
+            self.index = index
+            tier = score == nil ? Candidate.Status.down.tier : candidate.status.tier
+            self.score = score ?? .infinity
+            p90 = candidate.p90Milliseconds.flatMap { $0.isNaN ? nil : $0 } ?? .infinity
+            loss = candidate.loss.isNaN ? 1 : candidate.loss
         }
 
         static func < (a: SortKey, b: SortKey) -> Bool {
@@ -88,7 +100,12 @@ public enum Ranker {
             if a.tier != b.tier { return a.tier < b.tier }
             if a.score != b.score { return a.score < b.score }
             if a.p90 != b.p90 { return a.p90 < b.p90 }
-            return a.loss < b.loss
+            if a.loss != b.loss { return a.loss < b.loss }
+            return a.index < b.index
+        }
+
+        func sameFigures(as other: SortKey) -> Bool {
+            excluded == other.excluded && tier == other.tier && score == other.score && p90 == other.p90 && loss == other.loss
         }
     }
 

@@ -30,8 +30,12 @@ public struct ScoreTerms: Hashable, Sendable, Codable {
     /// The terms of `candidate`; `nil` when it did not answer. Every term is non-negative and
     /// grows with its figure, so the score never improves when RTT, jitter or loss get worse.
     public init?(_ candidate: Candidate, weights: RankingWeights) {
+        self.init(candidate, sanitizedWeights: weights.sanitized)
+    }
+
+    /// The same, with weights already sanitised (once per ranking, not once per candidate).
+    init?(_ candidate: Candidate, sanitizedWeights weights: RankingWeights) {
         guard candidate.status != .down, let median = candidate.medianMilliseconds, median.isFinite, median >= 0 else { return nil }
-        let weights = weights.sanitized
         func finite(_ value: Double?) -> Double { value.flatMap { $0.isFinite ? max(0, $0) : nil } ?? 0 }
         let lossShare = min(max(candidate.loss.isFinite ? candidate.loss : 1, 0), 1)
         self.median = median
