@@ -23,6 +23,7 @@ public struct Responder {
 
     struct Host {
         var rttNanoseconds: UInt64
+        var tcpRttNanoseconds: UInt64?
         var jitterNanoseconds: UInt64
         var loss: Double
         var icmp: Bool
@@ -45,7 +46,8 @@ public struct Responder {
         for host in world.hosts {
             guard let key = AddressKey(host.address) else { continue }
             hosts[key] = Host(
-                rttNanoseconds: UInt64(host.rttMs * 1_000_000), jitterNanoseconds: UInt64(host.jitterMs * 1_000_000),
+                rttNanoseconds: UInt64(host.rttMs * 1_000_000), tcpRttNanoseconds: host.tcpRttMs.map { UInt64($0 * 1_000_000) },
+                jitterNanoseconds: UInt64(host.jitterMs * 1_000_000),
                 loss: host.loss, icmp: host.icmp, open: Set(host.tcpOpen.compactMap(UInt16.init(exactly:))),
                 filtered: Set(host.tcpFiltered.compactMap(UInt16.init(exactly:))), icmpRate: host.icmpRate,
                 unreachable: host.unreachable, tokens: Self.burst(host.icmpRate), lastRefill: 0)
@@ -92,7 +94,9 @@ public struct Responder {
                     bytes = Packet.tcpReply(to: ip, tcp, flags: Packet.TCP.rst | Packet.TCP.ack, sequence: 0,
                                             acknowledgment: tcp.sequence &+ 1, window: 0, mss: nil)
                 }
-                return Reply(due: due(host, now: now), bytes: bytes)
+                var tcpHost = host
+                tcpHost.rttNanoseconds = host.tcpRttNanoseconds ?? host.rttNanoseconds
+                return Reply(due: due(tcpHost, now: now), bytes: bytes)
             }
             // Data or FIN on a handshake netsim completed: RST, so nothing lingers on either side.
             if host.open.contains(tcp.destinationPort), tcp.flags & Packet.TCP.fin != 0 || tcp.payloadLength > 0 {

@@ -18,6 +18,9 @@ public struct SimulatedHost: Hashable, Sendable, Codable {
     public var tcpFiltered: [Int]
     /// Echo requests answered per second at most (0 = unlimited); the rest are dropped, as routers do.
     public var icmpRate: Double
+    /// When set, TCP answers come after this many ms instead of `rtt_ms`, as when a transparent
+    /// proxy or firewall near the client completes handshakes itself.
+    public var tcpRttMs: Double?
     /// Every request gets an ICMP destination unreachable (host unreachable) from the router
     /// 198.18.0.254 (or 2001:db8::fe) instead of an answer, as for a host that is down.
     public var unreachable: Bool
@@ -25,9 +28,10 @@ public struct SimulatedHost: Hashable, Sendable, Codable {
     /// A host.
     public init(
         address: String, rttMs: Double, jitterMs: Double = 0, loss: Double = 0, icmp: Bool = true,
-        tcpOpen: [Int] = [443], tcpFiltered: [Int] = [], icmpRate: Double = 0, unreachable: Bool = false
+        tcpOpen: [Int] = [443], tcpFiltered: [Int] = [], icmpRate: Double = 0, unreachable: Bool = false, tcpRttMs: Double? = nil
     ) {
         self.unreachable = unreachable
+        self.tcpRttMs = tcpRttMs
         self.address = address
         self.rttMs = rttMs
         self.jitterMs = jitterMs
@@ -40,7 +44,7 @@ public struct SimulatedHost: Hashable, Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case address, rttMs = "rtt_ms", jitterMs = "jitter_ms", loss, icmp, tcpOpen = "tcp_open"
-        case tcpFiltered = "tcp_filtered", icmpRate = "icmp_rate", unreachable
+        case tcpFiltered = "tcp_filtered", icmpRate = "icmp_rate", unreachable, tcpRttMs = "tcp_rtt_ms"
     }
 
     /// `address` and `rtt_ms` are required; everything else has a default; unknown keys are ignored.
@@ -55,6 +59,7 @@ public struct SimulatedHost: Hashable, Sendable, Codable {
         tcpFiltered = try container.decodeIfPresent([Int].self, forKey: .tcpFiltered) ?? []
         icmpRate = try container.decodeIfPresent(Double.self, forKey: .icmpRate) ?? 0
         unreachable = try container.decodeIfPresent(Bool.self, forKey: .unreachable) ?? false
+        tcpRttMs = try container.decodeIfPresent(Double.self, forKey: .tcpRttMs)
     }
 }
 
@@ -115,6 +120,9 @@ public struct World: Hashable, Sendable, Codable {
                 throw WorldError("\(name): address is netsim's own local address")
             }
             guard seen.insert(key).inserted else { throw WorldError("\(name): address appears twice") }
+            if let tcp = host.tcpRttMs, !(tcp.isFinite && tcp >= 0 && tcp <= 60_000) {
+                throw WorldError("\(name): tcp_rtt_ms must be between 0 and 60000, got \(tcp)")
+            }
             guard host.rttMs.isFinite, host.rttMs >= 0, host.rttMs <= 60_000 else {
                 throw WorldError("\(name): rtt_ms must be between 0 and 60000, got \(host.rttMs)")
             }

@@ -16,6 +16,8 @@ public struct ProbeReport: Hashable, Sendable, Codable {
     public var sweep: SweepSummary?
     /// The sticky decision across runs, when stickiness is on.
     public var sticky: Sticky?
+    /// Things worth knowing about the run (a middlebox answering handshakes, ...), one line each.
+    public var notes: [String] = []
 
     /// Whether `best` is the previous choice kept, or a switch, and why.
     public struct Sticky: Hashable, Sendable, Codable {
@@ -37,7 +39,7 @@ public struct ProbeReport: Hashable, Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case best, ranked, errors, elapsedMs = "elapsed_ms", sweep, sticky
+        case best, ranked, errors, elapsedMs = "elapsed_ms", sweep, sticky, notes
     }
 
     /// Writes `best` as `null` when there is none.
@@ -49,6 +51,7 @@ public struct ProbeReport: Hashable, Sendable, Codable {
         try container.encode(elapsedMs, forKey: .elapsedMs)
         try container.encode(sweep, forKey: .sweep)
         try container.encodeIfPresent(sticky, forKey: .sticky)
+        if !notes.isEmpty { try container.encode(notes, forKey: .notes) }
     }
 
     /// The sticky decision for this report, given the previous runs' state.

@@ -45,8 +45,16 @@ public struct ProbeSession: Sendable {
                 allErrors.append(ReportError(source: result.target.text, message: reason))
             }
         }
+        // Many remote servers completing handshakes in nearly the same sub-millisecond time: a local
+        // proxy or firewall is answering for them, so their TCP RTTs say nothing; rank on ICMP.
+        var notes: [String] = []
+        let middlebox = Self.middleboxSuspected(results)
+        if let count = middlebox {
+            notes.append("\(count) servers completed TCP handshakes in under 1 ms, within 0.5 ms of each other: a local proxy "
+                + "or firewall is answering for them; ranking on ICMP where it answered")
+        }
         // Each result's figures once: the ranking and the report entry both read them.
-        let figures = results.map(ResultFigures.init)
+        let figures = results.map { ResultFigures($0, preferICMP: middlebox != nil) }
         let serverOf: (TargetResult) -> Server? = { result in
             result.index >= explicit && result.index - explicit < servers.count ? servers[result.index - explicit] : nil
         }
@@ -59,9 +67,11 @@ public struct ProbeSession: Sendable {
             return entry
         }
         let best = entries.first { $0.score != nil }
-        return ProbeReport(
+        var report = ProbeReport(
             best: best, ranked: entries, errors: allErrors,
             elapsedMs: ReportEntry.ms(MonotonicInstant.now().milliseconds(since: start)))
+        report.notes = notes
+        return report
     }
 
     /// The probe target of a provider's server: its host and port; without a known port it is
@@ -114,6 +124,20 @@ public struct ProbeSession: Sendable {
             names: [result.target.text, result.target.host] + [server?.name, server?.id].compactMap { $0 })
     }
 
+    /// How many remote (non-loopback) servers answered TCP in under 1 ms, within 0.5 ms of each
+    /// other, when they are at least five and most of those whose port was open; else `nil`.
+    static func middleboxSuspected(_ results: [TargetResult]) -> Int? {
+        let remote = results.compactMap { result -> Double? in
+            guard let address = result.address, !address.isLoopback, let tcp = result.tcp, tcp.state == .open else { return nil }
+            return tcp.rtt?.median
+        }
+        let fast = remote.filter { $0 < 1 }
+        guard fast.count >= 5, Double(fast.count) >= 0.8 * Double(remote.count),
+              let low = fast.min(), let high = fast.max(), high - low < 0.5
+        else { return nil }
+        return fast.count
+    }
+
     /// Loads on 0...1 within each provider: figures already in 0...1 are kept, counts of
     /// connections are divided by the provider's busiest server.
     static func normalisedLoads(_ servers: [Server?]) -> [Double?] {
@@ -138,9 +162,9 @@ struct ResultFigures {
     let loss: Double
     let addressText: String?
 
-    init(_ result: TargetResult) {
+    init(_ result: TargetResult, preferICMP: Bool = false) {
         self.result = result
-        primary = result.primary
+        primary = preferICMP && result.icmp?.reachable == true ? result.icmp : result.primary
         state = result.state
         rtt = primary?.rtt
         loss = primary?.loss ?? 1

@@ -96,6 +96,7 @@ enum RunCommand {
         let session = ProbeSession(configuration: ProbeConfiguration(
             probe: probing.probeOptions, method: probing.method, ranking: weights, filter: ranking.filter))
         var report = await session.run(targets: targets, servers: servers, errors: errors)
+        for note in report.notes { Console.note("probe: note: \(note)", quiet: output.quiet) }
         if let path = ranking.statePath {
             let store = StateStore(path: path)
             let (state, warning) = store.load()

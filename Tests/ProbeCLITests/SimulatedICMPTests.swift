@@ -119,3 +119,16 @@ extension SimulatedNetworks {
     }
 }
 }
+
+extension SimulatedNetworks.SimulatedICMPTests {
+    @Test func aMiddleboxAnsweringHandshakesIsNoticedAndICMPDecides() async throws {
+        let rtts: [Double] = [30, 10, 50, 20, 40, 60, 70, 80]
+        let hosts = rtts.enumerated().map { SimulatedHost(address: "198.18.13.\($0.offset + 1)", rttMs: $0.element, tcpRttMs: 0.2) }
+        let run = try await SimulatedNetwork.probe(World(hosts: hosts), ["--best", "--no-sticky"] + hosts.map(\.address))
+        let best = try #require(run.json["best"] as? [String: Any])
+        #expect(best["address"] as? String == "198.18.13.2")  // the 10 ms host by ICMP
+        #expect(best["method"] as? String == "icmp")
+        let notes = try #require(run.json["notes"] as? [String])
+        #expect(notes.first?.contains("local proxy or firewall") == true)
+    }
+}
