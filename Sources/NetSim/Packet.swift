@@ -1,3 +1,5 @@
+import Prober
+
 /// Parsing and building the IPv4/IPv6, ICMP and TCP packets netsim answers. Pure: bytes in, bytes out.
 enum Packet {
     /// IP protocol numbers.
@@ -148,24 +150,11 @@ enum Packet {
         return packet
     }
 
-    /// Adds 16-bit big-endian words of `bytes` to a one's-complement sum.
-    static func add(_ bytes: ArraySlice<UInt8>, to initial: UInt32) -> UInt32 {
-        var sum = initial
-        var index = bytes.startIndex
-        while index + 1 < bytes.endIndex {
-            sum &+= UInt32(bytes[index]) << 8 | UInt32(bytes[index + 1])
-            index += 2
-        }
-        if index < bytes.endIndex { sum &+= UInt32(bytes[index]) << 8 }
-        return sum
-    }
+    /// Adds 16-bit big-endian words of `bytes` to a one's-complement sum (Prober's one implementation).
+    static func add(_ bytes: ArraySlice<UInt8>, to initial: UInt32) -> UInt32 { InternetChecksum.add(bytes, to: initial) }
 
     /// Folds a sum into the 16-bit one's-complement checksum.
-    static func fold(_ sum: UInt32) -> UInt16 {
-        var sum = sum
-        while sum >> 16 != 0 { sum = (sum & 0xffff) + (sum >> 16) }
-        return ~UInt16(sum)
-    }
+    static func fold(_ sum: UInt32) -> UInt16 { InternetChecksum.fold(sum) }
 
     static func put16(_ bytes: inout [UInt8], _ offset: Int, _ value: UInt16) {
         bytes[offset] = UInt8(value >> 8)

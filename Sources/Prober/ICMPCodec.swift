@@ -132,17 +132,7 @@ package enum ICMPCodec {
     }
 
     /// The one's-complement checksum of `bytes` (0 when a message with its checksum is intact).
-    package static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt16 {
-        var sum: UInt32 = 0
-        var index = bytes.startIndex
-        while index + 1 < bytes.endIndex {
-            sum &+= UInt32(bytes[index]) << 8 | UInt32(bytes[index + 1])
-            index += 2
-        }
-        if index < bytes.endIndex { sum &+= UInt32(bytes[index]) << 8 }
-        while sum >> 16 != 0 { sum = (sum & 0xffff) + (sum >> 16) }
-        return ~UInt16(sum)
-    }
+    package static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt16 { InternetChecksum.of(bytes) }
 
     private static func token(_ bytes: ArraySlice<UInt8>, dataAt offset: Int) -> (UInt64?, UInt64?) {
         guard offset + tokenLength <= bytes.endIndex else { return (nil, nil) }

@@ -23,23 +23,6 @@ public enum JSONValue: Hashable, Sendable {
         return parsed
     }
 
-    init(foundation value: Any) {
-        switch value {
-        case let number as NSNumber:
-            // NSNumber holds booleans too; they carry the Objective-C type "c".
-            if String(cString: number.objCType) == "c", number.intValue == 0 || number.intValue == 1,
-               String(describing: type(of: number)).contains("Boolean") {
-                self = .bool(number.boolValue)
-            } else {
-                self = .number(number.doubleValue)
-            }
-        case let string as String: self = .string(string)
-        case let array as [Any]: self = .array(array.map(JSONValue.init(foundation:)))
-        case let dictionary as [String: Any]: self = .object(dictionary.mapValues(JSONValue.init(foundation:)))
-        default: self = .null
-        }
-    }
-
     /// The member `key` of an object.
     public subscript(key: String) -> JSONValue? {
         if case .object(let members) = self { return members[key] }
