@@ -8,6 +8,8 @@ public struct LatenessStats: Hashable, Sendable, Codable {
     public var droppedByLoss: Int
     /// Echo requests dropped by a host's icmp_rate.
     public var droppedByRate: Int
+    /// Requests dropped by the link's capacity (`link_pps`).
+    public var droppedByLink: Int
     /// Median lateness in microseconds.
     public var p50Us: Double
     /// 99th-percentile lateness in microseconds.
@@ -19,7 +21,7 @@ public struct LatenessStats: Hashable, Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case packetsReceived = "packets_received", packetsServed = "packets_served"
-        case droppedByLoss = "dropped_by_loss", droppedByRate = "dropped_by_rate"
+        case droppedByLoss = "dropped_by_loss", droppedByRate = "dropped_by_rate", droppedByLink = "dropped_by_link"
         case p50Us = "lateness_p50_us", p99Us = "lateness_p99_us", maxUs = "lateness_max_us"
         case durationSeconds = "duration_s"
     }
@@ -36,6 +38,7 @@ public struct LatenessStats: Hashable, Sendable, Codable {
         packetsServed = lateness.count
         droppedByLoss = counters.droppedByLoss
         droppedByRate = counters.droppedByRate
+        droppedByLink = counters.droppedByLink
         p50Us = percentile(0.5)
         p99Us = percentile(0.99)
         maxUs = Double(sorted.last ?? 0) / 1_000
@@ -44,7 +47,7 @@ public struct LatenessStats: Hashable, Sendable, Codable {
 
     /// `netsim: served 1200 packets (1500 received, 300 dropped), lateness p50 12µs p99 80µs max 150µs`.
     public var summary: String {
-        let dropped = droppedByLoss + droppedByRate
+        let dropped = droppedByLoss + droppedByRate + droppedByLink
         return "netsim: served \(packetsServed) packets (\(packetsReceived) received, \(dropped) dropped) in "
             + "\(format(durationSeconds)) s; lateness p50 \(format(p50Us)) µs, p99 \(format(p99Us)) µs, max \(format(maxUs)) µs"
     }

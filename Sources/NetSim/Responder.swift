@@ -17,6 +17,8 @@ public struct Responder {
         public var droppedByLoss = 0
         /// Echo requests dropped by a host's `icmp_rate`.
         public var droppedByRate = 0
+        /// Requests dropped by the link's capacity (`link_pps`).
+        public var droppedByLink = 0
         /// Packets for no simulated host, or that needed no answer.
         public var ignored = 0
     }
@@ -37,12 +39,19 @@ public struct Responder {
 
     private var hosts: [AddressKey: Host] = [:]
     private var random: SplitMix64
+    private let linkPps: Double
+    private let linkBurst: Double
+    private var linkTokens: Double
+    private var linkRefill: UInt64 = 0
     /// What came in so far.
     public private(set) var counters = Counters()
 
     /// A responder for `world`; `seed` makes loss and jitter reproducible.
     public init(world: World, seed: UInt64) {
         random = SplitMix64(seed: seed)
+        linkPps = world.linkPps
+        linkBurst = world.linkBurst ?? max(1, world.linkPps / 100)
+        linkTokens = linkBurst
         for host in world.hosts {
             guard let key = AddressKey(host.address) else { continue }
             hosts[key] = Host(
@@ -60,6 +69,16 @@ public struct Responder {
         guard let ip = Packet.parse(packet) else { return ignore() }
         let key = ip.isV6 ? AddressKey(v6: ip.destination) : AddressKey(v4: ip.destination)
         guard var host = hosts[key] else { return ignore() }
+        if linkPps > 0 {
+            // The link: a bucket of `linkBurst` requests refilled at `linkPps`; beyond it, dropped.
+            linkTokens = min(linkBurst, linkTokens + (linkRefill == 0 ? 0 : Double(now &- linkRefill) / 1e9 * linkPps))
+            linkRefill = now
+            guard linkTokens >= 1 else {
+                counters.droppedByLink += 1
+                return nil
+            }
+            linkTokens -= 1
+        }
         defer { hosts[key] = host }
         if host.unreachable {
             // A router answers for a host that is down: every request (SYN or echo) gets an ICMP error.

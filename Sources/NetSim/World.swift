@@ -67,9 +67,38 @@ public struct SimulatedHost: Hashable, Sendable, Codable {
 public struct World: Hashable, Sendable, Codable {
     /// The hosts.
     public var hosts: [SimulatedHost]
+    /// The local link's capacity in requests per second (`link_pps`, 0 = unlimited): requests beyond
+    /// it are dropped, as by a saturated uplink or NAT table; its queue holds `link_burst` requests.
+    public var linkPps: Double
+    /// Requests the link absorbs at once before dropping (default: a hundredth of a second's worth, at least 1).
+    public var linkBurst: Double?
 
     /// A world of these hosts.
-    public init(hosts: [SimulatedHost]) { self.hosts = hosts }
+    public init(hosts: [SimulatedHost], linkPps: Double = 0, linkBurst: Double? = nil) {
+        self.hosts = hosts
+        self.linkPps = linkPps
+        self.linkBurst = linkBurst
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case hosts, linkPps = "link_pps", linkBurst = "link_burst"
+    }
+
+    /// Reads a world; `link_pps` and `link_burst` are optional.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        hosts = try container.decode([SimulatedHost].self, forKey: .hosts)
+        linkPps = try container.decodeIfPresent(Double.self, forKey: .linkPps) ?? 0
+        linkBurst = try container.decodeIfPresent(Double.self, forKey: .linkBurst)
+    }
+
+    /// Writes `link_pps` only when the link is limited.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(hosts, forKey: .hosts)
+        if linkPps > 0 { try container.encode(linkPps, forKey: .linkPps) }
+        try container.encodeIfPresent(linkBurst, forKey: .linkBurst)
+    }
 
     /// The local addresses netsim gives the machine inside the namespace.
     public static let localIPv4 = "198.18.0.1"
@@ -107,6 +136,10 @@ public struct World: Hashable, Sendable, Codable {
 
     /// Checks every value; the error names the host (index and address) and the field.
     public func validate(source: String = "world") throws(WorldError) {
+        guard linkPps.isFinite, linkPps >= 0 else { throw WorldError("\(source): link_pps must be 0 (unlimited) or more, got \(linkPps)") }
+        if let linkBurst, !(linkBurst.isFinite && linkBurst >= 1) {
+            throw WorldError("\(source): link_burst must be 1 or more, got \(linkBurst)")
+        }
         var seen = Set<AddressKey>()
         for (index, host) in hosts.enumerated() {
             let name = "\(source): host \(index) (\(host.address))"

@@ -5,12 +5,13 @@
 /// open, answers ping) and at least 1 ms ahead of the next (netsim's own wake-up tail on a
 /// small VM is about a millisecond), so a world has one unambiguous best server.
 public enum WorldGenerator {
-    /// A world of `count` hosts, `ipv6` of them with IPv6 addresses, from `seed`.
-    public static func generate(count: Int, seed: UInt64, ipv6: Int = 0) -> World {
+    /// A world of `count` hosts, `ipv6` of them with IPv6 addresses, from `seed`; RTTs in
+    /// `rtt` (ms, log-uniform), and the fastest host at `bestMs` when given.
+    public static func generate(count: Int, seed: UInt64, ipv6: Int = 0, rtt: ClosedRange<Double> = 2...300, bestMs: Double? = nil) -> World {
         var random = SplitMix64(seed: seed ^ 0x6E65_7473_696D)  // "netsim"
         let count = max(0, min(count, 100_000))
         let v6 = max(0, min(ipv6, count))
-        let rtts = distinctRTTs(count: count, random: &random)
+        let rtts = distinctRTTs(count: count, random: &random, low: max(0.1, rtt.lowerBound), high: max(rtt.lowerBound + 1, rtt.upperBound))
         var hosts: [SimulatedHost] = []
         hosts.reserveCapacity(count)
         for index in 0..<count {
@@ -43,6 +44,7 @@ public enum WorldGenerator {
             hosts[order[0]].rttMs = ((hosts[order[1]].rttMs - 1) * 1_000).rounded() / 1_000
         }
         if let fastest = order.first {
+            if let bestMs, bestMs > 0 { hosts[fastest].rttMs = min(bestMs, hosts[fastest].rttMs) }
             hosts[fastest].jitterMs = 0
             hosts[fastest].loss = 0
             hosts[fastest].icmp = true
@@ -54,8 +56,7 @@ public enum WorldGenerator {
     }
 
     /// `count` distinct RTTs, log-uniform between 2 and 300 ms, on a grid fine enough to keep them apart.
-    static func distinctRTTs(count: Int, random: inout SplitMix64) -> [Double] {
-        let low = 2.0, high = 300.0
+    static func distinctRTTs(count: Int, random: inout SplitMix64, low: Double = 2, high: Double = 300) -> [Double] {
         let step = min(0.25, (high - low) / Double(max(1, count * 2)))
         let slots = Int((high - low) / step)
         var taken = Set<Int>()

@@ -11,12 +11,15 @@ public struct ProbeConfiguration: Hashable, Sendable, Codable {
     public var ranking: RankingWeights
     /// Which servers may win.
     public var filter: CandidateFilter
+    /// How ``ProbeSession/best(targets:servers:errors:prior:)`` answers early.
+    public var early: EarlyAnswerOptions
 
     /// A configuration with the documented defaults, or the values given.
     public init(
         probe: ProbeOptions = ProbeOptions(), method: ProbeMethod = .auto, ranking: RankingWeights = RankingWeights(),
-        filter: CandidateFilter = CandidateFilter()
+        filter: CandidateFilter = CandidateFilter(), early: EarlyAnswerOptions = EarlyAnswerOptions()
     ) {
+        self.early = early
         self.probe = probe
         self.method = method
         self.ranking = ranking

@@ -18,6 +18,8 @@ public struct ProbeReport: Hashable, Sendable, Codable {
     public var sticky: Sticky?
     /// Things worth knowing about the run (a middlebox answering handshakes, ...), one line each.
     public var notes: [String] = []
+    /// How the early answer went (`probe --best` without `--full`), when it ran.
+    public var early: EarlyAnswerSummary?
 
     /// Whether `best` is the previous choice kept, or a switch, and why.
     public struct Sticky: Hashable, Sendable, Codable {
@@ -39,7 +41,7 @@ public struct ProbeReport: Hashable, Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case best, ranked, errors, elapsedMs = "elapsed_ms", sweep, sticky, notes
+        case best, ranked, errors, elapsedMs = "elapsed_ms", sweep, sticky, notes, early
     }
 
     /// Writes `best` as `null` when there is none.
@@ -52,6 +54,7 @@ public struct ProbeReport: Hashable, Sendable, Codable {
         try container.encode(sweep, forKey: .sweep)
         try container.encodeIfPresent(sticky, forKey: .sticky)
         if !notes.isEmpty { try container.encode(notes, forKey: .notes) }
+        try container.encodeIfPresent(early, forKey: .early)
     }
 
     /// The sticky decision for this report, given the previous runs' state.
@@ -63,6 +66,17 @@ public struct ProbeReport: Hashable, Sendable, Codable {
                 inputIndex: index, score: entry.score, rank: entry.rank, excluded: entry.excluded)
         }
         return Stickiness.decide(ranked: candidates, state: state, policy: policy)
+    }
+
+    /// Adds this run to `state`'s short history: the best 32 servers that answered, and the choice.
+    public func recordHistory(into state: inout StickyState) {
+        let choice = sticky?.choice ?? state.choice
+        let kept = ranked.enumerated().filter { index, entry in
+            (index < 32 && entry.score != nil) || (choice != nil && entry.candidateID == choice)
+        }
+        state.record(kept.map { _, entry in
+            (entry.candidateID, StickyState.HistoryEntry(score: entry.score, median: entry.rttMs?.median, loss: entry.loss))
+        })
     }
 
     /// Applies the sticky decision: `best` becomes the chosen entry (the incumbent when kept).

@@ -27,8 +27,11 @@ public struct ProbeSession: Sendable {
         let engine = ProbeEngine(options: configuration.probe)
         let all = targets + servers.map(Self.target)
         let sweep = await engine.probe(all, methods: configuration.method.kinds)
-        var report = report(for: sweep.results, errors: errors, start: start, servers: servers, explicit: targets.count)
+        let paced = await repaced(sweep.results, summary: sweep.summary, methods: configuration.method.kinds)
+        var report = report(for: paced.results, errors: errors, start: start, servers: servers, explicit: targets.count)
+        if let note = paced.note { report.notes.append(note) }
         var summary = sweep.summary
+        summary.probesStarted += paced.probes
         summary.resolveMilliseconds = ReportEntry.ms(summary.resolveMilliseconds)
         summary.probeMilliseconds = ReportEntry.ms(summary.probeMilliseconds)
         report.sweep = summary
@@ -115,9 +118,7 @@ public struct ProbeSession: Sendable {
         }
         let result = figures.result
         return Candidate(
-            id: figures.addressText.map {
-                result.address?.family == .inet6 ? "[\($0)]:\(result.target.port)" : "\($0):\(result.target.port)"
-            } ?? result.target.text,
+            id: figures.addressText.map { candidateID(address: $0, result: result) } ?? result.target.text,
             status: status, medianMilliseconds: figures.rtt?.median, p90Milliseconds: figures.rtt?.p90,
             jitterMilliseconds: figures.rtt?.jitter, loss: figures.loss, provider: server?.provider, country: server?.country,
             protocol: server?.protocol, wgAvailableSlots: server?.wgAvailableSlots, wgSlots: server?.wgSlots, load: load,

@@ -134,6 +134,8 @@ public struct ReportEntry: Hashable, Sendable, Codable {
     public var excluded: String?
     /// The identity the ranking and stickiness know it by (not encoded).
     public var candidateID: String = ""
+    /// The position of its target in the list that was probed (not encoded).
+    public var inputIndex: Int?
 
     enum CodingKeys: String, CodingKey {
         case rank, target, host, address, port, method, reachable, state, sent, received, loss
@@ -195,6 +197,7 @@ public struct ReportEntry: Hashable, Sendable, Codable {
         }
         excluded = ranked.excluded
         candidateID = ranked.candidate.id
+        inputIndex = result.index
         samples = (primary?.samples ?? []).map(Sample.init)
         if result.tcp != nil, result.icmp != nil {
             tcp = result.tcp.map(MethodReport.init)

@@ -19,6 +19,8 @@ public struct Measurement: Hashable, Sendable {
 
     /// Probes sent.
     public var sent: Int { samples.count }
+    /// Probes abandoned at the early-answer cutoff.
+    public var pruned: Int { samples.reduce(0) { $0 + ($1.outcome == .pruned ? 1 : 0) } }
     /// Probes answered.
     public var received: Int { samples.reduce(0) { $0 + ($1.outcome.answered ? 1 : 0) } }
     /// Share of probes not answered, 0...1 (1 when nothing was sent).
@@ -41,7 +43,7 @@ public struct Measurement: Hashable, Sendable {
 
     /// The most informative outcome across the samples.
     public var state: TargetState {
-        var sawRefused = false, sawReply = false, sawUnreachable = false, sawTimeout = false
+        var sawRefused = false, sawReply = false, sawUnreachable = false, sawTimeout = false, sawPruned = false
         for sample in samples {
             switch sample.outcome {
             case .open: return .open
@@ -49,12 +51,14 @@ public struct Measurement: Hashable, Sendable {
             case .refused: sawRefused = true
             case .unreachable: sawUnreachable = true
             case .timeout: sawTimeout = true
+            case .pruned: sawPruned = true
             case .error: break
             }
         }
         if sawReply { return .alive }
         if sawRefused { return .refused }
         if sawUnreachable { return .unreachable }
+        if sawPruned { return .pruned }
         if sawTimeout { return .timeout }
         return .error
     }

@@ -22,10 +22,12 @@ public struct ProbeEngine: Sendable {
 
     /// Probes every target and returns all results, in the order given, with the sweep's figures.
     /// When the task is cancelled, returns what was final by then (``SweepSummary/cancelled`` is set).
-    public func probe(_ targets: [ProbeTarget], methods: Set<ProbeKind> = [.tcp]) async -> SweepReport {
+    /// With `firstRound`, each target gets a single probe (ICMP where it runs, else TCP) and probes
+    /// are abandoned at the cutoff the finished ones set (see ``FirstRound``).
+    public func probe(_ targets: [ProbeTarget], methods: Set<ProbeKind> = [.tcp], firstRound: FirstRound? = nil) async -> SweepReport {
         var results = [TargetResult?](repeating: nil, count: targets.count)
         var summary: SweepSummary?
-        for await batch in SweepRunner.events(for: targets, methods: methods, options: options) {
+        for await batch in SweepRunner.events(for: targets, methods: methods, options: options, firstRound: firstRound) {
             for event in batch {
                 switch event {
                 case .result(let result): results[result.index] = result
@@ -42,10 +44,36 @@ public struct ProbeEngine: Sendable {
         )
     }
 
+    /// The sweep's events as they happen, in batches (one per reactor wake-up): each target's
+    /// result as soon as it is final, then the sweep's figures last. Stops when the consuming task
+    /// is cancelled or the stream is dropped.
+    public func updates(for targets: [ProbeTarget], methods: Set<ProbeKind> = [.tcp], firstRound: FirstRound? = nil) -> AsyncStream<[SweepEvent]> {
+        SweepRunner.events(for: targets, methods: methods, options: options, firstRound: firstRound)
+    }
+
     /// The results as an `AsyncSequence`, each target's result as soon as it is final.
     /// The sweep starts when iteration starts and stops when the iterating task is cancelled.
     public func results(for targets: [ProbeTarget], methods: Set<ProbeKind> = [.tcp]) -> ProbeResults {
         ProbeResults(targets: targets, methods: methods, options: options)
+    }
+}
+
+/// The first, cheap round of an early answer (`probe --best`): one probe per target (ICMP where
+/// it runs, else TCP), and probes still unanswered at a cutoff are abandoned as ``ProbeOutcome/pruned``.
+///
+/// The cutoff comes from the targets already answered: a score that never improves as RTT grows
+/// means a probe unanswered after `t` cannot beat a server whose score is already below what
+/// `t` allows. Prober knows nothing of scores; the caller's closure turns a finished target
+/// into that time, and the sweep keeps the smallest.
+public struct FirstRound: Sendable {
+    /// Given a finished target's index (in the list given to the engine) and its samples, the
+    /// time in nanoseconds after which an unanswered probe can no longer beat it; `nil` when it
+    /// sets no bound. Runs on the reactor thread: keep it cheap.
+    public var cutoff: @Sendable (_ target: Int, _ samples: [ProbeSample]) -> UInt64?
+
+    /// A first round with this cutoff rule.
+    public init(cutoff: @escaping @Sendable (_ target: Int, _ samples: [ProbeSample]) -> UInt64?) {
+        self.cutoff = cutoff
     }
 }
 
@@ -102,8 +130,10 @@ public struct ProbeResults: AsyncSequence, Sendable {
 }
 
 /// What a running sweep reports.
-enum SweepEvent: Sendable {
+public enum SweepEvent: Sendable {
+    /// A target's result, final.
     case result(TargetResult)
+    /// The sweep's figures, after every result.
     case summary(SweepSummary)
 }
 
@@ -113,13 +143,15 @@ enum SweepRunner {
     /// thousands of targets costs a few dozen cross-thread hand-overs, not thousands).
     /// The sweep starts now, on its own thread, and is cancelled when the stream is dropped or
     /// the consuming task is cancelled.
-    static func events(for targets: [ProbeTarget], methods: Set<ProbeKind>, options: ProbeOptions) -> AsyncStream<[SweepEvent]> {
+    static func events(
+        for targets: [ProbeTarget], methods: Set<ProbeKind>, options: ProbeOptions, firstRound: FirstRound? = nil
+    ) -> AsyncStream<[SweepEvent]> {
         let (stream, continuation) = AsyncStream.makeStream(of: [SweepEvent].self, bufferingPolicy: .unbounded)
         let control = SweepControl()
         continuation.onTermination = { _ in control.cancel() }
         let thread = Thread {
             let batch = EventBatch()
-            run(targets: targets, methods: methods, options: options, control: control,
+            run(targets: targets, methods: methods, options: options, firstRound: firstRound, control: control,
                 emit: { batch.events.append($0) },
                 flush: {
                     guard !batch.events.isEmpty else { return }
@@ -136,7 +168,7 @@ enum SweepRunner {
 
     /// The whole sweep, on the calling (dedicated) thread: resolve, open the ICMP sockets, probe.
     static func run(
-        targets: [ProbeTarget], methods: Set<ProbeKind>, options: ProbeOptions, control: SweepControl,
+        targets: [ProbeTarget], methods: Set<ProbeKind>, options: ProbeOptions, firstRound: FirstRound? = nil, control: SweepControl,
         emit: @escaping (SweepEvent) -> Void, flush: @escaping () -> Void
     ) {
         let methods = methods.isEmpty ? [.tcp] : methods
@@ -176,6 +208,15 @@ enum SweepRunner {
         var pendingJobs = [Int](repeating: 0, count: addresses.count)
         for (position, address) in addresses.enumerated() {
             let icmpRuns = methods.contains(.icmp) && icmpSockets[address.family == .inet6 ? 1 : 0] != nil
+            if firstRound != nil {
+                // One cheap probe: ICMP holds no descriptor and is not slowed by the in-flight cap.
+                let kind: ProbeKind = icmpRuns || !methods.contains(.tcp) ? .icmp : .tcp
+                if kind == .tcp || icmpRuns {
+                    jobs.append(ProbeJob(position: position, kind: kind))
+                    pendingJobs[position] += 1
+                }
+                continue
+            }
             for kind in ProbeKind.allCases where methods.contains(kind) {
                 if kind == .icmp, !icmpRuns { continue }
                 // No known port: knocking on a guessed one says nothing when ICMP can answer instead.
@@ -212,6 +253,9 @@ enum SweepRunner {
         } beforeWaiting: {
             flush()
         }
+        if let firstRound {
+            sweep.cutoff = { job, samples in firstRound.cutoff(sweepIndices[jobs[job].position], samples) }
+        }
         var cancelled = control.isCancelled
         if !cancelled {
             do {
@@ -243,7 +287,7 @@ enum SweepRunner {
             resolveMilliseconds: resolveMilliseconds,
             probeMilliseconds: MonotonicInstant.now().milliseconds(since: probeStart), cancelled: cancelled,
             icmpSocket: (icmpSockets[0] ?? icmpSockets[1])?.kind,
-            icmpUnavailable: icmpUnavailable[0] ?? icmpUnavailable[1])))
+            icmpUnavailable: icmpUnavailable[0] ?? icmpUnavailable[1], pruned: sweep.prunedCount)))
     }
 }
 

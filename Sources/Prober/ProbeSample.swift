@@ -16,18 +16,22 @@ public enum ProbeOutcome: Hashable, Sendable {
     case refused
     /// No answer before the timeout.
     case timeout
+    /// Abandoned early: no answer by the time a faster server had made this one unable to win
+    /// (the early answer of `probe --best`). Not a loss: the server is only known to be slower.
+    case pruned
     /// An ICMP error (with its type and code) or a routing failure (EHOSTUNREACH, ENETUNREACH).
     case unreachable(errno: String)
     /// Any other failure, with the errno name (`EADDRNOTAVAIL`, ...).
     case error(errno: String)
 
-    /// The outcome's name as reported: `open`, `refused`, `timeout`, `unreachable`, `error`.
+    /// The outcome's name as reported: `open`, `reply`, `refused`, `timeout`, `pruned`, `unreachable`, `error`.
     public var name: String {
         switch self {
         case .open: "open"
         case .reply: "reply"
         case .refused: "refused"
         case .timeout: "timeout"
+        case .pruned: "pruned"
         case .unreachable: "unreachable"
         case .error: "error"
         }

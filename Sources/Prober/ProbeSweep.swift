@@ -23,6 +23,9 @@ final class ProbeSweep {
     private let control: SweepControl
     private let onJob: (Int, [ProbeSample]) -> Void
     private let beforeWaiting: () -> Void
+    /// For an early answer: given a job that just became final and its samples, the time after
+    /// which an unanswered probe can no longer beat it (nanoseconds), or `nil`.
+    var cutoff: ((Int, [ProbeSample]) -> UInt64?)?
 
     var machine: SweepStateMachine
     var fds: [Int32]
@@ -79,17 +82,28 @@ final class ProbeSweep {
         defer { closeAll() }
         while true {
             if control.isCancelled { return true }
-            let now = MonotonicInstant.now()
             var waitUntil: MonotonicInstant?
+            var burst = 0
             actions: while true {
-                switch machine.nextAction(now: now) {
+                // The clock is read for every action: in a burst of thousands of sends, deadlines and
+                // cutoffs count from each probe's own start.
+                switch machine.nextAction(now: .now()) {
                 case .start(let handle, let job, _):
+                    // In a long burst (rate 0), read what has answered every 64 starts: answers are
+                    // handed over (and a cutoff takes effect) while the burst goes on.
+                    burst += 1
+                    if burst % 64 == 0 {
+                        try reactor.wait(block: false) { data, events in dispatch(data, events) }
+                        beforeWaiting()
+                    }
                     switch jobs[job].kind {
                     case .tcp: startTCP(handle, address: addresses[jobs[job].position], reactor: reactor)
                     case .icmp: startICMP(handle, address: addresses[jobs[job].position])
                     }
                 case .expire(let handle):
                     finish(handle, ProbeSample(index: 0, outcome: .timeout))
+                case .prune(let handle):
+                    finish(handle, ProbeSample(index: 0, outcome: .pruned))
                 case .wait(let until):
                     waitUntil = until
                     break actions
@@ -99,14 +113,16 @@ final class ProbeSweep {
             }
             try reactor.arm(waitUntil)
             beforeWaiting()
-            try reactor.wait { data, events in
-                switch data {
-                case Reactor.wakeData, Reactor.timerData: return
-                case Self.icmpData(v6: false): receiveICMP(v6: false, events: events)
-                case Self.icmpData(v6: true): receiveICMP(v6: true, events: events)
-                default: handleTCPEvent(SweepStateMachine.ProbeHandle(packed: data), events: events)
-                }
-            }
+            try reactor.wait { data, events in dispatch(data, events) }
+        }
+    }
+
+    private func dispatch(_ data: UInt64, _ events: UInt32) {
+        switch data {
+        case Reactor.wakeData, Reactor.timerData: return
+        case Self.icmpData(v6: false): receiveICMP(v6: false, events: events)
+        case Self.icmpData(v6: true): receiveICMP(v6: true, events: events)
+        default: handleTCPEvent(SweepStateMachine.ProbeHandle(packed: data), events: events)
         }
     }
 
@@ -117,6 +133,7 @@ final class ProbeSweep {
     var peakInFlight: Int { machine.peakInFlight }
     var probesStarted: Int { machine.started }
     var effectiveCap: Int { machine.cap }
+    var prunedCount: Int { machine.prunedCount }
 
     // MARK: - TCP
 
@@ -227,6 +244,7 @@ final class ProbeSweep {
         let sequence = Int(sequences[slot])
         if sequenceOwner[sequence] == handle.packed { sequenceOwner[sequence] = .max }
         if let done = machine.complete(handle, sample: sample) {
+            if let cutoff, let bound = cutoff(done.target, done.samples) { machine.tighten(cutoffNanoseconds: bound) }
             onJob(done.target, done.samples)
         }
     }

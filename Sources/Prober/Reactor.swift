@@ -62,8 +62,10 @@ package final class Reactor {
 
     /// Blocks until at least one event, then calls `body` with each (user data, event bits).
     /// The eventfd and timerfd are drained here and reported like any other event.
-    package func wait(_ body: (UInt64, UInt32) -> Void) throws(Errno) {
-        let count = try Syscall.epollWait(epollFD, into: events)
+    /// With `block` false it only collects what is ready now (for a long burst of sends, so
+    /// answers are read while the burst goes on).
+    package func wait(block: Bool = true, _ body: (UInt64, UInt32) -> Void) throws(Errno) {
+        let count = try Syscall.epollWait(epollFD, into: events, timeoutMilliseconds: block ? -1 : 0)
         for index in 0..<count {
             let event = events[index]
             let data = event.data.u64

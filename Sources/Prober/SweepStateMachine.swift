@@ -18,6 +18,9 @@ struct SweepStateMachine {
         case start(ProbeHandle, target: Int, sample: Int)
         /// The probe behind `handle` timed out: close its socket, then report it with ``complete(_:sample:)``.
         case expire(ProbeHandle)
+        /// The probe behind `handle` is still unanswered at the cutoff (see ``tighten(cutoffNanoseconds:)``):
+        /// it can no longer matter; close its socket and report it as pruned.
+        case prune(ProbeHandle)
         /// Nothing to do before this instant (`nil`: until an I/O event arrives).
         case wait(until: MonotonicInstant?)
         /// Every target is final.
@@ -45,6 +48,7 @@ struct SweepStateMachine {
         var target = 0
         var sample = 0
         var deadline = MonotonicInstant(nanoseconds: 0)
+        var startedAt = MonotonicInstant(nanoseconds: 0)
     }
 
     /// A pending sample start: target `target` may start its next sample at `eligible`.
@@ -73,6 +77,10 @@ struct SweepStateMachine {
     private(set) var started = 0
     /// Targets whose every sample is final.
     private(set) var finishedTargets = 0
+    /// Probes unanswered this long after their start are pruned (`nil`: only the timeout applies).
+    private(set) var cutoffNanoseconds: UInt64?
+    /// Probes pruned so far.
+    private(set) var prunedCount = 0
 
     private var slots: [Slot]
     private var freeSlots: [UInt32]
@@ -124,12 +132,17 @@ struct SweepStateMachine {
                 deadlines.removeFirst()
                 return .expire(front)
             }
+            if let cutoff = cutoffNanoseconds, slot.startedAt.advanced(byNanoseconds: cutoff) <= now {
+                deadlines.removeFirst()
+                prunedCount += 1
+                return .prune(front)
+            }
             break
         }
         if finishedTargets == targetCount { return .finished }
 
         // 2. Start the next eligible sample if a slot and a token are free.
-        var wakeAt: MonotonicInstant? = deadlines.first.map { slots[Int($0.slot)].deadline }
+        var wakeAt: MonotonicInstant? = deadlines.first.map { effectiveDeadline(slots[Int($0.slot)]) }
         if inFlight < cap, let retry = retries.first {
             retries.removeFirst()
             return occupySlot(target: retry.target, sample: retry.sample, now: now)
@@ -149,6 +162,20 @@ struct SweepStateMachine {
             }
         }
         return .wait(until: wakeAt)
+    }
+
+    /// Lowers the cutoff: from now on, a probe still unanswered `nanoseconds` after its start is
+    /// pruned. Only ever lowers it (a later, looser bound changes nothing). One cutoff for all keeps
+    /// the deadlines in start order, so the earliest is always at the front.
+    mutating func tighten(cutoffNanoseconds nanoseconds: UInt64) {
+        guard nanoseconds < (cutoffNanoseconds ?? .max), nanoseconds < timeoutNanoseconds else { return }
+        cutoffNanoseconds = nanoseconds
+    }
+
+    /// When the probe in `slot` ends unless answered: its timeout, or the cutoff if earlier.
+    private func effectiveDeadline(_ slot: Slot) -> MonotonicInstant {
+        guard let cutoff = cutoffNanoseconds else { return slot.deadline }
+        return min(slot.deadline, slot.startedAt.advanced(byNanoseconds: cutoff))
     }
 
     /// Records how the probe behind `handle` ended. Returns the target's samples, in send order,
@@ -217,6 +244,7 @@ struct SweepStateMachine {
         slots[Int(index)].target = target
         slots[Int(index)].sample = sample
         slots[Int(index)].deadline = now.advanced(byNanoseconds: timeoutNanoseconds)
+        slots[Int(index)].startedAt = now
         let handle = ProbeHandle(slot: index, generation: slots[Int(index)].generation)
         deadlines.append(handle)
         inFlight += 1

@@ -73,9 +73,9 @@ enum Syscall {
 
     /// `epoll_wait(2)` with an infinite timeout (the reactor arms a timerfd for deadlines).
     static func epollWait(
-        _ epfd: Int32, into buffer: UnsafeMutableBufferPointer<epoll_event>
+        _ epfd: Int32, into buffer: UnsafeMutableBufferPointer<epoll_event>, timeoutMilliseconds: Int32 = -1
     ) throws(Errno) -> Int {
-        Int(try retryingOnInterrupt { epoll_wait(epfd, buffer.baseAddress, Int32(buffer.count), -1) })
+        Int(try retryingOnInterrupt { epoll_wait(epfd, buffer.baseAddress, Int32(buffer.count), timeoutMilliseconds) })
     }
 
     /// `eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)`.

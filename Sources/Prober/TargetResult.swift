@@ -10,6 +10,8 @@ public enum TargetState: String, Hashable, Sendable, Codable {
     case unreachable
     /// No answer before the timeout (and no routing error).
     case timeout
+    /// No answer before the early-answer cutoff: slower than a server already measured, so it cannot win.
+    case pruned
     /// Local errors only.
     case error
     /// The host name did not resolve; nothing was sent.
@@ -112,13 +114,16 @@ public struct SweepSummary: Hashable, Sendable, Codable {
     public var icmpSocket: ICMPSocketKind?
     /// Why ICMP could not run, with the fix, when it was asked for and could not.
     public var icmpUnavailable: String?
+    /// Probes abandoned at the early-answer cutoff (0 for a full sweep).
+    public var pruned: Int
 
     /// Figures about a sweep.
     public init(
         targets: Int, probesStarted: Int, peakInFlight: Int, effectiveMaxInFlight: Int, descriptorRetries: Int,
         resolveMilliseconds: Double, probeMilliseconds: Double, cancelled: Bool, icmpSocket: ICMPSocketKind? = nil,
-        icmpUnavailable: String? = nil
+        icmpUnavailable: String? = nil, pruned: Int = 0
     ) {
+        self.pruned = pruned
         self.targets = targets
         self.probesStarted = probesStarted
         self.peakInFlight = peakInFlight
@@ -135,6 +140,6 @@ public struct SweepSummary: Hashable, Sendable, Codable {
         case targets, probesStarted = "probes_started", peakInFlight = "peak_in_flight"
         case effectiveMaxInFlight = "max_in_flight", descriptorRetries = "descriptor_retries"
         case resolveMilliseconds = "resolve_ms", probeMilliseconds = "probe_ms", cancelled
-        case icmpSocket = "icmp_socket", icmpUnavailable = "icmp_unavailable"
+        case icmpSocket = "icmp_socket", icmpUnavailable = "icmp_unavailable", pruned
     }
 }

@@ -18,7 +18,10 @@ public struct CandidateFilter: Hashable, Sendable, Codable {
     }
 
     /// Why `candidate` is left out, or `nil` when it may win.
-    public func exclusion(_ candidate: Candidate) -> String? { prepared().exclusion(candidate) }
+    public func exclusion(_ candidate: Candidate) -> String? {
+        var messages = Prepared.Messages()
+        return prepared().exclusion(candidate, messages: &messages)
+    }
 
     /// The filter with its lists lower-cased once, for ranking many candidates.
     func prepared() -> Prepared { Prepared(self) }
@@ -39,18 +42,38 @@ public struct CandidateFilter: Hashable, Sendable, Codable {
             isEmpty = filter.countries.isEmpty && filter.providers.isEmpty && filter.protocols.isEmpty && filter.excluded.isEmpty
         }
 
-        func exclusion(_ candidate: Candidate) -> String? {
+        /// Reasons already written, by the value that caused them: a million candidates left out
+        /// for the same few reasons share a few strings instead of allocating a million.
+        struct Messages {
+            var country: [String: String] = [:]
+            var provider: [String: String] = [:]
+            var `protocol`: [String: String] = [:]
+        }
+
+        func exclusion(_ candidate: Candidate, messages: inout Messages) -> String? {
             if isEmpty { return nil }
             if !countries.isEmpty, !(candidate.country.map { countries.contains($0) || countries.contains($0.lowercased()) } ?? false) {
-                return "country \(candidate.country ?? "unknown") is not \(filter.countries.joined(separator: " or "))"
+                let value = candidate.country ?? "unknown"
+                if let message = messages.country[value] { return message }
+                let message = "country \(value) is not \(filter.countries.joined(separator: " or "))"
+                messages.country[value] = message
+                return message
             }
             if !providers.isEmpty, !(candidate.provider.map(providers.contains) ?? false) {
-                return "provider \(candidate.provider ?? "none") is not \(filter.providers.joined(separator: " or "))"
+                let value = candidate.provider ?? "none"
+                if let message = messages.provider[value] { return message }
+                let message = "provider \(value) is not \(filter.providers.joined(separator: " or "))"
+                messages.provider[value] = message
+                return message
             }
             if !protocols.isEmpty {
                 // Exact first: providers mostly send lower case, and lowercased() allocates.
                 guard let given = candidate.protocol, protocols.contains(given) || protocols.contains(given.lowercased()) else {
-                    return "protocol \(candidate.protocol ?? "unknown") is not \(filter.protocols.joined(separator: " or "))"
+                    let value = candidate.protocol ?? "unknown"
+                    if let message = messages.protocol[value] { return message }
+                    let message = "protocol \(value) is not \(filter.protocols.joined(separator: " or "))"
+                    messages.protocol[value] = message
+                    return message
                 }
                 if given == "wireguard" || given.lowercased() == "wireguard", let free = candidate.wgAvailableSlots, free <= 0 {
                     return "no free WireGuard slot"

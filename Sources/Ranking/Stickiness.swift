@@ -27,12 +27,76 @@ public struct StickyState: Hashable, Sendable, Codable {
     public var pending: String?
     /// Runs the pending challenger has qualified in so far.
     public var pendingCount: Int
+    /// A short history of each recently measured server's results, oldest first (see ``record(_:)``).
+    public var history: [String: [HistoryEntry]]
+
+    /// One server's figures in one run.
+    public struct HistoryEntry: Hashable, Sendable, Codable {
+        /// Its score (`nil`: it did not answer or was left out).
+        public var score: Double?
+        /// Its median RTT in ms.
+        public var median: Double?
+        /// Share of probes lost.
+        public var loss: Double
+
+        /// An entry.
+        public init(score: Double?, median: Double?, loss: Double) {
+            self.score = score
+            self.median = median
+            self.loss = loss
+        }
+    }
+
+    /// Runs kept per server.
+    public static let historyLength = 8
+    /// Servers kept: the best of each run and the choice; the rest are forgotten first.
+    public static let historyServers = 256
 
     /// A state.
-    public init(choice: String? = nil, pending: String? = nil, pendingCount: Int = 0) {
+    public init(choice: String? = nil, pending: String? = nil, pendingCount: Int = 0, history: [String: [HistoryEntry]] = [:]) {
         self.choice = choice
         self.pending = pending
         self.pendingCount = pendingCount
+        self.history = history
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case choice, pending, pendingCount, history
+    }
+
+    /// Reads a state; files written before the history existed have none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        choice = try container.decodeIfPresent(String.self, forKey: .choice)
+        pending = try container.decodeIfPresent(String.self, forKey: .pending)
+        pendingCount = try container.decodeIfPresent(Int.self, forKey: .pendingCount) ?? 0
+        history = try container.decodeIfPresent([String: [HistoryEntry]].self, forKey: .history) ?? [:]
+    }
+
+    /// Adds one run's figures (`id` and entry per measured server, best first) to the history:
+    /// each server keeps its last ``historyLength`` runs; at most ``historyServers`` servers are
+    /// kept, those with the best latest score (and the choice) first.
+    public mutating func record(_ run: [(id: String, entry: HistoryEntry)]) {
+        for (id, entry) in run {
+            var entries = history[id] ?? []
+            entries.append(entry)
+            if entries.count > Self.historyLength { entries.removeFirst(entries.count - Self.historyLength) }
+            history[id] = entries
+        }
+        guard history.count > Self.historyServers else { return }
+        let keep = history.sorted { a, b in
+            if (a.key == choice) != (b.key == choice) { return a.key == choice }
+            let sa = a.value.last?.score ?? .infinity, sb = b.value.last?.score ?? .infinity
+            return sa != sb ? sa < sb : a.key < b.key
+        }.prefix(Self.historyServers)
+        history = Dictionary(uniqueKeysWithValues: keep.map { ($0.key, $0.value) })
+    }
+
+    /// The median of a server's recent scores (runs it did not answer count as missing), or `nil`.
+    public func typicalScore(of id: String) -> Double? {
+        let scores = (history[id] ?? []).compactMap(\.score).sorted()
+        guard !scores.isEmpty else { return nil }
+        return scores[scores.count / 2]
     }
 }
 
@@ -51,7 +115,14 @@ public struct StickyDecision: Hashable, Sendable {
 /// The hysteresis: keep the incumbent unless the challenger wins clearly or the incumbent fails.
 public enum Stickiness {
     /// Decides between the incumbent in `state` and the best of `ranked` (best first).
+    /// The history in `state` is carried into the decision's state unchanged.
     public static func decide(ranked: [RankedCandidate], state: StickyState, policy: StickyPolicy = StickyPolicy()) -> StickyDecision {
+        var decision = choose(ranked: ranked, state: state, policy: policy)
+        decision.state.history = state.history
+        return decision
+    }
+
+    private static func choose(ranked: [RankedCandidate], state: StickyState, policy: StickyPolicy) -> StickyDecision {
         guard let best = ranked.first(where: { $0.score != nil }), let bestScore = best.score else {
             return StickyDecision(choice: nil, switched: state.choice != nil, reason: "nothing answered", state: StickyState())
         }

@@ -69,13 +69,24 @@ struct Gen: ParsableCommand {
     @Option(name: .customLong("v6"), help: "How many of the hosts have IPv6 addresses.")
     var v6 = 0
 
+    @Option(name: .customLong("min-ms"), help: "Lowest RTT in ms.")
+    var minMs = 2.0
+
+    @Option(name: .customLong("max-ms"), help: "Highest RTT in ms.")
+    var maxMs = 300.0
+
+    @Option(name: .customLong("best-ms"), help: "The fastest host's RTT in ms (default: the lowest drawn).")
+    var bestMs: Double?
+
     func validate() throws {
         guard (1...100_000).contains(count) else { throw ValidationError("N must be between 1 and 100000") }
         guard (0...count).contains(v6) else { throw ValidationError("--v6 must be between 0 and N") }
+        guard minMs > 0, maxMs > minMs, maxMs <= 60_000 else { throw ValidationError("--min-ms and --max-ms must satisfy 0 < min < max <= 60000") }
+        if let bestMs, !(bestMs > 0 && bestMs <= maxMs) { throw ValidationError("--best-ms must be above 0 and at most --max-ms") }
     }
 
     func run() throws {
-        let world = WorldGenerator.generate(count: count, seed: seed, ipv6: v6)
+        let world = WorldGenerator.generate(count: count, seed: seed, ipv6: v6, rtt: minMs...maxMs, bestMs: bestMs)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var text = "{\"hosts\": [\n"

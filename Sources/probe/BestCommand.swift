@@ -13,13 +13,16 @@ struct BestCommand: AsyncParsableCommand {
     @Flag(name: .customLong("best"), help: "Print the best target (the default action).")
     var best = false
 
+    @Flag(name: .customLong("full"), help: "Measure every server with every sample (no early answer).")
+    var full = false
+
     @OptionGroup var input: TargetInput
     @OptionGroup var probing: ProbingOptions
     @OptionGroup var ranking: RankingOptions
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let report = try await RunCommand.run(input: input, probing: probing, ranking: ranking, output: output)
+        let report = try await RunCommand.run(input: input, probing: probing, ranking: ranking, output: output, early: !full)
         if output.json {
             try ReportFormatter.writeJSON(report, to: Console.flush)
         } else if let best = report.best {
@@ -59,7 +62,9 @@ struct RankCommand: AsyncParsableCommand {
 
 /// The wiring both commands share: read targets, start the demo if asked, run, report errors.
 enum RunCommand {
-    static func run(input: TargetInput, probing: ProbingOptions, ranking: RankingOptions, output: OutputOptions) async throws -> ProbeReport {
+    static func run(
+        input: TargetInput, probing: ProbingOptions, ranking: RankingOptions, output: OutputOptions, early: Bool = false
+    ) async throws -> ProbeReport {
         var (targets, errors) = try input.load()
         let explicit = !input.targets.isEmpty || input.targetsFile != nil || input.demo
         var servers: [Server] = []
@@ -95,15 +100,23 @@ enum RunCommand {
         }
         let session = ProbeSession(configuration: ProbeConfiguration(
             probe: probing.probeOptions, method: probing.method, ranking: weights, filter: ranking.filter))
-        var report = await session.run(targets: targets, servers: servers, errors: errors)
-        for note in report.notes { Console.note("probe: note: \(note)", quiet: output.quiet) }
-        if let path = ranking.statePath {
-            let store = StateStore(path: path)
+        let store = ranking.statePath.map(StateStore.init(path:))
+        var prior: StickyState?
+        if let store {
             let (state, warning) = store.load()
             if let warning { Console.error(warning) }
-            let decision = report.stickyDecision(state: state, policy: ranking.stickyPolicy)
+            prior = state
+        }
+        var report = early
+            ? await session.best(targets: targets, servers: servers, errors: errors, prior: prior)
+            : await session.run(targets: targets, servers: servers, errors: errors)
+        for note in report.notes { Console.note("probe: note: \(note)", quiet: output.quiet) }
+        if let store, let prior {
+            let decision = report.stickyDecision(state: prior, policy: ranking.stickyPolicy)
             report.apply(decision)
-            if let problem = store.save(decision.state), !output.quiet { Console.error("warning: \(problem)") }
+            var next = decision.state
+            report.recordHistory(into: &next)
+            if let problem = store.save(next), !output.quiet { Console.error("warning: \(problem)") }
         }
         for error in report.errors.dropFirst(errors.count) { Console.error(error.description) }
         if let reason = report.sweep?.icmpUnavailable {

@@ -30,6 +30,10 @@ enum ReportFormatter {
             raw(",\n  \"sticky\": ")
             try encoder.encode(sticky, into: &bytes)
         }
+        if let early = report.early {
+            raw(",\n  \"early\": ")
+            try encoder.encode(early, into: &bytes)
+        }
         if !report.notes.isEmpty {
             raw(",\n  \"notes\": ")
             try encoder.encode(report.notes, into: &bytes)

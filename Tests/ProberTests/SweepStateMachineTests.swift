@@ -20,6 +20,9 @@ import Testing
             case .expire(let handle):
                 expired.append(handle)
                 _ = machine.complete(handle, sample: ProbeSample(index: 0, outcome: .timeout))
+            case .prune(let handle):
+                expired.append(handle)
+                _ = machine.complete(handle, sample: ProbeSample(index: 0, outcome: .pruned))
             case .wait(let until): return (starts, expired, until, false)
             case .finished: return (starts, expired, nil, true)
             }
@@ -130,5 +133,37 @@ import Testing
     @Test func zeroTargetsFinishAtOnce() {
         var machine = Machine(targetCount: 0, options: ProbeOptions(), cap: 4, start: Self.t0)
         #expect(machine.nextAction(now: Self.t0) == .finished)
+    }
+
+    @Test func aCutoffPrunesEachProbeCountedFromItsOwnStart() {
+        var machine = Machine(targetCount: 3, options: ProbeOptions(rate: 0, timeoutMilliseconds: 1_000, samples: 1), cap: 10, start: Self.t0)
+        let first = Self.drain(&machine, now: Self.t0).starts
+        #expect(first.count == 3)
+        // Target 0 answers at 5 ms and sets a 12.5 ms cutoff: the others, started at 0, end at 12.5 ms.
+        _ = machine.complete(first[0].0, sample: Self.open)
+        machine.tighten(cutoffNanoseconds: 12_500_000)
+        #expect(Self.drain(&machine, now: Self.at(ms: 5)).wait == Self.at(ms: 12.5))
+        #expect(Self.drain(&machine, now: Self.at(ms: 12.4)).expired.isEmpty)
+        let pruned = Self.drain(&machine, now: Self.at(ms: 12.5))
+        #expect(pruned.expired.count == 2 && pruned.finished)
+        #expect(machine.prunedCount == 2)
+    }
+
+    @Test(arguments: [UInt64(5_000_000), 50_000_000, 2_000_000_000])
+    func aCutoffOnlyEverTightens(later: UInt64) {
+        var machine = Machine(targetCount: 1, options: ProbeOptions(rate: 0, timeoutMilliseconds: 1_000, samples: 1), cap: 1, start: Self.t0)
+        machine.tighten(cutoffNanoseconds: 10_000_000)
+        machine.tighten(cutoffNanoseconds: later)
+        #expect(machine.cutoffNanoseconds == min(10_000_000, later))
+    }
+
+    @Test func probesStartedAfterTheCutoffGetTheirWholeCutoff() {
+        var machine = Machine(targetCount: 2, options: ProbeOptions(rate: 1_000, timeoutMilliseconds: 1_000, samples: 1), cap: 10, start: Self.t0)
+        machine.tighten(cutoffNanoseconds: 10_000_000)
+        #expect(Self.drain(&machine, now: Self.t0).starts.count == 1)
+        #expect(Self.drain(&machine, now: Self.at(ms: 1)).starts.count == 1)  // the second starts at 1 ms
+        #expect(Self.drain(&machine, now: Self.at(ms: 10)).expired.count == 1)
+        #expect(Self.drain(&machine, now: Self.at(ms: 10.9)).expired.isEmpty)
+        #expect(Self.drain(&machine, now: Self.at(ms: 11)).expired.count == 1)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Ranking
 
@@ -49,5 +50,36 @@ import Testing
         // A different challenger starts the count again.
         state = StickyState(choice: "inc", pending: "other", pendingCount: 2)
         #expect(!Stickiness.decide(ranked: Self.ranked([("inc", 40), ("new", 5)]), state: state, policy: policy).switched)
+    }
+
+    @Test func historyKeepsTheLastRunsOfEachServer() {
+        var state = StickyState(choice: "a")
+        for run in 0..<12 {
+            state.record([("a", .init(score: Double(run), median: Double(run), loss: 0)), ("b", .init(score: nil, median: nil, loss: 1))])
+        }
+        #expect(state.history["a"]?.map(\.score) == (4..<12).map { Double($0) })
+        #expect(state.history["b"]?.count == StickyState.historyLength)
+        #expect(state.typicalScore(of: "a") == 8)
+        #expect(state.typicalScore(of: "b") == nil)
+    }
+
+    @Test func historyKeepsTheChoiceAndTheBestServersWhenFull() {
+        var state = StickyState(choice: "slow")
+        state.record([("slow", .init(score: 900, median: 900, loss: 0))])
+        state.record((0..<300).map { ("s\($0)", StickyState.HistoryEntry(score: Double($0), median: Double($0), loss: 0)) })
+        #expect(state.history.count == StickyState.historyServers)
+        #expect(state.history["slow"] != nil && state.history["s0"] != nil && state.history["s299"] == nil)
+    }
+
+    @Test func aStateFileWithoutHistoryStillLoads() throws {
+        let state = try JSONDecoder().decode(StickyState.self, from: Data(#"{"choice":"x","pendingCount":0}"#.utf8))
+        #expect(state.choice == "x" && state.history.isEmpty)
+    }
+
+    @Test func theDecisionCarriesTheHistory() {
+        var state = StickyState(choice: "inc")
+        state.record([("inc", .init(score: 20, median: 20, loss: 0))])
+        let decision = Stickiness.decide(ranked: Self.ranked([("inc", 20), ("new", 5)]), state: state)
+        #expect(decision.state.history == state.history)
     }
 }

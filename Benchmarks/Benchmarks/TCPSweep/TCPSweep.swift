@@ -53,7 +53,7 @@ let benchmarks: @Sendable () -> Void = {
     let millionCandidates = million
     Benchmark("Ranking 1,000,000 candidates", configuration: .init(maxDuration: .seconds(30), maxIterations: 5)) { benchmark in
         for _ in benchmark.scaledIterations {
-            blackHole(Ranker.rank(millionCandidates, filter: CandidateFilter(protocols: ["wireguard"])))
+            blackHole(Ranker.order(millionCandidates, filter: CandidateFilter(protocols: ["wireguard"])))
         }
     }
 }

@@ -1,0 +1,253 @@
+public import Prober
+public import ProviderFetch
+public import Ranking
+
+/// How `probe --best` answers early: a cheap first round to every server, then the full samples
+/// only to the finalists (and the incumbent), then stop.
+///
+/// The score never improves as RTT grows, so a server whose first probe is still unanswered
+/// `cutoffFactor × best + cutoffMarginMilliseconds` after it was sent cannot beat the best first-round
+/// score: its probe is abandoned (`pruned`) and the round ends as soon as every probe has
+/// answered or been pruned. The margin covers what one sample cannot show (jitter, the gap between
+/// ICMP and TCP).
+public struct EarlyAnswerOptions: Hashable, Sendable, Codable {
+    /// The cutoff is this multiple of the best first-round score... (default 1.5)
+    public var cutoffFactor: Double
+    /// ...plus this many milliseconds (default 5).
+    public var cutoffMarginMilliseconds: Double
+    /// At most this many finalists: servers that answered within the cutoff in force when they
+    /// answered (default 16; the incumbent comes on top).
+    public var maximumFinalists: Int
+
+    /// Options with the documented defaults, or the values given.
+    public init(cutoffFactor: Double = 1.5, cutoffMarginMilliseconds: Double = 5, maximumFinalists: Int = 16) {
+        self.cutoffFactor = cutoffFactor
+        self.cutoffMarginMilliseconds = cutoffMarginMilliseconds
+        self.maximumFinalists = maximumFinalists
+    }
+
+    /// The cutoff, in milliseconds, that a first-round score of `score` ms sets.
+    public func cutoff(forScore score: Double) -> Double {
+        max(0, cutoffFactor) * score + max(0, cutoffMarginMilliseconds)
+    }
+}
+
+/// What the early answer did (`early` in the JSON report).
+public struct EarlyAnswerSummary: Hashable, Sendable, Codable {
+    /// Milliseconds the first round took (resolution included).
+    public var firstRoundMs: Double
+    /// Milliseconds the longest final-round measurement took (they overlap the first round and each other).
+    public var finalRoundMs: Double
+    /// The cutoff in force at the end of the first round, in ms (`nil`: nothing answered, so no cutoff).
+    public var cutoffMs: Double?
+    /// Servers measured with every sample in the final round.
+    public var finalists: Int
+    /// First-round probes abandoned at the cutoff.
+    public var pruned: Int
+    /// Probes sent over both rounds.
+    public var probes: Int
+
+    enum CodingKeys: String, CodingKey {
+        case firstRoundMs = "first_round_ms", finalRoundMs = "final_round_ms", cutoffMs = "cutoff_ms", finalists, pruned, probes
+    }
+}
+
+extension ProbeSession {
+    /// The best server, answered early: every target and server gets one cheap probe, those that
+    /// cannot win are abandoned at the cutoff, and only the finalists, the incumbent
+    /// (`prior.choice`) and servers whose recent history beats the cutoff get every sample.
+    /// The report ranks everything: finalists on their full measurement, the rest on their one
+    /// first-round sample (or as `pruned`, left out with the reason). Cancellation stops at once.
+    public func best(targets: [ProbeTarget], servers: [Server] = [], errors: [ReportError] = [], prior: StickyState? = nil) async -> ProbeReport {
+        let start = MonotonicInstant.now()
+        let options = configuration.early
+        let all = targets + servers.map(Self.target)
+        let plan = EarlyPlan(session: self, targets: targets, servers: servers)
+        let methods = configuration.method.kinds
+
+        // The first round: one cheap probe each; the sweep keeps the tightest cutoff the answers
+        // so far allow. A target that answers within the cutoff in force is a finalist at once:
+        // its full measurement starts while the first round goes on.
+        var firstOptions = configuration.probe
+        firstOptions.samples = 1
+        let firstRound = FirstRound { [plan, options] index, samples in
+            plan.score(index, samples).map { UInt64((options.cutoff(forScore: $0) * 1_000_000).rounded(.up)) }
+        }
+        var results = [TargetResult?](repeating: nil, count: all.count)
+        var summary: SweepSummary?
+        var cutoff: Double?
+        var finalists = Set<Int>()  // target indices
+        var finalMs = 0.0
+        var firstMs = 0.0
+        var probes = 0
+        await withTaskGroup(of: (Int, SweepReport, Double).self) { group in
+            func launch(_ result: TargetResult) {
+                guard result.address != nil, finalists.count < max(1, options.maximumFinalists) || isIncumbent(result),
+                      finalists.insert(result.index).inserted else { return }
+                let target = Self.numeric(result)
+                // A final-round probe unanswered after several cutoffs cannot make its server win
+                // (the late sample alone would cost it more in jitter and tail than the cutoff allows):
+                // it counts as lost then, so one lossy finalist never holds the answer for the whole timeout.
+                var finalOptions = configuration.probe
+                if let cutoff {
+                    finalOptions.timeoutMilliseconds = min(finalOptions.timeoutMilliseconds, Int(max(100, 4 * cutoff).rounded(.up)))
+                }
+                group.addTask { [finalOptions] in
+                    let began = MonotonicInstant.now()
+                    let report = await ProbeEngine(options: finalOptions).probe([target], methods: methods)
+                    return (result.index, report, MonotonicInstant.now().milliseconds(since: began))
+                }
+            }
+            func isIncumbent(_ result: TargetResult) -> Bool {
+                guard let choice = prior?.choice, let address = result.address?.host else { return false }
+                return choice == Self.candidateID(address: address, result: result)
+            }
+            func promising(_ result: TargetResult) -> Bool {
+                guard let prior, let address = result.address?.host,
+                      let typical = prior.typicalScore(of: Self.candidateID(address: address, result: result)) else { return false }
+                return cutoff.map { typical <= $0 } ?? true
+            }
+            for await batch in ProbeEngine(options: firstOptions).updates(for: all, methods: methods, firstRound: firstRound) {
+                for event in batch {
+                    switch event {
+                    case .result(let result):
+                        results[result.index] = result
+                        if let score = plan.score(result.index, result.samples) {
+                            cutoff = min(cutoff ?? .infinity, options.cutoff(forScore: score))
+                            if score <= cutoff ?? .infinity { launch(result) }
+                        }
+                        // The incumbent, and servers whose recent scores beat the cutoff (an ICMP-silent
+                        // server that answers TCP fast is found this way from its second run on).
+                        if plan.eligible(result.index), isIncumbent(result) || promising(result) { launch(result) }
+                    case .summary(let final):
+                        summary = final
+                    }
+                }
+            }
+            firstMs = MonotonicInstant.now().milliseconds(since: start)
+            for await (index, report, milliseconds) in group {
+                if let fresh = report.results.first { results[index] = Self.merged(fresh, into: results[index]) }
+                probes += report.summary.probesStarted
+                finalMs = max(finalMs, milliseconds)
+                if let reason = report.summary.icmpUnavailable { summary?.icmpUnavailable = reason }
+            }
+        }
+        var sweep = summary ?? SweepSummary(
+            targets: all.count, probesStarted: 0, peakInFlight: 0, effectiveMaxInFlight: 0, descriptorRetries: 0,
+            resolveMilliseconds: 0, probeMilliseconds: 0, cancelled: true)
+        // Timeouts (not pruned probes: those are only slower) across many targets: re-probe slower.
+        let paced = await repaced(results.compactMap { $0 }, summary: sweep, methods: methods)
+        var finished = paced.results
+        let pruned = sweep.pruned
+        probes += sweep.probesStarted + paced.probes
+
+        // The leader must have been measured in full: if a one-sample server leads (a finalist's
+        // full figures came out worse than its first probe), measure it too, at most twice.
+        var report = finish(finished, summary: sweep, errors: errors, start: start, servers: servers, explicit: targets.count)
+        for _ in 0..<2 where !Task.isCancelled {
+            guard let leader = report.best, let index = leader.inputIndex, !finalists.contains(index),
+                  let position = finished.firstIndex(where: { $0.index == index }) else { break }
+            finalists.insert(index)
+            let began = MonotonicInstant.now()
+            let extra = await ProbeEngine(options: configuration.probe).probe([Self.numeric(finished[position])], methods: methods)
+            if let fresh = extra.results.first { finished[position] = Self.merged(fresh, into: finished[position]) }
+            probes += extra.summary.probesStarted
+            finalMs += MonotonicInstant.now().milliseconds(since: began)
+            report = finish(finished, summary: sweep, errors: errors, start: start, servers: servers, explicit: targets.count)
+        }
+        if let note = paced.note { report.notes.append(note) }
+        report.sweep?.probesStarted = probes
+        report.sweep?.cancelled = sweep.cancelled || Task.isCancelled
+        // Pruned servers are known to be slower than the cutoff allowed: left out with that reason.
+        for index in report.ranked.indices where report.ranked[index].state == TargetState.pruned.rawValue {
+            report.ranked[index].excluded = "no answer within the \(EarlyPlan.format(cutoff)) ms cutoff of the first round: "
+                + "slower than the best; --full measures every server"
+        }
+        report.early = EarlyAnswerSummary(
+            firstRoundMs: ReportEntry.ms(firstMs), finalRoundMs: ReportEntry.ms(finalMs), cutoffMs: cutoff.map(ReportEntry.ms),
+            finalists: finalists.count, pruned: pruned, probes: probes)
+        return report
+    }
+
+    /// The target of a resolved result, by its address: the final round needs no second lookup.
+    static func numeric(_ result: TargetResult) -> ProbeTarget {
+        ProbeTarget(host: result.address?.host ?? result.target.host, port: result.target.port, portKnown: result.target.portKnown)
+    }
+
+    /// A final-round result in the place of the first round's, keeping the target as given.
+    static func merged(_ fresh: TargetResult, into first: TargetResult?) -> TargetResult {
+        guard let first else { return fresh }
+        var merged = fresh
+        merged.index = first.index
+        merged.target = first.target
+        merged.resolveMilliseconds = first.resolveMilliseconds
+        return merged
+    }
+
+    /// The identity Ranking and the state file know a server by: `address:port` (`[v6]:port`).
+    static func candidateID(address: String, result: TargetResult) -> String {
+        result.address?.family == .inet6 ? "[\(address)]:\(result.target.port)" : "\(address):\(result.target.port)"
+    }
+
+    /// Ranks `results` into the final report with the sweep's figures.
+    func finish(
+        _ results: [TargetResult], summary: SweepSummary, errors: [ReportError], start: MonotonicInstant, servers: [Server], explicit: Int
+    ) -> ProbeReport {
+        var report = report(for: results, errors: errors, start: start, servers: servers, explicit: explicit)
+        var summary = summary
+        summary.resolveMilliseconds = ReportEntry.ms(summary.resolveMilliseconds)
+        summary.probeMilliseconds = ReportEntry.ms(summary.probeMilliseconds)
+        report.sweep = summary
+        return report
+    }
+}
+
+/// What the first round's cutoff needs to know of each target before any RTT: whether it may win
+/// at all (the filters) and the score terms that do not depend on RTT (load, WireGuard slots).
+struct EarlyPlan: Sendable {
+    /// Per target index: the score terms besides RTT, in ms; `nil` when the filters leave it out.
+    let extraMilliseconds: [Double?]
+
+    init(session: ProbeSession, targets: [ProbeTarget], servers: [Server]) {
+        let loads = ProbeSession.normalisedLoads(targets.map { _ in nil } + servers.map { Optional($0) })
+        let weights = session.configuration.ranking
+        let filter = session.configuration.filter
+        var extras: [Double?] = []
+        extras.reserveCapacity(targets.count + servers.count)
+        for target in targets {
+            let candidate = Candidate(id: target.text, status: .up, medianMilliseconds: 0, loss: 0, names: [target.text, target.host])
+            extras.append(filter.exclusion(candidate) == nil ? 0 : nil)
+        }
+        for (offset, server) in servers.enumerated() {
+            let target = ProbeSession.target(server)
+            let candidate = Candidate(
+                id: target.text, status: .up, medianMilliseconds: 0, loss: 0, provider: server.provider, country: server.country,
+                protocol: server.protocol, wgAvailableSlots: server.wgAvailableSlots, wgSlots: server.wgSlots,
+                load: loads[targets.count + offset], names: [target.text, target.host] + [server.name, server.id].compactMap { $0 })
+            guard filter.exclusion(candidate) == nil, let terms = ScoreTerms(candidate, weights: weights) else {
+                extras.append(nil)
+                continue
+            }
+            extras.append(terms.total)
+        }
+        extraMilliseconds = extras
+    }
+
+    /// Whether the filters let target `index` win at all.
+    func eligible(_ index: Int) -> Bool { index < extraMilliseconds.count && extraMilliseconds[index] != nil }
+
+    /// The first-round score of target `index` from its samples (its fastest answer plus the terms
+    /// besides RTT); `nil` when it did not answer or may not win.
+    func score(_ index: Int, _ samples: [ProbeSample]) -> Double? {
+        guard index < extraMilliseconds.count, let extra = extraMilliseconds[index],
+              let rtt = samples.lazy.compactMap({ $0.outcome.answered ? $0.rttMilliseconds : nil }).min()
+        else { return nil }
+        return rtt + extra
+    }
+
+    static func format(_ value: Double?) -> String {
+        guard let value else { return "?" }
+        let rounded = (value * 10).rounded() / 10
+        return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
+    }
+}
