@@ -1,4 +1,5 @@
 public import Prober
+import Synchronization
 public import ProviderFetch
 public import Ranking
 
@@ -77,25 +78,41 @@ extension ProbeSession {
         var summary: SweepSummary?
         var cutoff: Double?
         var finalists = Set<Int>()  // target indices
+        var launchScores: [Int: Double] = [:]  // first-round score of each finalist launched on its score
+        var bestLaunched = Double.infinity
+        let drops = FinalistDrops()
         var finalMs = 0.0
         var firstMs = 0.0
         var probes = 0
-        await withTaskGroup(of: (Int, SweepReport, Double).self) { group in
-            func launch(_ result: TargetResult) {
-                guard result.address != nil, finalists.count < max(1, options.maximumFinalists) || isIncumbent(result),
-                      finalists.insert(result.index).inserted else { return }
+        await withTaskGroup(of: (Int, SweepReport?, Double).self) { group in
+            func launch(_ result: TargetResult, score: Double? = nil) {
+                // Past the cap, only a new leader (or the incumbent) is measured: the answer needs it.
+                let room = finalists.count < max(1, options.maximumFinalists) || (score ?? .infinity) < bestLaunched
+                guard result.address != nil, room || isIncumbent(result), finalists.insert(result.index).inserted else { return }
+                if let score {
+                    launchScores[result.index] = score
+                    bestLaunched = min(bestLaunched, score)
+                }
                 let target = Self.numeric(result)
                 // A final-round probe unanswered after several cutoffs cannot make its server win
                 // (the late sample alone would cost it more in jitter and tail than the cutoff allows):
                 // it counts as lost then, so one lossy finalist never holds the answer for the whole timeout.
                 var finalOptions = configuration.probe
                 if let cutoff {
-                    finalOptions.timeoutMilliseconds = min(finalOptions.timeoutMilliseconds, Int(max(100, 4 * cutoff).rounded(.up)))
+                    finalOptions.timeoutMilliseconds = min(finalOptions.timeoutMilliseconds, Int(max(30, 3 * cutoff).rounded(.up)))
                 }
+                let index = result.index
                 group.addTask { [finalOptions] in
                     let began = MonotonicInstant.now()
-                    let report = await ProbeEngine(options: finalOptions).probe([target], methods: methods)
-                    return (result.index, report, MonotonicInstant.now().milliseconds(since: began))
+                    // Dropped (its first-round figure is beyond the final cutoff): stop measuring it.
+                    let report = await withTaskGroup(of: SweepReport?.self) { race in
+                        race.addTask { await ProbeEngine(options: finalOptions).probe([target], methods: methods) }
+                        race.addTask { await drops.wait(for: index); return nil }
+                        let first = await race.next() ?? nil
+                        race.cancelAll()
+                        return first
+                    }
+                    return (index, report, MonotonicInstant.now().milliseconds(since: began))
                 }
             }
             func isIncumbent(_ result: TargetResult) -> Bool {
@@ -114,7 +131,7 @@ extension ProbeSession {
                         results[result.index] = result
                         if let score = plan.score(result.index, result.samples) {
                             cutoff = min(cutoff ?? .infinity, options.cutoff(forScore: score))
-                            if score <= cutoff ?? .infinity { launch(result) }
+                            if score <= cutoff ?? .infinity { launch(result, score: score) }
                         }
                         // The incumbent, and servers whose recent scores beat the cutoff (an ICMP-silent
                         // server that answers TCP fast is found this way from its second run on).
@@ -125,7 +142,13 @@ extension ProbeSession {
                 }
             }
             firstMs = MonotonicInstant.now().milliseconds(since: start)
+            // The cutoff is final now: finalists that only qualified under a looser one cannot win.
+            for (index, score) in launchScores where score > cutoff ?? .infinity {
+                drops.drop(index)
+                finalists.remove(index)
+            }
             for await (index, report, milliseconds) in group {
+                guard let report, !report.summary.cancelled else { continue }
                 if let fresh = report.results.first { results[index] = Self.merged(fresh, into: results[index]) }
                 probes += report.summary.probesStarted
                 finalMs = max(finalMs, milliseconds)
@@ -249,5 +272,45 @@ struct EarlyPlan: Sendable {
         guard let value else { return "?" }
         let rounded = (value * 10).rounded() / 10
         return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
+    }
+}
+
+/// Finalists whose full measurement is no longer needed: each measuring task races its sweep
+/// against ``wait(for:)`` and stops measuring when its finalist is dropped.
+final class FinalistDrops: Sendable {
+    private struct State {
+        var dropped = Set<Int>()
+        var waiters: [Int: [CheckedContinuation<Void, Never>]] = [:]
+        var cancelled = Set<Int>()
+    }
+    private let state = Mutex(State())
+
+    /// Returns when `index` is dropped, or when the waiting task is cancelled.
+    func wait(for index: Int) async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resume = state.withLock { state -> Bool in
+                    if state.dropped.contains(index) || state.cancelled.contains(index) { return true }
+                    state.waiters[index, default: []].append(continuation)
+                    return false
+                }
+                if resume { continuation.resume() }
+            }
+        } onCancel: {
+            let waiting = state.withLock { state in
+                state.cancelled.insert(index)
+                return state.waiters.removeValue(forKey: index) ?? []
+            }
+            for continuation in waiting { continuation.resume() }
+        }
+    }
+
+    /// Stops the measurement of `index`.
+    func drop(_ index: Int) {
+        let waiting = state.withLock { state in
+            state.dropped.insert(index)
+            return state.waiters.removeValue(forKey: index) ?? []
+        }
+        for continuation in waiting { continuation.resume() }
     }
 }

@@ -9,17 +9,15 @@ public struct PacingCheck: Hashable, Sendable {
     /// ...and at least this share of the targets probed.
     public static let minimumShare = 0.25
 
-    /// The positions (in `results`) of targets with a timed-out probe, when they are many enough
-    /// to suspect the local link; `nil` otherwise.
+    /// The positions (in `results`) of targets whose ranked measurement had a timed-out probe,
+    /// when they are many enough to suspect the local link; `nil` otherwise. Only the measurement
+    /// the ranking uses counts: a host that ignores ping but answers TCP is not losing anything.
     public static func suspects(_ results: [TargetResult]) -> [Int]? {
         var probed = 0
         var lossy: [Int] = []
         for (position, result) in results.enumerated() where result.address != nil {
             probed += 1
-            let timedOut = [result.tcp, result.icmp].contains { measurement in
-                measurement?.samples.contains { $0.outcome == .timeout } ?? false
-            }
-            if timedOut { lossy.append(position) }
+            if timeouts(result) > 0 { lossy.append(position) }
         }
         guard lossy.count >= minimumTargets, Double(lossy.count) >= minimumShare * Double(probed) else { return nil }
         return lossy
@@ -37,11 +35,9 @@ public struct PacingCheck: Hashable, Sendable {
         return slower
     }
 
-    /// How many timed-out probes a result has (over both methods).
+    /// How many probes of the measurement the ranking uses timed out.
     static func timeouts(_ result: TargetResult) -> Int {
-        [result.tcp, result.icmp].reduce(0) { total, measurement in
-            total + (measurement?.samples.reduce(0) { $0 + ($1.outcome == .timeout ? 1 : 0) } ?? 0)
-        }
+        result.samples.reduce(0) { $0 + ($1.outcome == .timeout ? 1 : 0) }
     }
 }
 
