@@ -54,6 +54,8 @@ let package = Package(
         .testTarget(name: "RankingTests", dependencies: ["Ranking"]),
         .testTarget(name: "ProviderFetchTests", dependencies: ["ProviderFetch", "probe", .product(name: "FlyingFox", package: "FlyingFox")]),
         .testTarget(name: "ProbeKitTests", dependencies: ["ProbeKit", "Prober", "Ranking"]),
+        // The library as an outside package sees it: ProbeKit alone, no @testable.
+        .testTarget(name: "ProbeKitAPITests", dependencies: ["ProbeKit"]),
         .testTarget(name: "ProbeCLITests", dependencies: ["probe", "netsim", "Prober", "NetSim"]),
         .testTarget(name: "NetSimTests", dependencies: ["NetSim"]),
     ],

@@ -1,6 +1,6 @@
 import Foundation
 import Prober
-public import ProviderFetch
+import ProviderFetch
 
 /// Sample answers of all four provider kinds, in their documented shapes, pointing at the demo's
 /// loopback listeners and decoded by the real decoders: `probe --best --demo` shows provider

@@ -83,6 +83,7 @@ extension ProbeSession {
         let drops = FinalistDrops()
         var finalMs = 0.0
         var firstMs = 0.0
+        var firstDone = 0
         var probes = 0
         await withTaskGroup(of: (Int, SweepReport?, Double).self) { group in
             func launch(_ result: TargetResult, score: Double? = nil) {
@@ -129,6 +130,7 @@ extension ProbeSession {
                     switch event {
                     case .result(let result):
                         results[result.index] = result
+                        firstDone += 1
                         if let score = plan.score(result.index, result.samples) {
                             cutoff = min(cutoff ?? .infinity, options.cutoff(forScore: score))
                             if score <= cutoff ?? .infinity { launch(result, score: score) }
@@ -140,6 +142,7 @@ extension ProbeSession {
                         summary = final
                     }
                 }
+                progress?(ProbeProgress(phase: .probing, done: firstDone, total: all.count))
             }
             firstMs = MonotonicInstant.now().milliseconds(since: start)
             // The cutoff is final now: finalists that only qualified under a looser one cannot win.
@@ -155,7 +158,7 @@ extension ProbeSession {
                 if let reason = report.summary.icmpUnavailable { summary?.icmpUnavailable = reason }
             }
         }
-        var sweep = summary ?? SweepSummary(
+        let sweep = summary ?? SweepSummary(
             targets: all.count, probesStarted: 0, peakInFlight: 0, effectiveMaxInFlight: 0, descriptorRetries: 0,
             resolveMilliseconds: 0, probeMilliseconds: 0, cancelled: true)
         // Timeouts (not pruned probes: those are only slower) across many targets: re-probe slower.
@@ -166,7 +169,13 @@ extension ProbeSession {
 
         // The leader must have been measured in full: if a one-sample server leads (a finalist's
         // full figures came out worse than its first probe), measure it too, at most twice.
-        var report = finish(finished, summary: sweep, errors: errors, start: start, servers: servers, explicit: targets.count)
+        var rankMs = 0.0
+        func ranked() -> ProbeReport {
+            let began = MonotonicInstant.now()
+            defer { rankMs += MonotonicInstant.now().milliseconds(since: began) }
+            return finish(finished, summary: sweep, errors: errors, start: start, servers: servers, explicit: targets.count)
+        }
+        var report = ranked()
         for _ in 0..<2 where !Task.isCancelled {
             guard let leader = report.best, let index = leader.inputIndex, !finalists.contains(index),
                   let position = finished.firstIndex(where: { $0.index == index }) else { break }
@@ -176,9 +185,10 @@ extension ProbeSession {
             if let fresh = extra.results.first { finished[position] = Self.merged(fresh, into: finished[position]) }
             probes += extra.summary.probesStarted
             finalMs += MonotonicInstant.now().milliseconds(since: began)
-            report = finish(finished, summary: sweep, errors: errors, start: start, servers: servers, explicit: targets.count)
+            report = ranked()
         }
         if let note = paced.note { report.notes.append(note) }
+        let totalMs = MonotonicInstant.now().milliseconds(since: start)
         report.sweep?.probesStarted = probes
         report.sweep?.cancelled = sweep.cancelled || Task.isCancelled
         // Pruned servers are known to be slower than the cutoff allowed: left out with that reason.
@@ -186,6 +196,7 @@ extension ProbeSession {
             report.ranked[index].excluded = "no answer within the \(EarlyPlan.format(cutoff)) ms cutoff of the first round: "
                 + "slower than the best; --full measures every server"
         }
+        report.durations = RunDurations(probeMs: ReportEntry.ms(totalMs - rankMs), rankMs: ReportEntry.ms(rankMs))
         report.early = EarlyAnswerSummary(
             firstRoundMs: ReportEntry.ms(firstMs), finalRoundMs: ReportEntry.ms(finalMs), cutoffMs: cutoff.map(ReportEntry.ms),
             finalists: finalists.count, pruned: pruned, probes: probes)
@@ -312,5 +323,20 @@ final class FinalistDrops: Sendable {
             return state.waiters.removeValue(forKey: index) ?? []
         }
         for continuation in waiting { continuation.resume() }
+    }
+}
+
+extension EarlyAnswerOptions {
+    enum CodingKeys: String, CodingKey {
+        case cutoffFactor, cutoffMarginMilliseconds, maximumFinalists
+    }
+
+    /// Reads the value; every key is optional and takes its default when missing.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = EarlyAnswerOptions()
+        cutoffFactor = try container.decodeIfPresent(Double.self, forKey: .cutoffFactor) ?? defaults.cutoffFactor
+        cutoffMarginMilliseconds = try container.decodeIfPresent(Double.self, forKey: .cutoffMarginMilliseconds) ?? defaults.cutoffMarginMilliseconds
+        maximumFinalists = try container.decodeIfPresent(Int.self, forKey: .maximumFinalists) ?? defaults.maximumFinalists
     }
 }

@@ -26,3 +26,20 @@ public struct ProbeConfiguration: Hashable, Sendable, Codable {
         self.filter = filter
     }
 }
+
+extension ProbeConfiguration {
+    enum CodingKeys: String, CodingKey {
+        case probe, method, ranking, filter, early
+    }
+
+    /// Reads the value; every key is optional and takes its default when missing.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = ProbeConfiguration()
+        probe = try container.decodeIfPresent(ProbeOptions.self, forKey: .probe) ?? defaults.probe
+        method = try container.decodeIfPresent(ProbeMethod.self, forKey: .method) ?? defaults.method
+        ranking = try container.decodeIfPresent(RankingWeights.self, forKey: .ranking) ?? defaults.ranking
+        filter = try container.decodeIfPresent(CandidateFilter.self, forKey: .filter) ?? defaults.filter
+        early = try container.decodeIfPresent(EarlyAnswerOptions.self, forKey: .early) ?? defaults.early
+    }
+}

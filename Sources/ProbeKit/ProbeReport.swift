@@ -20,6 +20,10 @@ public struct ProbeReport: Hashable, Sendable, Codable {
     public var notes: [String] = []
     /// How the early answer went (`probe --best` without `--full`), when it ran.
     public var early: EarlyAnswerSummary?
+    /// Each configured provider's part: fetched or not, servers, fetch time (empty without providers).
+    public var providers: [ProviderStatus] = []
+    /// How long the run's phases took.
+    public var durations: RunDurations?
 
     /// Whether `best` is the previous choice kept, or a switch, and why.
     public struct Sticky: Hashable, Sendable, Codable {
@@ -41,7 +45,7 @@ public struct ProbeReport: Hashable, Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case best, ranked, errors, elapsedMs = "elapsed_ms", sweep, sticky, notes, early
+        case best, ranked, errors, elapsedMs = "elapsed_ms", sweep, sticky, notes, early, providers, durations
     }
 
     /// Writes `best` as `null` when there is none.
@@ -55,6 +59,8 @@ public struct ProbeReport: Hashable, Sendable, Codable {
         try container.encodeIfPresent(sticky, forKey: .sticky)
         if !notes.isEmpty { try container.encode(notes, forKey: .notes) }
         try container.encodeIfPresent(early, forKey: .early)
+        if !providers.isEmpty { try container.encode(providers, forKey: .providers) }
+        try container.encodeIfPresent(durations, forKey: .durations)
     }
 
     /// The sticky decision for this report, given the previous runs' state.
@@ -83,5 +89,34 @@ public struct ProbeReport: Hashable, Sendable, Codable {
     public mutating func apply(_ decision: StickyDecision) {
         sticky = Sticky(choice: decision.choice, switched: decision.switched, reason: decision.reason)
         if let choice = decision.choice, let entry = ranked.first(where: { $0.candidateID == choice }) { best = entry }
+    }
+}
+
+/// How long a run's phases took, in milliseconds (monotonic clock).
+public struct RunDurations: Hashable, Sendable, Codable {
+    /// Fetching the providers' lists (`nil` without providers).
+    public var fetchMs: Double?
+    /// Probing (resolution and re-probes included).
+    public var probeMs: Double
+    /// Ranking and building the report.
+    public var rankMs: Double
+
+    /// Durations.
+    public init(fetchMs: Double? = nil, probeMs: Double, rankMs: Double) {
+        self.fetchMs = fetchMs
+        self.probeMs = probeMs
+        self.rankMs = rankMs
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case fetchMs = "fetch_ms", probeMs = "probe_ms", rankMs = "rank_ms"
+    }
+
+    /// Every key is written, `fetch_ms` as `null` without providers.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(fetchMs, forKey: .fetchMs)
+        try container.encode(probeMs, forKey: .probeMs)
+        try container.encode(rankMs, forKey: .rankMs)
     }
 }

@@ -1,6 +1,6 @@
 public import Prober
 public import ProviderFetch
-public import Ranking
+import Ranking
 
 /// The one entry point the CLI and an orchestrator use: probe targets, rank them, report.
 ///
@@ -13,10 +13,13 @@ public import Ranking
 public struct ProbeSession: Sendable {
     /// How runs go.
     public var configuration: ProbeConfiguration
+    /// Called as targets become final (on any thread; keep it cheap).
+    public var progress: (@Sendable (ProbeProgress) -> Void)?
 
     /// A session with this configuration.
-    public init(configuration: ProbeConfiguration = ProbeConfiguration()) {
+    public init(configuration: ProbeConfiguration = ProbeConfiguration(), progress: (@Sendable (ProbeProgress) -> Void)? = nil) {
         self.configuration = configuration
+        self.progress = progress
     }
 
     /// Probes every target, ranks them and returns the report. `errors` (bad input found while
@@ -24,11 +27,13 @@ public struct ProbeSession: Sendable {
     /// ranks what was measured.
     public func run(targets: [ProbeTarget], servers: [Server] = [], errors: [ReportError] = []) async -> ProbeReport {
         let start = MonotonicInstant.now()
-        let engine = ProbeEngine(options: configuration.probe)
         let all = targets + servers.map(Self.target)
-        let sweep = await engine.probe(all, methods: configuration.method.kinds)
+        let sweep = await sweep(all)
         let paced = await repaced(sweep.results, summary: sweep.summary, methods: configuration.method.kinds)
+        let probed = MonotonicInstant.now()
         var report = report(for: paced.results, errors: errors, start: start, servers: servers, explicit: targets.count)
+        report.durations = RunDurations(
+            probeMs: ReportEntry.ms(probed.milliseconds(since: start)), rankMs: ReportEntry.ms(MonotonicInstant.now().milliseconds(since: probed)))
         if let note = paced.note { report.notes.append(note) }
         var summary = sweep.summary
         summary.probesStarted += paced.probes
@@ -36,6 +41,29 @@ public struct ProbeSession: Sendable {
         summary.probeMilliseconds = ReportEntry.ms(summary.probeMilliseconds)
         report.sweep = summary
         return report
+    }
+
+    /// A full sweep of `targets`, reporting progress as results come.
+    func sweep(_ targets: [ProbeTarget]) async -> SweepReport {
+        var results = [TargetResult?](repeating: nil, count: targets.count)
+        var summary: SweepSummary?
+        var done = 0
+        for await batch in ProbeEngine(options: configuration.probe).updates(for: targets, methods: configuration.method.kinds) {
+            for event in batch {
+                switch event {
+                case .result(let result):
+                    results[result.index] = result
+                    done += 1
+                case .summary(let final): summary = final
+                }
+            }
+            progress?(ProbeProgress(phase: .probing, done: done, total: targets.count))
+        }
+        return SweepReport(
+            results: results.compactMap { $0 },
+            summary: summary ?? SweepSummary(
+                targets: targets.count, probesStarted: 0, peakInFlight: 0, effectiveMaxInFlight: 0, descriptorRetries: 0,
+                resolveMilliseconds: 0, probeMilliseconds: 0, cancelled: true))
     }
 
     /// Ranks finished results into a report (pure apart from reading the clock for `elapsed_ms`).
@@ -87,11 +115,13 @@ public struct ProbeSession: Sendable {
     /// Fetches every configured provider at once. Servers of providers whose account is
     /// expired, suspended or out of traffic are left out, with that reason among the errors.
     public static func fetch(
-        _ providers: ProviderConfiguration, cache: TokenCache, baseDirectory: String
+        _ providers: ProviderConfiguration, cache: TokenCache, baseDirectory: String, progress: (@Sendable (ProbeProgress) -> Void)? = nil
     ) async -> (servers: [Server], outcomes: [ProviderOutcome], errors: [ReportError]) {
         let deadline = (providers.providers.map(\.timeoutSeconds).max() ?? 10) * Double(HTTPClient.maximumRetries + 1) + 5
         let fetcher = ProviderFetcher(configuration: providers, cache: cache, baseDirectory: baseDirectory)
-        let outcomes = await fetcher.fetchAll(deadline: .milliseconds(Int64(deadline * 1_000)))
+        let outcomes = await fetcher.fetchAll(deadline: .milliseconds(Int64(deadline * 1_000))) { done, total in
+            progress?(ProbeProgress(phase: .fetching, done: done, total: total))
+        }
         var servers: [Server] = []
         var errors: [ReportError] = []
         for outcome in outcomes {

@@ -33,19 +33,12 @@ public struct StateStore: Sendable {
     /// Writes the state atomically (a new file, then rename). Returns a warning when it cannot.
     @discardableResult
     public func save(_ state: StickyState) -> String? {
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        }
         guard let data = try? JSONEncoder().encode(state) else { return "cannot encode the state" }
-        let temporary = path + ".\(getpid()).tmp"
         do {
-            try data.write(to: URL(fileURLWithPath: temporary))
-            guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+            try AtomicFile.write(data, to: path, mode: 0o600)
             return nil
         } catch {
-            unlink(temporary)
-            return "cannot write state file \(path)"
+            return "cannot write state file \(path): \(error)"
         }
     }
 }

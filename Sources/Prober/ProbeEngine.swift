@@ -83,6 +83,12 @@ public struct SweepReport: Sendable {
     public var results: [TargetResult]
     /// Figures about the sweep.
     public var summary: SweepSummary
+
+    /// A sweep's results and figures.
+    public init(results: [TargetResult], summary: SweepSummary) {
+        self.results = results
+        self.summary = summary
+    }
 }
 
 /// The results of a sweep, yielded as each target becomes final.

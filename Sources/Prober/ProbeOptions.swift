@@ -59,3 +59,21 @@ public struct ProbeOptionsError: Error, Hashable, Sendable, CustomStringConverti
     /// `--timeout must be between ...`.
     public var description: String { "--\(option) \(reason)" }
 }
+
+extension ProbeOptions {
+    enum CodingKeys: String, CodingKey {
+        case maxInFlight, rate, timeoutMilliseconds, samples, intervalMilliseconds, icmpSocket
+    }
+
+    /// Reads the value; every key is optional and takes its default when missing.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = ProbeOptions()
+        maxInFlight = try container.decodeIfPresent(Int.self, forKey: .maxInFlight) ?? defaults.maxInFlight
+        rate = try container.decodeIfPresent(Int.self, forKey: .rate) ?? defaults.rate
+        timeoutMilliseconds = try container.decodeIfPresent(Int.self, forKey: .timeoutMilliseconds) ?? defaults.timeoutMilliseconds
+        samples = try container.decodeIfPresent(Int.self, forKey: .samples) ?? defaults.samples
+        intervalMilliseconds = try container.decodeIfPresent(Int.self, forKey: .intervalMilliseconds) ?? defaults.intervalMilliseconds
+        icmpSocket = try container.decodeIfPresent(ICMPSocketPreference.self, forKey: .icmpSocket) ?? defaults.icmpSocket
+    }
+}

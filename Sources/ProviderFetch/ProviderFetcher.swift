@@ -37,7 +37,8 @@ public struct ProviderFetcher: Sendable {
 
     /// Fetches every enabled provider concurrently; a provider still running at `deadline` is cancelled
     /// and reported as timed out. Outcomes come back in configuration order.
-    public func fetchAll(deadline: Duration = .seconds(30)) async -> [ProviderOutcome] {
+    /// `progress` is told how many providers are done, of how many, as each one ends.
+    public func fetchAll(deadline: Duration = .seconds(30), progress: (@Sendable (Int, Int) -> Void)? = nil) async -> [ProviderOutcome] {
         let enabled = configuration.providers.filter(\.enabled)
         return await withTaskGroup(of: (Int, ProviderOutcome)?.self) { group in
             for (index, spec) in enabled.enumerated() {
@@ -56,6 +57,7 @@ public struct ProviderFetcher: Sendable {
                 }
                 outcomes[index] = outcome
                 remaining -= 1
+                progress?(enabled.count - remaining, enabled.count)
             }
             group.cancelAll()
             return enabled.indices.map { index in

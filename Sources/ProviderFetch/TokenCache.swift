@@ -79,17 +79,7 @@ public final class TokenCache: Sendable {
 
     /// Writes atomically: a new file created with mode 0600, then renamed over the old one.
     private func write(_ snapshot: [String: Entry]) {
-        guard let path else { return }
-        let directory = (path as NSString).deletingLastPathComponent
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                 attributes: [.posixPermissions: 0o700])
-        guard let data = try? JSONEncoder().encode(snapshot) else { return }
-        let temporary = path + ".\(getpid()).tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return }
-        _ = fchmod(fd, 0o600)  // whatever the umask
-        let written = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        close(fd)
-        if written == data.count { rename(temporary, path) } else { unlink(temporary) }
+        guard let path, let data = try? JSONEncoder().encode(snapshot) else { return }
+        try? AtomicFile.write(data, to: path, mode: 0o600)
     }
 }

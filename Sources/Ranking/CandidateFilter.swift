@@ -100,3 +100,19 @@ public struct CandidateFilter: Hashable, Sendable, Codable {
         return p == pattern.count
     }
 }
+
+extension CandidateFilter {
+    enum CodingKeys: String, CodingKey {
+        case countries, providers, protocols, excluded
+    }
+
+    /// Reads the value; every key is optional and takes its default when missing.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = CandidateFilter()
+        countries = try container.decodeIfPresent([String].self, forKey: .countries) ?? defaults.countries
+        providers = try container.decodeIfPresent([String].self, forKey: .providers) ?? defaults.providers
+        protocols = try container.decodeIfPresent([String].self, forKey: .protocols) ?? defaults.protocols
+        excluded = try container.decodeIfPresent([String].self, forKey: .excluded) ?? defaults.excluded
+    }
+}

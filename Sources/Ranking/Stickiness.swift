@@ -172,3 +172,19 @@ public enum Stickiness {
         return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
     }
 }
+
+extension StickyPolicy {
+    enum CodingKeys: String, CodingKey {
+        case minimumGainMilliseconds, maximumRatio, ceilingMilliseconds, confirmations
+    }
+
+    /// Reads the value; every key is optional and takes its default when missing.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = StickyPolicy()
+        minimumGainMilliseconds = try container.decodeIfPresent(Double.self, forKey: .minimumGainMilliseconds) ?? defaults.minimumGainMilliseconds
+        maximumRatio = try container.decodeIfPresent(Double.self, forKey: .maximumRatio) ?? defaults.maximumRatio
+        ceilingMilliseconds = try container.decodeIfPresent(Double.self, forKey: .ceilingMilliseconds) ?? defaults.ceilingMilliseconds
+        confirmations = try container.decodeIfPresent(Int.self, forKey: .confirmations) ?? defaults.confirmations
+    }
+}

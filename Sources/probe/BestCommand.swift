@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ProbeKit
 import ProviderFetch
 import Ranking
@@ -60,65 +61,83 @@ struct RankCommand: AsyncParsableCommand {
     }
 }
 
-/// The wiring both commands share: read targets, start the demo if asked, run, report errors.
+/// The wiring every command shares: read targets, start the demo if asked, build the client.
 enum RunCommand {
-    static func run(
-        input: TargetInput, probing: ProbingOptions, ranking: RankingOptions, output: OutputOptions, early: Bool = false
-    ) async throws -> ProbeReport {
-        var (targets, errors) = try input.load()
+    /// What a command runs with.
+    struct Prepared {
+        var client: ProbeClient
+        var demo: DemoNetwork?
+        var progress: ProgressLine?
+        /// A providers file is in use (every provider failing is then "nothing reachable", not bad usage).
+        var providers: Bool
+    }
+
+    /// Targets, providers, demo and options turned into a ``ProbeClient``; bad flags and unreadable
+    /// files are one-line usage errors.
+    static func prepare(input: TargetInput, probing: ProbingOptions, ranking: RankingOptions, quiet: Bool) throws -> Prepared {
+        let (targets, errors) = try input.load()
         let explicit = !input.targets.isEmpty || input.targetsFile != nil || input.demo
-        var servers: [Server] = []
+        let providersFile = input.providers.path(useDefault: !explicit)
         var weights = try ranking.weights(configured: nil)
-        if let loaded = try input.providers.load(useDefault: !explicit, quiet: output.quiet) {
-            weights = try ranking.weights(configured: loaded.0.ranking)
-            let fetched = await ProviderInput.fetch(loaded)
-            servers = fetched.servers
-            errors += fetched.errors
+        if let providersFile {
+            // Read once here for the ranking section and a one-line error now rather than per round.
+            do {
+                weights = try ranking.weights(configured: try ProviderConfiguration.load(path: providersFile).ranking)
+            } catch let error as ProviderError {
+                throw ValidationError(error.message)
+            }
         }
+        var servers: [Server] = []
         var demo: DemoNetwork?
         if input.demo {
             do {
                 let network = try DemoNetwork()
                 demo = network
-                servers = network.servers + servers
+                servers = network.servers
                 Console.note(
                     "demo: \(network.servers.count) servers of 4 sample providers on \(network.targets.count) loopback listeners "
                         + "(\(network.openCount) open, \(network.closedCount) closed); nothing leaves this machine",
-                    quiet: output.quiet)
+                    quiet: quiet)
             } catch {
                 throw ValidationError("cannot start the demo listeners: \(error)")
             }
         }
-        defer { demo?.stop() }
-        for error in errors { Console.error(error.description) }
-        guard !targets.isEmpty || !servers.isEmpty else {
-            if errors.isEmpty {
-                throw ValidationError("no targets: give TARGET..., --targets FILE, --config FILE, or --demo (try 'probe --best --demo')")
-            }
-            if input.providers.path(useDefault: !explicit) != nil { throw ExitStatus.nothingReachable }  // every provider failed
-            throw ExitStatus.usage  // every target was bad; each was named above
+        guard !targets.isEmpty || !servers.isEmpty || providersFile != nil || !errors.isEmpty else {
+            throw ValidationError("no targets: give TARGET..., --targets FILE, --config FILE, or --demo (try 'probe --best --demo')")
         }
-        let session = ProbeSession(configuration: ProbeConfiguration(
-            probe: probing.probeOptions, method: probing.method, ranking: weights, filter: ranking.filter))
-        let store = ranking.statePath.map(StateStore.init(path:))
-        var prior: StickyState?
-        if let store {
-            let (state, warning) = store.load()
-            if let warning { Console.error(warning) }
-            prior = state
+        let progress = ProgressLine.make(quiet: quiet)
+        let configuration = ProbeClient.Configuration(
+            providersFile: providersFile,
+            session: ProbeConfiguration(probe: probing.probeOptions, method: probing.method, ranking: weights, filter: ranking.filter),
+            stateFile: ranking.statePath, sticky: ranking.stickyPolicy)
+        var report: (@Sendable (ProbeProgress) -> Void)?
+        if let progress { report = { progress.update($0) } }
+        let client = ProbeClient(configuration: configuration, targets: targets, servers: servers, inputErrors: errors, progress: report)
+        return Prepared(client: client, demo: demo, progress: progress, providers: providersFile != nil)
+    }
+
+    /// One run for `--best` (early unless `--full`) and `rank`: errors and notes on stderr, the
+    /// exit status for nothing reachable, bad input and missing ICMP permission.
+    static func run(
+        input: TargetInput, probing: ProbingOptions, ranking: RankingOptions, output: OutputOptions, early: Bool = false
+    ) async throws -> ProbeReport {
+        let prepared = try prepare(input: input, probing: probing, ranking: ranking, quiet: output.quiet)
+        defer { prepared.demo?.stop() }
+        let report: ProbeReport
+        do {
+            report = early ? try await prepared.client.best() : try await prepared.client.rank()
+        } catch {
+            prepared.progress?.clear()
+            if error.code == .configuration { throw ValidationError(error.message) }
+            throw error
         }
-        var report = early
-            ? await session.best(targets: targets, servers: servers, errors: errors, prior: prior)
-            : await session.run(targets: targets, servers: servers, errors: errors)
+        prepared.progress?.clear()
         for note in report.notes { Console.note("probe: note: \(note)", quiet: output.quiet) }
-        if let store, let prior {
-            let decision = report.stickyDecision(state: prior, policy: ranking.stickyPolicy)
-            report.apply(decision)
-            var next = decision.state
-            report.recordHistory(into: &next)
-            if let problem = store.save(next), !output.quiet { Console.error("warning: \(problem)") }
+        for error in report.errors { Console.error(error.description) }
+        if report.ranked.isEmpty {
+            // Nothing to probe: every provider failed (nothing reachable), or every target was bad (usage).
+            throw prepared.providers ? ExitStatus.nothingReachable : ExitStatus.usage
         }
-        for error in report.errors.dropFirst(errors.count) { Console.error(error.description) }
         if let reason = report.sweep?.icmpUnavailable {
             if probing.method.requiresICMP {
                 Console.error(reason)

@@ -238,3 +238,4 @@ struct OutputOptions: ParsableArguments {
 
 extension ProbeMethod: ExpressibleByArgument {}
 extension ICMPSocketPreference: ExpressibleByArgument {}
+extension ReportFormat: ExpressibleByArgument {}

@@ -17,7 +17,7 @@ struct ProbeCommand: AsyncParsableCommand {
             Exit status: 0 a best target was found, 2 nothing was reachable, 64 bad usage,
             77 ICMP was required (--method icmp or both) but is not permitted.
             """,
-        subcommands: [BestCommand.self, RankCommand.self, ServersCommand.self, AccountsCommand.self, LogoutCommand.self],
+        subcommands: [BestCommand.self, RankCommand.self, ReportCommand.self, ServersCommand.self, AccountsCommand.self, LogoutCommand.self],
         defaultSubcommand: BestCommand.self
     )
 

@@ -1,0 +1,262 @@
+import Foundation
+public import Prober
+public import ProviderFetch
+public import Ranking
+
+/// The one type an orchestrator needs: fetch every provider, probe every server, rank, and keep
+/// the choice sticky across runs; once (``best()``, ``rank()``) or periodically (``rounds(every:count:clock:)``).
+///
+/// ```swift
+/// import ProbeKit
+///
+/// var configuration = ProbeClient.Configuration()
+/// configuration.providersFile = "/etc/probe/config.json"
+/// configuration.targets = ["vpn1.example.net:443"]
+/// let client = ProbeClient(configuration: configuration)
+/// let report = try await client.best()
+/// if let best = report.best { print("connect to", best.target) }
+/// ```
+///
+/// The `probe` command is built on this type and nothing else. Every call honours cancellation:
+/// cancelling the calling task stops fetching and probing at once.
+public struct ProbeClient: Sendable {
+    /// Everything a client does, as plain data: `Codable`, so an orchestrator can keep it in its
+    /// own configuration. Missing keys take their defaults when decoding.
+    public struct Configuration: Hashable, Sendable, Codable {
+        /// Explicit targets: `host`, `host:port`, `[v6]:port` (default port 443).
+        public var targets: [String]
+        /// The provider configuration file (the format in the README), if any.
+        public var providersFile: String?
+        /// How to probe and rank.
+        public var session: ProbeConfiguration
+        /// Where the sticky choice and its history are kept; `nil`: no stickiness.
+        public var stateFile: String?
+        /// When a challenger replaces the incumbent.
+        public var sticky: StickyPolicy
+        /// Where provider tokens are cached (mode 0600); `nil`: the default under `$XDG_CACHE_HOME`.
+        public var tokenCacheFile: String?
+
+        /// A configuration with the documented defaults, or the values given.
+        public init(
+            targets: [String] = [], providersFile: String? = nil, session: ProbeConfiguration = ProbeConfiguration(),
+            stateFile: String? = nil, sticky: StickyPolicy = StickyPolicy(), tokenCacheFile: String? = nil
+        ) {
+            self.targets = targets
+            self.providersFile = providersFile
+            self.session = session
+            self.stateFile = stateFile
+            self.sticky = sticky
+            self.tokenCacheFile = tokenCacheFile
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case targets, providersFile, session, stateFile, sticky, tokenCacheFile
+        }
+
+        /// Reads a configuration; every key is optional.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            targets = try container.decodeIfPresent([String].self, forKey: .targets) ?? []
+            providersFile = try container.decodeIfPresent(String.self, forKey: .providersFile)
+            session = try container.decodeIfPresent(ProbeConfiguration.self, forKey: .session) ?? ProbeConfiguration()
+            stateFile = try container.decodeIfPresent(String.self, forKey: .stateFile)
+            sticky = try container.decodeIfPresent(StickyPolicy.self, forKey: .sticky) ?? StickyPolicy()
+            tokenCacheFile = try container.decodeIfPresent(String.self, forKey: .tokenCacheFile)
+        }
+    }
+
+    /// The configuration.
+    public var configuration: Configuration
+    /// Targets already parsed (added to ``Configuration/targets``).
+    public var parsedTargets: [ProbeTarget]
+    /// Servers given in code (added to the providers' servers).
+    public var servers: [Server]
+    /// Problems found before the run (bad target lines), carried into every report.
+    public var inputErrors: [ReportError]
+    /// Called with progress as providers answer and targets become final (on any thread; keep it cheap).
+    public var progress: (@Sendable (ProbeProgress) -> Void)?
+
+    /// A client.
+    public init(
+        configuration: Configuration = Configuration(), targets: [ProbeTarget] = [], servers: [Server] = [],
+        inputErrors: [ReportError] = [], progress: (@Sendable (ProbeProgress) -> Void)? = nil
+    ) {
+        self.configuration = configuration
+        self.parsedTargets = targets
+        self.servers = servers
+        self.inputErrors = inputErrors
+        self.progress = progress
+    }
+
+    /// The best server now, answered early (see ``EarlyAnswerOptions``), and kept sticky.
+    public func best() async throws(ProbeClientError) -> ProbeReport {
+        try await run(early: true)
+    }
+
+    /// Every server measured in full and ranked, best first (sticky like ``best()``).
+    public func rank() async throws(ProbeClientError) -> ProbeReport {
+        try await run(early: false)
+    }
+
+    /// One run: fetch, probe, rank, apply stickiness. `early` answers as ``best()`` does.
+    public func run(early: Bool) async throws(ProbeClientError) -> ProbeReport {
+        let start = MonotonicInstant.now()
+        var (targets, errors) = try resolveTargets()
+        var servers = self.servers
+        var notes: [String] = []
+        let fetchStart = MonotonicInstant.now()
+        var fetchMs: Double?
+        var providers: [ProviderStatus] = []
+        if let path = configuration.providersFile {
+            let loaded: ProviderConfiguration
+            do {
+                loaded = try ProviderConfiguration.load(path: path)
+            } catch {
+                throw ProbeClientError(.configuration, error.message)
+            }
+            notes += loaded.warnings
+            let cache = TokenCache(path: configuration.tokenCacheFile ?? TokenCache.defaultPath())
+            let directory = (path as NSString).deletingLastPathComponent
+            let fetched = await ProbeSession.fetch(loaded, cache: cache, baseDirectory: directory.isEmpty ? "." : directory, progress: progress)
+            servers += fetched.servers
+            errors += fetched.errors
+            providers = fetched.outcomes.map(ProviderStatus.init)
+            fetchMs = MonotonicInstant.now().milliseconds(since: fetchStart)
+        }
+        guard !targets.isEmpty || !servers.isEmpty else {
+            if errors.isEmpty { throw ProbeClientError(.noTargets, "no targets: give targets, a providers file, or servers") }
+            var report = ProbeReport(best: nil, ranked: [], errors: errors, elapsedMs: ReportEntry.ms(MonotonicInstant.now().milliseconds(since: start)))
+            report.providers = providers
+            return report  // every target was bad, or every provider failed: each is in `errors`
+        }
+        if Task.isCancelled { throw ProbeClientError(.cancelled, "cancelled") }
+        let session = ProbeSession(configuration: configuration.session, progress: progress)
+        let store = configuration.stateFile.map(StateStore.init(path:))
+        var prior: StickyState?
+        if let store {
+            let (state, warning) = store.load()
+            if let warning { notes.append(warning) }
+            prior = state
+        }
+        var report = early
+            ? await session.best(targets: targets, servers: servers, errors: errors, prior: prior)
+            : await session.run(targets: targets, servers: servers, errors: errors)
+        if let store, let prior, !(report.sweep?.cancelled ?? false) {
+            let decision = report.stickyDecision(state: prior, policy: configuration.sticky)
+            report.apply(decision)
+            var next = decision.state
+            report.recordHistory(into: &next)
+            if let problem = store.save(next) { notes.append(problem) }
+        }
+        report.notes = notes + report.notes
+        report.providers = providers
+        report.durations?.fetchMs = fetchMs.map(ReportEntry.ms)
+        report.elapsedMs = ReportEntry.ms(MonotonicInstant.now().milliseconds(since: start))
+        if report.sweep?.cancelled == true || Task.isCancelled { throw ProbeClientError(.cancelled, "cancelled") }
+        return report
+    }
+
+    /// Runs every `period` (fetch, probe, rank), `count` times or until the consuming task is
+    /// cancelled. Round `k` starts at `start + k × period` on `clock`, even when a round was slow;
+    /// rounds never overlap: a round whose start has passed while the previous one ran is skipped
+    /// and counted in the next round's ``ProbeRound/skipped``.
+    public func rounds<C: Clock>(every period: Duration, count: Int? = nil, clock: C) -> ProbeRounds<C> where C.Duration == Duration {
+        ProbeRounds(period: period, count: count, clock: clock) { [self] () async throws(ProbeClientError) -> ProbeReport in try await self.rank() }
+    }
+
+    /// ``rounds(every:count:clock:)`` on the continuous clock.
+    public func rounds(every period: Duration, count: Int? = nil) -> ProbeRounds<ContinuousClock> {
+        rounds(every: period, count: count, clock: ContinuousClock())
+    }
+
+    /// The explicit targets: those parsed already and those of the configuration.
+    func resolveTargets() throws(ProbeClientError) -> (targets: [ProbeTarget], errors: [ReportError]) {
+        let parsed = TargetList.parse(arguments: configuration.targets)
+        return (parsedTargets + parsed.targets, inputErrors + parsed.errors)
+    }
+}
+
+/// Why a client call failed as a whole (a provider or a target failing alone is in the report's
+/// `errors` instead). Codes are extensible.
+public struct ProbeClientError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What kind of failure.
+    public struct Code: Hashable, Sendable, RawRepresentable, CustomStringConvertible {
+        /// The code's name.
+        public var rawValue: String
+        /// A code.
+        public init(rawValue: String) { self.rawValue = rawValue }
+        /// The providers file cannot be read or is not valid.
+        public static let configuration = Code(rawValue: "configuration")
+        /// Nothing to probe.
+        public static let noTargets = Code(rawValue: "no-targets")
+        /// The calling task was cancelled.
+        public static let cancelled = Code(rawValue: "cancelled")
+        /// The name.
+        public var description: String { rawValue }
+    }
+
+    /// The kind.
+    public var code: Code
+    /// One line: what failed and what to do.
+    public var message: String
+
+    /// An error.
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    /// The message.
+    public var description: String { message }
+}
+
+/// How far a run has come, for a progress line.
+public struct ProbeProgress: Hashable, Sendable {
+    /// What is going on.
+    public enum Phase: String, Hashable, Sendable {
+        /// Fetching providers' server lists.
+        case fetching
+        /// Probing targets.
+        case probing
+    }
+
+    /// The phase.
+    public var phase: Phase
+    /// Providers (fetching) or targets (probing) done.
+    public var done: Int
+    /// Of how many.
+    public var total: Int
+
+    /// A progress figure.
+    public init(phase: Phase, done: Int, total: Int) {
+        self.phase = phase
+        self.done = done
+        self.total = total
+    }
+}
+
+/// A provider's part in a run (`providers` in the report; the Prometheus `probe_provider_*` metrics).
+public struct ProviderStatus: Hashable, Sendable, Codable {
+    /// The provider's name.
+    public var name: String
+    /// Whether its list was fetched.
+    public var up: Bool
+    /// Servers it listed.
+    public var servers: Int
+    /// How long the fetch took, in ms.
+    public var fetchMs: Double
+    /// Why it failed or was left out.
+    public var error: String?
+
+    init(_ outcome: ProviderOutcome) {
+        name = outcome.provider
+        up = outcome.error == nil
+        servers = outcome.servers.count
+        fetchMs = ReportEntry.ms(outcome.milliseconds)
+        error = outcome.error ?? outcome.exclusion.map { "left out: \($0)" }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, up, servers, fetchMs = "fetch_ms", error
+    }
+}

@@ -1,0 +1,189 @@
+import ArgumentParser
+import Foundation
+import ProbeKit
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `probe report --every 5m --format prometheus --output /var/lib/node_exporter/probe.prom`:
+/// fetch, probe and rank on a schedule, writing each round as it ends.
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Fetch, probe and rank every period, writing each round (jsonl, csv, markdown, prometheus, html).",
+        discussion: """
+            Round k starts k periods after the first, even when a round was slow; rounds never overlap, \
+            and a round whose start passed while the previous one ran is skipped (and reported). With \
+            --output, every round replaces the file atomically (jsonl and csv files hold every round so far). \
+            SIGINT and SIGTERM stop after the output being written is complete: exit 130 and 143.
+            """
+    )
+
+    @Option(help: ArgumentHelp("Time between rounds: 30s, 5m, 1h, 500ms (a bare number is seconds).", valueName: "DURATION"))
+    var every: String
+
+    @Option(help: "Rounds to run (default: until stopped).")
+    var count: Int?
+
+    @Option(help: "Output format: jsonl, csv, markdown, prometheus or html.")
+    var format: ReportFormat = .jsonl
+
+    @Option(help: ArgumentHelp("Write to FILE (replaced atomically each round) instead of standard output.", valueName: "FILE"))
+    var output: String?
+
+    @OptionGroup var input: TargetInput
+    @OptionGroup var probing: ProbingOptions
+    @OptionGroup var ranking: RankingOptions
+
+    @Flag(name: [.short, .long], help: "No progress, notes or warnings on stderr.")
+    var quiet = false
+
+    func validate() throws {
+        guard let period = Self.duration(every) else {
+            throw ValidationError("--every '\(every)' is not a duration (try 30s, 5m, 1h or 500ms)")
+        }
+        guard period >= .milliseconds(10), period <= .seconds(7 * 86_400) else {
+            throw ValidationError("--every must be between 10ms and 7 days, got '\(every)'")
+        }
+        if let count, count < 1 { throw ValidationError("--count must be 1 or more, got \(count)") }
+        if let output {
+            let directory = (output as NSString).deletingLastPathComponent
+            var isDirectory: ObjCBool = false
+            if !directory.isEmpty, !(FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue) {
+                throw ValidationError("--output '\(output)': the directory '\(directory)' does not exist")
+            }
+        }
+    }
+
+    /// `30s`, `5m`, `1h`, `500ms`, `1.5s`, `2d`, or a bare number of seconds.
+    static func duration(_ text: String) -> Duration? {
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3_600), ("d", 86_400)]
+        var number = text.trimmingCharacters(in: .whitespaces)
+        var scale = 1.0
+        for (suffix, factor) in units where number.hasSuffix(suffix) {
+            let stripped = String(number.dropLast(suffix.count))
+            if suffix == "s", stripped.hasSuffix("m") { continue }  // "ms"
+            number = stripped
+            scale = factor
+            break
+        }
+        guard let value = Double(number), value.isFinite, value > 0 else { return nil }
+        return .milliseconds(Int64((value * scale * 1_000).rounded()))
+    }
+
+    func run() async throws {
+        guard let period = Self.duration(every) else { throw ValidationError("--every '\(every)' is not a duration") }
+        let prepared = try RunCommand.prepare(input: input, probing: probing, ranking: ranking, quiet: quiet)
+        defer { prepared.demo?.stop() }
+        let signals = SignalWatcher(signals: [SIGINT, SIGTERM])
+        let writer = ReportWriter(format: format, path: output)
+        let progress = prepared.progress
+        let received = await withTaskGroup(of: Int32?.self) { group in
+            group.addTask {
+                var renderer = ReportRenderer(format: format)
+                var writer = writer
+                for await round in prepared.client.rounds(every: period, count: count) {
+                    progress?.clear()
+                    if round.skipped > 0, !quiet {
+                        Console.error("\(round.skipped) round(s) skipped before round \(round.index): the previous round overran the \(every) period")
+                    }
+                    if case .failure(let error) = round.result { Console.error("round \(round.index): \(error.message)") }
+                    if case .success(let report) = round.result, !quiet {
+                        for note in report.notes { Console.error("note: \(note)") }
+                        for error in report.errors { Console.error(error.description) }
+                    }
+                    // Written in one go, before the next cancellation point: a signal never cuts a file short.
+                    if let problem = writer.write(renderer.render(round, timestamp: WallClock.now()), header: renderer.header) {
+                        Console.error("\(problem)")
+                    }
+                }
+                return nil
+            }
+            group.addTask { await signals.next() }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        progress?.clear()
+        signals.stop()
+        if let received { throw ExitCode(128 + received) }
+    }
+}
+
+/// Writes each round: to standard output as it comes, or to a file replaced atomically
+/// (a temporary file in the same directory, then `rename`), so a reader never sees half a report.
+struct ReportWriter {
+    let format: ReportFormat
+    let path: String?
+    private var wroteHeader = false
+
+    init(format: ReportFormat, path: String?) {
+        self.format = format
+        self.path = path
+    }
+
+    /// Writes `text` (the round's output); returns a one-line problem when the file cannot be written.
+    mutating func write(_ text: String, header: String) -> String? {
+        guard let path else {
+            var bytes = Array(((wroteHeader ? "" : header) + text).utf8)
+            wroteHeader = true
+            Console.flush(&bytes)
+            return nil
+        }
+        var content = Data()
+        if format.accumulates {
+            // The file holds every round so far: what it had (when this run wrote it), then this round.
+            if wroteHeader, let existing = FileManager.default.contents(atPath: path) { content = existing } else { content = Data(header.utf8) }
+        }
+        content.append(Data(text.utf8))
+        wroteHeader = true
+        do {
+            try AtomicFile.write(content, to: path)
+            return nil
+        } catch {
+            return "cannot write \(path): \(error)"
+        }
+    }
+}
+
+/// Signals delivered as values (DispatchSource), so the report loop can stop between rounds' writes.
+final class SignalWatcher: Sendable {
+    private let sources: Mutex<[any DispatchSourceSignal]>
+    private let stream: AsyncStream<Int32>
+    private let continuation: AsyncStream<Int32>.Continuation
+
+    init(signals: [Int32]) {
+        (stream, continuation) = AsyncStream.makeStream(of: Int32.self, bufferingPolicy: .bufferingNewest(4))
+        var sources: [any DispatchSourceSignal] = []
+        for number in signals {
+            signal(number, SIG_IGN)  // the source sees it; the default action (exit at once) must not
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [continuation] in continuation.yield(number) }
+            source.resume()
+            sources.append(source)
+        }
+        self.sources = Mutex(sources)
+    }
+
+    /// The next signal, or `nil` when the waiting task is cancelled.
+    func next() async -> Int32? {
+        var iterator = stream.makeAsyncIterator()
+        return await iterator.next()
+    }
+
+    /// Stops watching.
+    func stop() {
+        sources.withLock { sources in for source in sources { source.cancel() } }
+        continuation.finish()
+    }
+}
+
+/// The wall clock, for the timestamps reports carry (a label; durations use monotonic clocks).
+enum WallClock {
+    static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+}

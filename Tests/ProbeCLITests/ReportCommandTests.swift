@@ -1,0 +1,76 @@
+import Foundation
+import Prober
+import Testing
+
+/// `probe report`: rounds on schedule, each format end to end, atomic files, signals.
+@Suite struct ReportCommandTests {
+    @Test func jsonlRoundsOnStdout() async throws {
+        let open = try LoopbackListener(kind: .open)
+        defer { open.close() }
+        let target = "127.0.0.1:\(open.address.port)"
+        let output = try await CLIRunner.run(["report", "--every", "100ms", "--count", "3", "--format", "jsonl", "--method", "tcp", target])
+        #expect(output.status == 0, "\(output.stderr)")
+        let lines = output.stdout.split(separator: "\n")
+        #expect(lines.count == 3)
+        let rounds = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        #expect(rounds.map { $0["round"] as? Int } == [0, 1, 2])
+        #expect(rounds.allSatisfy { ($0["best"] as? [String: Any])?["target"] as? String == target })
+        #expect(rounds.allSatisfy { ($0["durations"] as? [String: Any])?["probe_ms"] is Double })
+    }
+
+    @Test func csvToAFileHoldsEveryRoundUnderOneHeader() async throws {
+        let open = try LoopbackListener(kind: .open), closed = try LoopbackListener(kind: .closed)
+        defer { open.close(); closed.close() }
+        let file = try CLIRunner.temporaryFile("", name: "report.csv")
+        let output = try await CLIRunner.run(["report", "--every", "50ms", "--count", "3", "--format", "csv", "--output", file.path, "--method", "tcp",
+                                              "127.0.0.1:\(open.address.port)", "127.0.0.1:\(closed.address.port)"])
+        #expect(output.status == 0 && output.stdout.isEmpty, "\(output.stderr)")
+        let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 1 + 3 * 2)
+        #expect(lines[0].hasPrefix("timestamp,round,rank,target,"))
+        #expect(lines.dropFirst().map { $0.split(separator: ",")[1] } == ["0", "0", "1", "1", "2", "2"])
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: file.deletingLastPathComponent().path)
+        #expect(leftovers == ["report.csv"], "temporary files left: \(leftovers)")
+    }
+
+    @Test(arguments: [("markdown", "## Round 0"), ("html", "<!DOCTYPE html>"), ("prometheus", "# HELP probe_rtt_seconds")])
+    func everyFormatWritesItsDocument(format: String, start: String) async throws {
+        let open = try LoopbackListener(kind: .open)
+        defer { open.close() }
+        let output = try await CLIRunner.run(["report", "--every", "1s", "--count", "1", "--format", format, "--method", "tcp", "127.0.0.1:\(open.address.port)"])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.hasPrefix(start), "\(output.stdout.prefix(200))")
+    }
+
+    @Test(arguments: [("TERM", 143), ("INT", 130)])
+    func aSignalStopsAfterACompleteFile(signal: String, status: Int) async throws {
+        let open = try LoopbackListener(kind: .open)
+        defer { open.close() }
+        let file = try CLIRunner.temporaryFile("", name: "probe.prom")
+        try FileManager.default.removeItem(at: file)
+        // Readers look at the file all along: every read must be a whole exposition (its last line last).
+        let script = """
+            "$PROBE" report --every 20ms --format prometheus --output '\(file.path)' --method tcp 127.0.0.1:\(open.address.port) &
+            pid=$!
+            n=0; while [ ! -s '\(file.path)' ] && [ $n -lt 500 ]; do sleep 0.01; n=$((n+1)); done
+            bad=0; i=0
+            while [ $i -lt 300 ]; do tail -n 1 '\(file.path)' | grep -q '^probe_rounds_skipped ' || bad=$((bad+1)); i=$((i+1)); done
+            kill -\(signal) $pid
+            wait $pid
+            echo "status=$? bad=$bad"
+            """
+        let output = try await CLIRunner.run([], shell: script)
+        #expect(output.stdout.contains("status=\(status) bad=0"), "\(output.stdout) \(output.stderr)")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        #expect(text.hasPrefix("# HELP probe_rtt_seconds") && text.hasSuffix("\n"))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: file.deletingLastPathComponent().path)
+        #expect(leftovers == ["probe.prom"], "temporary files left: \(leftovers)")
+    }
+
+    @Test(arguments: [["--every", "soon"], ["--every", "0s"], ["--every", "1s", "--count", "0"], ["--every", "1s", "--format", "xml"]])
+    func badFlagsAreOneLineUsageErrors(flags: [String]) async throws {
+        let output = try await CLIRunner.run(["report"] + flags + ["127.0.0.1:9"])
+        #expect(output.status == 64)
+        #expect(output.stderr.contains("Error:"), "\(output.stderr)")
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import ProbeKit  // the one import an orchestrator needs: no @testable, no other module
+import Testing
+
+/// The library as an outside package uses it: configure, best(), rank(), rounds, cancellation.
+@Suite struct ProbeClientAPITests {
+    @Test func bestPicksTheOpenLoopbackListener() async throws {
+        let open = try LoopbackListener(kind: .open)
+        let closed = try LoopbackListener(kind: .closed)
+        defer { open.close(); closed.close() }
+        var configuration = ProbeClient.Configuration(targets: ["127.0.0.1:\(closed.address.port)", "127.0.0.1:\(open.address.port)", "not a target:99999"])
+        configuration.session.probe.samples = 2
+        configuration.session.method = .tcp
+        let report = try await ProbeClient(configuration: configuration).best()
+        #expect(report.best?.target == "127.0.0.1:\(open.address.port)")
+        #expect(report.errors.count == 1)  // the bad target, reported, not thrown
+        #expect(report.durations != nil)
+        let ranked = try await ProbeClient(configuration: configuration).rank()
+        #expect(ranked.ranked.map(\.target) == ["127.0.0.1:\(open.address.port)", "127.0.0.1:\(closed.address.port)"])
+    }
+
+    @Test func theConfigurationIsCodableAndLenient() throws {
+        var configuration = ProbeClient.Configuration(targets: ["127.0.0.1:9"], stateFile: "/tmp/state.json")
+        configuration.session.filter = CandidateFilter(countries: ["DE"])
+        configuration.session.probe.rate = 0
+        let data = try JSONEncoder().encode(configuration)
+        #expect(try JSONDecoder().decode(ProbeClient.Configuration.self, from: data) == configuration)
+        // Every key may be left out.
+        let sparse = try JSONDecoder().decode(ProbeClient.Configuration.self, from: Data(#"{"targets": ["a:1"], "session": {"probe": {"samples": 5}}}"#.utf8))
+        #expect(sparse.targets == ["a:1"] && sparse.session.probe.samples == 5 && sparse.session.probe.rate == 10_000)
+        #expect(sparse.session.method == .auto && sparse.sticky == StickyPolicy())
+    }
+
+    @Test func noTargetsIsAnError() async {
+        do {
+            _ = try await ProbeClient().best()
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.code == .noTargets)
+        }
+    }
+
+    @Test func roundsComeOnSchedule() async throws {
+        let open = try LoopbackListener(kind: .open)
+        defer { open.close() }
+        var configuration = ProbeClient.Configuration(targets: ["127.0.0.1:\(open.address.port)"])
+        configuration.session.method = .tcp
+        var indices: [Int] = []
+        for await round in ProbeClient(configuration: configuration).rounds(every: .milliseconds(100), count: 3) {
+            indices.append(round.index)
+            #expect(round.startedAt >= round.scheduledAt)
+            #expect(try round.result.get().best?.target == "127.0.0.1:\(open.address.port)")
+        }
+        #expect(indices == [0, 1, 2])
+    }
+
+    @Test func cancellationStopsARunAtOnce() async throws {
+        let silent = try LoopbackListener(kind: .unresponsive)
+        defer { silent.close() }
+        var configuration = ProbeClient.Configuration(targets: ["127.0.0.1:\(silent.address.port)"])
+        configuration.session.method = .tcp
+        configuration.session.probe.timeoutMilliseconds = 60_000
+        let client = ProbeClient(configuration: configuration)
+        let started = ContinuousClock.now
+        let outcome = await withTaskGroup(of: ProbeClientError.Code?.self) { group in
+            group.addTask {
+                do {
+                    _ = try await client.rank()
+                    return nil
+                } catch {
+                    return error.code
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(200))
+            group.cancelAll()
+            return await group.next() ?? nil
+        }
+        #expect(outcome == .cancelled)
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import Testing
+@testable import ProbeKit
+import Prober
+import Ranking
+
+/// The report formats: golden CSV and Markdown, JSON lines parsed back, Prometheus through
+/// promtool, HTML in headless Chromium.
+@Suite struct ReportRendererTests {
+    /// A fixed round: one open server (3 samples), one that timed out, one with an awkward name.
+    static func round(index: Int = 2, skipped: Int = 0) throws -> ProbeRound {
+        func result(_ index: Int, _ host: String, _ rtts: [Double?]) throws -> TargetResult {
+            let samples = rtts.enumerated().map { offset, rtt in
+                ProbeSample(index: offset, outcome: rtt == nil ? .timeout : .open, rttNanoseconds: rtt.map { UInt64($0 * 1_000_000) },
+                            timing: rtt == nil ? nil : .kernel)
+            }
+            let target = try ProbeTarget(parsing: host)
+            return TargetResult(index: index, target: target, address: SocketAddress(numericHost: target.host, port: target.port),
+                                tcp: Measurement(method: .tcp, samples: samples))
+        }
+        let results = [try result(0, "198.18.1.1:443", [5, 6, 5.5]), try result(1, "198.18.1.2:443", [nil, nil, nil]),
+                       try result(2, "198.18.1.3:8443", [20, nil, 22])]
+        let server = Server(provider: "acme \"west\"", id: "s3", name: "Frankfurt, DE #3", country: "DE", host: "198.18.1.3", port: 8443)
+        var report = ProbeSession().report(for: results, errors: [ReportError(source: "xm", message: "HTTP 503")],
+                                           start: MonotonicInstant.now(), servers: [server], explicit: 2)
+        report.providers = [ProviderStatus(name: "acme \"west\"", up: true, servers: 1, fetchMs: 120.5, error: nil),
+                            ProviderStatus(name: "xm", up: false, servers: 0, fetchMs: 10000, error: "HTTP 503")]
+        report.durations = RunDurations(fetchMs: 120.5, probeMs: 61.25, rankMs: 0.5)
+        report.elapsedMs = 182.25
+        return ProbeRound(index: index, skipped: skipped, scheduledAt: .seconds(60 * index), startedAt: .seconds(60 * index),
+                          result: .success(report))
+    }
+
+    static let timestamp = 1_795_456_800.0  // 2026-11-23T18:00:00Z
+
+    @Test func csvIsOneRowPerServerWithAHeader() throws {
+        var renderer = ReportRenderer(format: .csv)
+        let text = renderer.header + renderer.render(try Self.round(), timestamp: Self.timestamp)
+        let golden = """
+            timestamp,round,rank,target,host,address,port,provider,name,country,protocol,method,state,sent,received,loss,rtt_min_ms,rtt_median_ms,rtt_p90_ms,rtt_max_ms,jitter_ms,score,best,excluded
+            2026-11-23T18:00:00Z,2,1,198.18.1.1:443,198.18.1.1,198.18.1.1,443,,,,,tcp,open,3,3,0,5,5.5,5.9,6,0.75,5.95,1,
+            2026-11-23T18:00:00Z,2,2,198.18.1.3:8443,198.18.1.3,198.18.1.3,8443,"acme ""west""","Frankfurt, DE #3",DE,,tcp,open,3,2,0.3333,20,21,21.8,22,2,190.8667,0,
+            2026-11-23T18:00:00Z,2,3,198.18.1.2:443,198.18.1.2,198.18.1.2,443,,,,,tcp,timeout,3,0,1,,,,,,,0,
+
+            """
+        #expect(text == golden)
+    }
+
+    @Test func markdownIsAReadableTable() throws {
+        var renderer = ReportRenderer(format: .markdown)
+        let text = renderer.render(try Self.round(skipped: 1), timestamp: Self.timestamp)
+        let golden = """
+            ## Round 2 — 2026-11-23T18:00:00Z
+
+            1 round(s) skipped before this one: the previous round overran its period.
+
+            **Best:** 198.18.1.1:443 — median 5.5 ms, score 5.95
+
+            | # | server | provider | state | method | median ms | p90 ms | jitter ms | loss | score |
+            | ---: | --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |
+            | 1 | 198.18.1.1:443 |  | open | tcp | 5.5 | 5.9 | 0.75 | 0% | 5.95 |
+            | 2 | Frankfurt, DE #3 (198.18.1.3:8443) | acme "west" | open | tcp | 21 | 21.8 | 2 | 33.3% | 190.8667 |
+            | 3 | 198.18.1.2:443 |  | timeout | tcp | - | - | - | 100% | - |
+
+            Errors:
+
+            - xm: HTTP 503
+
+            fetch 120.5 ms, probe 61.25 ms, rank 0.5 ms
+
+            """
+        #expect(text == golden)
+    }
+
+    @Test func jsonLinesParseBack() throws {
+        var renderer = ReportRenderer(format: .jsonl)
+        let first = renderer.render(try Self.round(index: 0), timestamp: Self.timestamp)
+        let second = renderer.render(try Self.round(index: 2, skipped: 1), timestamp: Self.timestamp + 120)
+        let lines = (first + second).split(separator: "\n")
+        #expect(lines.count == 2)
+        for (line, round) in zip(lines, [0, 2]) {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect(object["round"] as? Int == round)
+            #expect((object["best"] as? [String: Any])?["target"] as? String == "198.18.1.1:443")
+            #expect((object["ranked"] as? [[String: Any]])?.count == 3)
+            let durations = try #require(object["durations"] as? [String: Any])
+            #expect(durations["fetch_ms"] as? Double == 120.5 && durations["probe_ms"] as? Double == 61.25 && durations["rank_ms"] as? Double == 0.5)
+            #expect((object["errors"] as? [[String: Any]])?.first?["message"] as? String == "HTTP 503")
+            #expect(object["timestamp"] as? String == (round == 0 ? "2026-11-23T18:00:00Z" : "2026-11-23T18:02:00Z"))
+        }
+        let failed = renderer.render(ProbeRound(index: 3, skipped: 0, scheduledAt: .seconds(3), startedAt: .seconds(3),
+                                                result: .failure(ProbeClientError(.configuration, "config.json: not valid JSON"))), timestamp: 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(failed.utf8)) as? [String: Any])
+        #expect(object["best"] is NSNull && (object["errors"] as? [[String: Any]])?.first?["message"] as? String == "config.json: not valid JSON")
+    }
+
+    @Test func prometheusEscapesLabelsAndNamesTheBest() throws {
+        var renderer = ReportRenderer(format: .prometheus)
+        let text = renderer.render(try Self.round(), timestamp: Self.timestamp)
+        #expect(text.contains(#"provider="acme \"west\"",name="Frankfurt, DE #3""#))
+        #expect(text.contains(#"probe_best{target="198.18.1.1:443",address="198.18.1.1",method="tcp"} 1"#))
+        #expect(text.contains(#"probe_rtt_seconds{target="198.18.1.1:443",address="198.18.1.1",method="tcp",quantile="0.5"} 0.0055"#))
+        #expect(text.contains(#"probe_up{target="198.18.1.2:443",address="198.18.1.2",method="tcp"} 0"#))
+        #expect(text.contains(#"probe_provider_up{provider="xm"} 0"#))
+        #expect(ReportRenderer.escape("a\\b\"c\nd") == #"a\\b\"c\nd"#)
+    }
+
+    @Test(.enabled(if: Tools.promtool != nil, "promtool is missing: install Debian's 'prometheus' package"))
+    func prometheusPassesPromtool() throws {
+        var renderer = ReportRenderer(format: .prometheus)
+        let text = renderer.render(try Self.round(), timestamp: Self.timestamp)
+        let result = try Tools.run([try #require(Tools.promtool), "check", "metrics"], input: text)
+        #expect(result.status == 0, "promtool: \(result.output)")
+        // A failed round is valid exposition too.
+        let failed = renderer.render(ProbeRound(index: 1, skipped: 0, scheduledAt: .zero, startedAt: .zero,
+                                                result: .failure(ProbeClientError(.noTargets, "no targets"))), timestamp: 0)
+        #expect(try Tools.run([try #require(Tools.promtool), "check", "metrics"], input: failed).status == 0)
+    }
+
+    @Test(.enabled(if: Tools.chromium != nil, "chromium is missing: install Debian's 'chromium' package"))
+    func htmlRendersItsChartsInABrowser() throws {
+        var renderer = ReportRenderer(format: .html)
+        var page = ""
+        for index in 0..<4 { page = renderer.render(try Self.round(index: index), timestamp: Self.timestamp + Double(60 * index)) }
+        #expect(!page.contains("http://") || page.contains("http://www.w3.org/2000/svg"))  // no external assets
+        #expect(!page.contains("<link") && !page.contains("src="))
+        let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("probe-html-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let file = directory.appendingPathComponent("report.html")
+        try page.write(to: file, atomically: true, encoding: .utf8)
+        let chromium = try #require(Tools.chromium)
+        let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=\(directory.path)/profile"]
+        let dom = try Tools.run([chromium] + flags + ["--dump-dom", file.absoluteString])
+        #expect(dom.status == 0, "chromium: \(dom.output.suffix(500))")
+        // The page's script ran and drew a distribution and a trend per charted server (two servers answered).
+        #expect(dom.output.contains("data-rendered=\"2\""), "\(dom.output.suffix(800))")
+        #expect(dom.output.components(separatedBy: "class=\"rtt-distribution\"").count - 1 == 2)
+        #expect(dom.output.components(separatedBy: "class=\"rtt-trend\"").count - 1 == 2)
+        #expect(dom.output.components(separatedBy: "class=\"trend\"").count - 1 == 2)
+        // Four rounds of the best server: four trend points, three samples in its distribution.
+        #expect(dom.output.components(separatedBy: "class=\"point\"").count - 1 >= 4)
+        #expect(dom.output.components(separatedBy: "class=\"sample\"").count - 1 == 5)
+        let screenshot = directory.appendingPathComponent("report.png")
+        let shot = try Tools.run([chromium] + flags + ["--screenshot=\(screenshot.path)", "--window-size=1100,900", file.absoluteString])
+        #expect(shot.status == 0, "chromium: \(shot.output.suffix(500))")
+        let png = try Data(contentsOf: screenshot)
+        #expect(png.count > 10_000 && png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]), "screenshot at \(screenshot.path)")
+        print("html report screenshot: \(screenshot.path)")
+    }
+}
+
+/// Outside tools the report tests use.
+enum Tools {
+    static func find(_ names: [String]) -> String? {
+        let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map(String.init) + ["/usr/bin", "/usr/local/bin"]
+        for name in names {
+            for directory in paths where FileManager.default.isExecutableFile(atPath: directory + "/" + name) { return directory + "/" + name }
+        }
+        return nil
+    }
+
+    static let promtool = find(["promtool"])
+    static let chromium = find(["chromium", "chromium-browser", "google-chrome"])
+
+    /// Runs `arguments` with `input` on stdin; stdout and stderr together, read on a thread of its own.
+    static func run(_ arguments: [String], input: String = "") throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: arguments[0])
+        process.arguments = Array(arguments.dropFirst())
+        let output = Pipe(), stdin = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = stdin
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
