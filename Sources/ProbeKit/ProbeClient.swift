@@ -248,6 +248,15 @@ public struct ProviderStatus: Hashable, Sendable, Codable {
     /// Why it failed or was left out.
     public var error: String?
 
+    /// A provider's status.
+    public init(name: String, up: Bool, servers: Int, fetchMs: Double, error: String? = nil) {
+        self.name = name
+        self.up = up
+        self.servers = servers
+        self.fetchMs = fetchMs
+        self.error = error
+    }
+
     init(_ outcome: ProviderOutcome) {
         name = outcome.provider
         up = outcome.error == nil

@@ -68,7 +68,7 @@ import Testing
                     _ = try await client.rank()
                     return nil
                 } catch {
-                    return error.code
+                    return (error as? ProbeClientError)?.code
                 }
             }
             try? await Task.sleep(for: .milliseconds(200))

@@ -36,30 +36,30 @@ import Ranking
     @Test func csvIsOneRowPerServerWithAHeader() throws {
         var renderer = ReportRenderer(format: .csv)
         let text = renderer.header + renderer.render(try Self.round(), timestamp: Self.timestamp)
-        let golden = """
+        let golden = #"""
             timestamp,round,rank,target,host,address,port,provider,name,country,protocol,method,state,sent,received,loss,rtt_min_ms,rtt_median_ms,rtt_p90_ms,rtt_max_ms,jitter_ms,score,best,excluded
-            2026-11-23T18:00:00Z,2,1,198.18.1.1:443,198.18.1.1,198.18.1.1,443,,,,,tcp,open,3,3,0,5,5.5,5.9,6,0.75,5.95,1,
-            2026-11-23T18:00:00Z,2,2,198.18.1.3:8443,198.18.1.3,198.18.1.3,8443,"acme ""west""","Frankfurt, DE #3",DE,,tcp,open,3,2,0.3333,20,21,21.8,22,2,190.8667,0,
+            2026-11-23T18:00:00Z,2,1,198.18.1.1:443,198.18.1.1,198.18.1.1,443,,,,,tcp,open,3,3,0,5,5.5,5.9,6,0.75,5.975,1,
+            2026-11-23T18:00:00Z,2,2,198.18.1.3:8443,198.18.1.3,198.18.1.3,8443,"acme ""west""","Frankfurt, DE #3",DE,,tcp,open,3,2,0.3333,20,21,21.8,22,2,188.867,0,
             2026-11-23T18:00:00Z,2,3,198.18.1.2:443,198.18.1.2,198.18.1.2,443,,,,,tcp,timeout,3,0,1,,,,,,,0,
 
-            """
+            """#
         #expect(text == golden)
     }
 
     @Test func markdownIsAReadableTable() throws {
         var renderer = ReportRenderer(format: .markdown)
         let text = renderer.render(try Self.round(skipped: 1), timestamp: Self.timestamp)
-        let golden = """
+        let golden = #"""
             ## Round 2 — 2026-11-23T18:00:00Z
 
             1 round(s) skipped before this one: the previous round overran its period.
 
-            **Best:** 198.18.1.1:443 — median 5.5 ms, score 5.95
+            **Best:** 198.18.1.1:443 — median 5.5 ms, score 5.975
 
             | # | server | provider | state | method | median ms | p90 ms | jitter ms | loss | score |
             | ---: | --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |
-            | 1 | 198.18.1.1:443 |  | open | tcp | 5.5 | 5.9 | 0.75 | 0% | 5.95 |
-            | 2 | Frankfurt, DE #3 (198.18.1.3:8443) | acme "west" | open | tcp | 21 | 21.8 | 2 | 33.3% | 190.8667 |
+            | 1 | 198.18.1.1:443 |  | open | tcp | 5.5 | 5.9 | 0.75 | 0% | 5.975 |
+            | 2 | Frankfurt, DE #3 (198.18.1.3:8443) | acme "west" | open | tcp | 21 | 21.8 | 2 | 33.3% | 188.867 |
             | 3 | 198.18.1.2:443 |  | timeout | tcp | - | - | - | 100% | - |
 
             Errors:
@@ -68,7 +68,7 @@ import Ranking
 
             fetch 120.5 ms, probe 61.25 ms, rank 0.5 ms
 
-            """
+            """#
         #expect(text == golden)
     }
 
