@@ -98,8 +98,10 @@ extension ProbeSession {
                 // A final-round probe unanswered after several cutoffs cannot make its server win
                 // (the late sample alone would cost it more in jitter and tail than the cutoff allows):
                 // it counts as lost then, so one lossy finalist never holds the answer for the whole timeout.
+                // The incumbent and servers with a good history keep the full timeout: they are measured
+                // because of what they were, not because they beat the cutoff.
                 var finalOptions = configuration.probe
-                if let cutoff {
+                if score != nil, let cutoff {
                     finalOptions.timeoutMilliseconds = min(finalOptions.timeoutMilliseconds, Int(max(30, 3 * cutoff).rounded(.up)))
                 }
                 let index = result.index
@@ -166,6 +168,16 @@ extension ProbeSession {
         var finished = paced.results
         let pruned = sweep.pruned
         probes += sweep.probesStarted + paced.probes
+        // A remote finalist whose handshake is far faster than its ping may be a local proxy or firewall
+        // answering: knock once on a few more servers; if they too answer at once, the report notes a
+        // middlebox and ranks on ICMP (see ``ProbeSession/middleboxSuspected(_:)``).
+        if methods == [.tcp, .icmp], !Task.isCancelled, let others = Self.middleboxCheck(finished, finalists: finalists) {
+            var knock = configuration.probe
+            knock.samples = 1
+            let check = await ProbeEngine(options: knock).probe(others.map { Self.numeric(finished[$0]) }, methods: [.tcp])
+            probes += check.summary.probesStarted
+            for fresh in check.results { finished[others[fresh.index]].tcp = fresh.tcp }
+        }
 
         // The leader must have been measured in full: if a one-sample server leads (a finalist's
         // full figures came out worse than its first probe), measure it too, at most twice.
@@ -201,6 +213,23 @@ extension ProbeSession {
             firstRoundMs: ReportEntry.ms(firstMs), finalRoundMs: ReportEntry.ms(finalMs), cutoffMs: cutoff.map(ReportEntry.ms),
             finalists: finalists.count, pruned: pruned, probes: probes)
         return report
+    }
+
+    /// Up to 8 more remote servers to knock on (positions in `results`) when a remote finalist
+    /// completed its handshake in under 1 ms though its ping took over twice as long; else `nil`.
+    static func middleboxCheck(_ results: [TargetResult], finalists: Set<Int>) -> [Int]? {
+        let suspicious = results.contains { result in
+            guard finalists.contains(result.index), let address = result.address, !address.isLoopback,
+                  let tcp = result.tcp?.rtt?.median, let icmp = result.icmp?.rtt?.median else { return false }
+            return tcp < 1 && icmp > 2 * tcp + 0.5
+        }
+        guard suspicious else { return nil }
+        let others = results.indices.filter { position in
+            let result = results[position]
+            return !finalists.contains(result.index) && result.address.map { !$0.isLoopback } == true && result.tcp == nil
+                && result.target.portKnown
+        }
+        return others.count >= 4 ? Array(others.prefix(8)) : nil
     }
 
     /// The target of a resolved result, by its address: the final round needs no second lookup.

@@ -195,7 +195,10 @@ struct ResultFigures {
 
     init(_ result: TargetResult, preferICMP: Bool = false) {
         self.result = result
-        primary = preferICMP && result.icmp?.reachable == true ? result.icmp : result.primary
+        // Behind a middlebox the handshake says nothing: rank on ICMP where it answered, and a server
+        // whose ping was pruned by the early answer is known to be slower than the cutoff, whatever its TCP says.
+        let useICMP = preferICMP && (result.icmp?.reachable == true || result.icmp?.state == .pruned)
+        primary = useICMP ? result.icmp : result.primary
         state = result.state
         rtt = primary?.rtt
         loss = primary?.loss ?? 1

@@ -84,6 +84,7 @@ final class ProbeSweep {
             if control.isCancelled { return true }
             var waitUntil: MonotonicInstant?
             var burst = 0
+            var polled = false
             actions: while true {
                 // The clock is read for every action: in a burst of thousands of sends, deadlines and
                 // cutoffs count from each probe's own start.
@@ -101,8 +102,12 @@ final class ProbeSweep {
                     case .icmp: startICMP(handle, address: addresses[jobs[job].position])
                     }
                 case .expire(let handle):
+                    // An answer that arrived while this thread was not running counts (its kernel
+                    // timestamp says when): read what is ready before calling anything lost.
+                    if !polled { polled = true; try reactor.wait(block: false) { data, events in dispatch(data, events) } }
                     finish(handle, ProbeSample(index: 0, outcome: .timeout))
                 case .prune(let handle):
+                    if !polled { polled = true; try reactor.wait(block: false) { data, events in dispatch(data, events) } }
                     finish(handle, ProbeSample(index: 0, outcome: .pruned))
                 case .wait(let until):
                     waitUntil = until

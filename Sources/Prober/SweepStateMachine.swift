@@ -134,7 +134,6 @@ struct SweepStateMachine {
             }
             if let cutoff = cutoffNanoseconds, slot.startedAt.advanced(byNanoseconds: cutoff) <= now {
                 deadlines.removeFirst()
-                prunedCount += 1
                 return .prune(front)
             }
             break
@@ -184,6 +183,7 @@ struct SweepStateMachine {
         guard isCurrent(handle) else { return nil }
         let slot = slots[Int(handle.slot)]
         release(handle)
+        if sample.outcome == .pruned { prunedCount += 1 }
         var recorded = sample
         recorded.index = slot.sample
         samples[slot.target].append(recorded)

@@ -20,7 +20,7 @@ import Prober
     }
 
     @Test func jsonFollowsTheDocumentedSchema() async throws {
-        let run = try await CLIRunner.run(["--best", "--demo", "--json"])
+        let run = try await CLIRunner.run(["--best", "--full", "--demo", "--json"])
         #expect(run.status == 0)
         let object = try run.json()
         let best = try #require(object["best"] as? [String: Any])

@@ -106,19 +106,19 @@ import Ranking
     }
 
     @Test(.enabled(if: Tools.promtool != nil, "promtool is missing: install Debian's 'prometheus' package"))
-    func prometheusPassesPromtool() throws {
+    func prometheusPassesPromtool() async throws {
         var renderer = ReportRenderer(format: .prometheus)
         let text = renderer.render(try Self.round(), timestamp: Self.timestamp)
-        let result = try Tools.run([try #require(Tools.promtool), "check", "metrics"], input: text)
+        let result = try await Tools.run([try #require(Tools.promtool), "check", "metrics"], input: text)
         #expect(result.status == 0, "promtool: \(result.output)")
         // A failed round is valid exposition too.
         let failed = renderer.render(ProbeRound(index: 1, skipped: 0, scheduledAt: .zero, startedAt: .zero,
                                                 result: .failure(ProbeClientError(.noTargets, "no targets"))), timestamp: 0)
-        #expect(try Tools.run([try #require(Tools.promtool), "check", "metrics"], input: failed).status == 0)
+        #expect(try await Tools.run([try #require(Tools.promtool), "check", "metrics"], input: failed).status == 0)
     }
 
     @Test(.enabled(if: Tools.chromium != nil, "chromium is missing: install Debian's 'chromium' package"))
-    func htmlRendersItsChartsInABrowser() throws {
+    func htmlRendersItsChartsInABrowser() async throws {
         var renderer = ReportRenderer(format: .html)
         var page = ""
         for index in 0..<4 { page = renderer.render(try Self.round(index: index), timestamp: Self.timestamp + Double(60 * index)) }
@@ -130,7 +130,7 @@ import Ranking
         try page.write(to: file, atomically: true, encoding: .utf8)
         let chromium = try #require(Tools.chromium)
         let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=\(directory.path)/profile"]
-        let dom = try Tools.run([chromium] + flags + ["--dump-dom", file.absoluteString])
+        let dom = try await Tools.run([chromium] + flags + ["--dump-dom", file.absoluteString])
         #expect(dom.status == 0, "chromium: \(dom.output.suffix(500))")
         // The page's script ran and drew a distribution and a trend per charted server (two servers answered).
         #expect(dom.output.contains("data-rendered=\"2\""), "\(dom.output.suffix(800))")
@@ -141,7 +141,7 @@ import Ranking
         #expect(dom.output.components(separatedBy: "class=\"point\"").count - 1 >= 4)
         #expect(dom.output.components(separatedBy: "class=\"sample\"").count - 1 == 5)
         let screenshot = directory.appendingPathComponent("report.png")
-        let shot = try Tools.run([chromium] + flags + ["--screenshot=\(screenshot.path)", "--window-size=1100,900", file.absoluteString])
+        let shot = try await Tools.run([chromium] + flags + ["--screenshot=\(screenshot.path)", "--window-size=1100,900", file.absoluteString])
         #expect(shot.status == 0, "chromium: \(shot.output.suffix(500))")
         let png = try Data(contentsOf: screenshot)
         #expect(png.count > 10_000 && png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]), "screenshot at \(screenshot.path)")
@@ -162,8 +162,10 @@ enum Tools {
     static let promtool = find(["promtool"])
     static let chromium = find(["chromium", "chromium-browser", "google-chrome"])
 
-    /// Runs `arguments` with `input` on stdin; stdout and stderr together, read on a thread of its own.
-    static func run(_ arguments: [String], input: String = "") throws -> (status: Int32, output: String) {
+    /// Runs `arguments` with `input` on stdin; stdout and stderr together. The waiting happens on a
+    /// thread of its own: a blocking wait on Swift's cooperative pool (two threads here) would stall
+    /// every other test for as long as Chromium runs.
+    static func run(_ arguments: [String], input: String = "") async throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: arguments[0])
         process.arguments = Array(arguments.dropFirst())
@@ -172,10 +174,16 @@ enum Tools {
         process.standardError = output
         process.standardInput = stdin
         try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let reader = output.fileHandleForReading, writer = stdin.fileHandleForWriting
+        let data = await withCheckedContinuation { (continuation: CheckedContinuation<Data, Never>) in
+            Thread {
+                writer.write(Data(input.utf8))
+                try? writer.close()
+                let data = reader.readDataToEndOfFile()
+                process.waitUntilExit()
+                continuation.resume(returning: data)
+            }.start()
+        }
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }
