@@ -30,6 +30,7 @@ public struct ReportEntry: Hashable, Sendable, Codable {
             }
         }
 
+        /// Writes every key, `null` included.
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(outcome, forKey: .outcome)
@@ -64,6 +65,7 @@ public struct ReportEntry: Hashable, Sendable, Codable {
             case state, sent, received, loss, rttMs = "rtt_ms", timing, socket, unavailable, samples
         }
 
+        /// Writes every key, `null` included.
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(state, forKey: .state)

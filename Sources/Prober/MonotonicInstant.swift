@@ -36,6 +36,7 @@ public struct MonotonicInstant: Comparable, Hashable, Sendable {
         Double(nanoseconds(since: earlier)) / 1_000_000
     }
 
+    /// Earlier first.
     public static func < (lhs: MonotonicInstant, rhs: MonotonicInstant) -> Bool {
         lhs.nanoseconds < rhs.nanoseconds
     }

@@ -156,6 +156,8 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Same family, address and port.
     public static func == (lhs: SocketAddress, rhs: SocketAddress) -> Bool { lhs.key == rhs.key }
+    /// Hashes family, address and port.
     public func hash(into hasher: inout Hasher) { hasher.combine(key) }
 }

@@ -17,6 +17,7 @@ public struct Candidate: Hashable, Sendable, Codable {
             }
         }
 
+        /// Better first: up, closed, down.
         public static func < (lhs: Status, rhs: Status) -> Bool { lhs.tier < rhs.tier }
     }
 

@@ -42,40 +42,60 @@ public struct CandidateFilter: Hashable, Sendable, Codable {
             isEmpty = filter.countries.isEmpty && filter.providers.isEmpty && filter.protocols.isEmpty && filter.excluded.isEmpty
         }
 
-        /// Reasons already written, by the value that caused them: a million candidates left out
-        /// for the same few reasons share a few strings instead of allocating a million.
+        /// Verdicts already reached, by the value that decided them: a million candidates share a
+        /// handful of countries, providers and protocols, so each is judged (and its reason written)
+        /// once. A short list compared with `==` beats hashing for so few values.
         struct Messages {
-            var country: [String: String] = [:]
-            var provider: [String: String] = [:]
-            var `protocol`: [String: String] = [:]
+            var country = Memo()
+            var provider = Memo()
+            var `protocol` = Memo()
         }
 
-        func exclusion(_ candidate: Candidate, messages: inout Messages) -> String? {
+        /// Up to 32 values and their verdicts (`nil`: allowed); more are judged each time.
+        struct Memo {
+            var values: [String?] = []
+            var verdicts: [String?] = []
+
+            mutating func verdict(_ value: String?, judge: (String?) -> String?) -> String? {
+                for index in values.indices where values[index] == value { return verdicts[index] }
+                let verdict = judge(value)
+                if values.count < 32 {
+                    values.append(value)
+                    verdicts.append(verdict)
+                }
+                return verdict
+            }
+        }
+
+        func exclusion(_ candidate: borrowing Candidate, messages: inout Messages) -> String? {
             if isEmpty { return nil }
-            if !countries.isEmpty, !(candidate.country.map { countries.contains($0) || countries.contains($0.lowercased()) } ?? false) {
-                let value = candidate.country ?? "unknown"
-                if let message = messages.country[value] { return message }
-                let message = "country \(value) is not \(filter.countries.joined(separator: " or "))"
-                messages.country[value] = message
+            if !countries.isEmpty, let message = messages.country.verdict(candidate.country, judge: { country in
+                guard let country, countries.contains(country) || countries.contains(country.lowercased()) else {
+                    return "country \(country ?? "unknown") is not \(filter.countries.joined(separator: " or "))"
+                }
+                return nil
+            }) {
                 return message
             }
-            if !providers.isEmpty, !(candidate.provider.map(providers.contains) ?? false) {
-                let value = candidate.provider ?? "none"
-                if let message = messages.provider[value] { return message }
-                let message = "provider \(value) is not \(filter.providers.joined(separator: " or "))"
-                messages.provider[value] = message
+            if !providers.isEmpty, let message = messages.provider.verdict(candidate.provider, judge: { provider in
+                guard let provider, providers.contains(provider) else {
+                    return "provider \(provider ?? "none") is not \(filter.providers.joined(separator: " or "))"
+                }
+                return nil
+            }) {
                 return message
             }
             if !protocols.isEmpty {
-                // Exact first: providers mostly send lower case, and lowercased() allocates.
-                guard let given = candidate.protocol, protocols.contains(given) || protocols.contains(given.lowercased()) else {
-                    let value = candidate.protocol ?? "unknown"
-                    if let message = messages.protocol[value] { return message }
-                    let message = "protocol \(value) is not \(filter.protocols.joined(separator: " or "))"
-                    messages.protocol[value] = message
+                if let message = messages.protocol.verdict(candidate.protocol, judge: { given in
+                    guard let given, protocols.contains(given) || protocols.contains(given.lowercased()) else {
+                        return "protocol \(given ?? "unknown") is not \(filter.protocols.joined(separator: " or "))"
+                    }
+                    return nil
+                }) {
                     return message
                 }
-                if given == "wireguard" || given.lowercased() == "wireguard", let free = candidate.wgAvailableSlots, free <= 0 {
+                if let given = candidate.protocol, given == "wireguard" || given.lowercased() == "wireguard",
+                   let free = candidate.wgAvailableSlots, free <= 0 {
                     return "no free WireGuard slot"
                 }
             }

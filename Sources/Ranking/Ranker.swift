@@ -75,20 +75,17 @@ public enum Ranker {
                 keys.append(SortKey(buffer[index], score: scoreTerms?.total, excluded: excluded != nil, index: index))
             }
         }
-        // Sort the small keys themselves (input order breaks ties), then put each run of equal
-        // figures in identity order, so the result never depends on the input's order.
-        keys.sort()
-        var start = 0
-        while start < keys.count {
-            var end = start + 1
-            while end < keys.count, keys[end].sameFigures(as: keys[start]) { end += 1 }
-            if end - start > 1 {
-                keys[start..<end].sort { a, b in
-                    let idA = candidates[a.index].id, idB = candidates[b.index].id
-                    return idA != idB ? idA < idB : a.index < b.index
-                }
+        // Sort the small keys themselves; equal figures fall back to the identity (then input
+        // order), so the result never depends on the input's order. Identities are compared only
+        // on ties, inside the one sort.
+        candidates.withUnsafeBufferPointer { buffer in
+            keys.sort { a, b in
+                if let less = a.figuresLess(than: b) { return less }
+                let idA = buffer[a.index].id, idB = buffer[b.index].id
+                if idA < idB { return true }
+                if idB < idA { return false }
+                return a.index < b.index
             }
-            start = end
         }
         return RankOrder(indices: keys.map(\.index), scores: scores, terms: terms, exclusions: exclusions)
     }
@@ -102,7 +99,7 @@ public enum Ranker {
         var loss: Double
         var index: Int
 
-        init(_ candidate: Candidate, score: Double?, excluded: Bool, index: Int) {
+        init(_ candidate: borrowing Candidate, score: Double?, excluded: Bool, index: Int) {
             self.excluded = excluded
             self.index = index
             tier = score == nil ? Candidate.Status.down.tier : candidate.status.tier
@@ -112,16 +109,18 @@ public enum Ranker {
         }
 
         static func < (a: SortKey, b: SortKey) -> Bool {
-            if a.excluded != b.excluded { return !a.excluded }
-            if a.tier != b.tier { return a.tier < b.tier }
-            if a.score != b.score { return a.score < b.score }
-            if a.p90 != b.p90 { return a.p90 < b.p90 }
-            if a.loss != b.loss { return a.loss < b.loss }
-            return a.index < b.index
+            a.figuresLess(than: b) ?? (a.index < b.index)
         }
 
-        func sameFigures(as other: SortKey) -> Bool {
-            excluded == other.excluded && tier == other.tier && score == other.score && p90 == other.p90 && loss == other.loss
+        /// Whether `self` comes first by its figures; `nil` when they are all equal.
+        @inline(__always)
+        func figuresLess(than b: SortKey) -> Bool? {
+            if excluded != b.excluded { return !excluded }
+            if tier != b.tier { return tier < b.tier }
+            if score != b.score { return score < b.score }
+            if p90 != b.p90 { return p90 < b.p90 }
+            if loss != b.loss { return loss < b.loss }
+            return nil
         }
     }
 

@@ -34,7 +34,7 @@ public struct ScoreTerms: Hashable, Sendable, Codable {
     }
 
     /// The same, with weights already sanitised (once per ranking, not once per candidate).
-    init?(_ candidate: Candidate, sanitizedWeights weights: RankingWeights) {
+    init?(_ candidate: borrowing Candidate, sanitizedWeights weights: RankingWeights) {
         guard candidate.status != .down, let median = candidate.medianMilliseconds, median.isFinite, median >= 0 else { return nil }
         func finite(_ value: Double?) -> Double { value.flatMap { $0.isFinite ? max(0, $0) : nil } ?? 0 }
         let lossShare = min(max(candidate.loss.isFinite ? candidate.loss : 1, 0), 1)

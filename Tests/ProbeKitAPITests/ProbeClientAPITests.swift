@@ -81,3 +81,30 @@ import Testing
         #expect(ContinuousClock.now - started < .seconds(5))
     }
 }
+
+/// The README's orchestrator example, compiled here so it stays true (never run: it names real hosts).
+enum ReadmeExample {
+    static func orchestrator() async {
+        var configuration = ProbeClient.Configuration(
+            targets: ["vpn1.example.net:443"],
+            providersFile: "/etc/probe/config.json",
+            stateFile: "/var/lib/orchestrator/probe-state.json")
+        configuration.session.filter = CandidateFilter(protocols: ["wireguard"])
+        configuration.session.probe.samples = 5
+        let client = ProbeClient(configuration: configuration)
+
+        do {
+            let report = try await client.best()
+            if let best = report.best {
+                print("connect to \(best.server?.host ?? best.host):\(best.port)", report.sticky?.reason ?? "")
+            }
+            for error in report.errors { print("skipped:", error) }
+        } catch {
+            print(error.message)
+        }
+
+        for await round in client.rounds(every: .seconds(300)) {
+            if case .success(let report) = round.result { print(round.index, report.best?.target ?? "-") }
+        }
+    }
+}
