@@ -107,17 +107,9 @@ public struct ProbeClient: Sendable {
         let fetchStart = MonotonicInstant.now()
         var fetchMs: Double?
         var providers: [ProviderStatus] = []
-        if let path = configuration.providersFile {
-            let loaded: ProviderConfiguration
-            do {
-                loaded = try ProviderConfiguration.load(path: path)
-            } catch {
-                throw ProbeClientError(.configuration, error.message)
-            }
-            notes += loaded.warnings
-            let cache = TokenCache(path: configuration.tokenCacheFile ?? TokenCache.defaultPath())
-            let directory = (path as NSString).deletingLastPathComponent
-            let fetched = await ProbeSession.fetch(loaded, cache: cache, baseDirectory: directory.isEmpty ? "." : directory, progress: progress)
+        if configuration.providersFile != nil {
+            let fetched = try await fetchProviders()
+            notes += fetched.warnings
             servers += fetched.servers
             errors += fetched.errors
             providers = fetched.outcomes.map(ProviderStatus.init)
@@ -169,6 +161,43 @@ public struct ProbeClient: Sendable {
         rounds(every: period, count: count, clock: ContinuousClock())
     }
 
+    /// Every configured provider's answer (servers, account state, or the error), fetched at once;
+    /// servers of accounts that are expired, suspended or out of traffic come with that reason.
+    public func fetchProviders() async throws(ProbeClientError) -> (servers: [Server], outcomes: [ProviderOutcome], errors: [ReportError], warnings: [String]) {
+        let (loaded, directory) = try loadProviders()
+        let cache = TokenCache(path: configuration.tokenCacheFile ?? TokenCache.defaultPath())
+        let fetched = await ProbeSession.fetch(loaded, cache: cache, baseDirectory: directory, progress: progress)
+        return (fetched.servers, fetched.outcomes, fetched.errors, loaded.warnings)
+    }
+
+    /// Ends the session with provider `name` (NetMimic's logout) and forgets its cached token;
+    /// returns what was done, in one line.
+    public func logout(provider name: String) async throws(ProbeClientError) -> String {
+        let (loaded, directory) = try loadProviders()
+        guard let spec = loaded.providers.first(where: { $0.name == name }) else {
+            throw ProbeClientError(.configuration, "no provider named '\(name)' in the configuration")
+        }
+        let cache = TokenCache(path: configuration.tokenCacheFile ?? TokenCache.defaultPath())
+        do {
+            return try await ProviderFetcher(configuration: loaded, cache: cache, baseDirectory: directory).logout(spec)
+        } catch {
+            throw ProbeClientError(.provider, "\(name): \(error.message)")
+        }
+    }
+
+    /// The providers file, parsed, and the directory relative paths in it are read from.
+    func loadProviders() throws(ProbeClientError) -> (ProviderConfiguration, String) {
+        guard let path = configuration.providersFile else {
+            throw ProbeClientError(.configuration, "no providers file: give one (--config FILE), or write \(ProviderConfiguration.defaultPath() ?? "~/.config/probe/config.json")")
+        }
+        do {
+            let directory = (path as NSString).deletingLastPathComponent
+            return (try ProviderConfiguration.load(path: path), directory.isEmpty ? "." : directory)
+        } catch {
+            throw ProbeClientError(.configuration, error.message)
+        }
+    }
+
     /// The explicit targets: those parsed already and those of the configuration.
     func resolveTargets() throws(ProbeClientError) -> (targets: [ProbeTarget], errors: [ReportError]) {
         let parsed = TargetList.parse(arguments: configuration.targets)
@@ -191,6 +220,8 @@ public struct ProbeClientError: Error, Hashable, Sendable, CustomStringConvertib
         public static let noTargets = Code(rawValue: "no-targets")
         /// The calling task was cancelled.
         public static let cancelled = Code(rawValue: "cancelled")
+        /// A provider refused an operation (a logout).
+        public static let provider = Code(rawValue: "provider")
         /// The name.
         public var description: String { rawValue }
     }

@@ -72,24 +72,6 @@ struct ProviderInput: ParsableArguments {
         guard useDefault, let path = ProviderConfiguration.defaultPath(), FileManager.default.fileExists(atPath: path) else { return nil }
         return path
     }
-
-    /// Loads the configuration; a bad file is a one-line usage error.
-    func load(useDefault: Bool, quiet: Bool) throws -> (ProviderConfiguration, String)? {
-        guard let path = path(useDefault: useDefault) else { return nil }
-        do {
-            let configuration = try ProviderConfiguration.load(path: path)
-            for warning in configuration.warnings where !quiet { Console.error("warning: \(warning)") }
-            return (configuration, (path as NSString).deletingLastPathComponent)
-        } catch {
-            throw ValidationError(error.message)
-        }
-    }
-
-    /// Fetches every provider; failures are reported on stderr, one line each.
-    static func fetch(_ loaded: (ProviderConfiguration, String)) async -> (servers: [Server], outcomes: [ProviderOutcome], errors: [ReportError]) {
-        let cache = TokenCache(path: TokenCache.defaultPath())
-        return await ProbeSession.fetch(loaded.0, cache: cache, baseDirectory: loaded.1.isEmpty ? "." : loaded.1)
-    }
 }
 
 /// How to probe.

@@ -76,17 +76,12 @@ struct LogoutCommand: AsyncParsableCommand {
     @OptionGroup var providers: ProviderInput
 
     func run() async throws {
-        guard let loaded = try providers.load(useDefault: true, quiet: false) else {
-            throw ValidationError("no configuration: give --config FILE")
-        }
-        guard let spec = loaded.0.providers.first(where: { $0.name == provider }) else {
-            throw ValidationError("no provider named '\(provider)' in the configuration")
-        }
-        let fetcher = ProviderFetcher(configuration: loaded.0, cache: TokenCache(path: TokenCache.defaultPath()))
+        let client = ProbeClient(configuration: ProbeClient.Configuration(providersFile: providers.path(useDefault: true)))
         do {
-            Console.out(try await fetcher.logout(spec))
+            Console.out(try await client.logout(provider: provider))
         } catch {
-            Console.error("\(provider): \(error.message)")
+            if error.code == .configuration { throw ValidationError(error.message) }
+            Console.error(error.message)
             throw ExitCode(1)
         }
     }
@@ -94,12 +89,20 @@ struct LogoutCommand: AsyncParsableCommand {
 
 enum ProvidersCommand {
     static func fetch(_ input: ProviderInput, quiet: Bool) async throws -> (servers: [Server], outcomes: [ProviderOutcome], errors: [ReportError]) {
-        guard let loaded = try input.load(useDefault: true, quiet: quiet) else {
-            throw ValidationError("no configuration: give --config FILE, or write \(ProviderConfiguration.defaultPath() ?? "~/.config/probe/config.json")")
+        let progress = ProgressLine.make(quiet: quiet)
+        var report: (@Sendable (ProbeProgress) -> Void)?
+        if let progress { report = { progress.update($0) } }
+        let client = ProbeClient(configuration: ProbeClient.Configuration(providersFile: input.path(useDefault: true)), progress: report)
+        do {
+            let fetched = try await client.fetchProviders()
+            progress?.clear()
+            for warning in fetched.warnings where !quiet { Console.error("warning: \(warning)") }
+            for error in fetched.errors { Console.error(error.description) }
+            return (fetched.servers, fetched.outcomes, fetched.errors)
+        } catch {
+            progress?.clear()
+            throw ValidationError(error.message)
         }
-        let fetched = await ProviderInput.fetch(loaded)
-        for error in fetched.errors { Console.error(error.description) }
-        return fetched
     }
 
     static func table(_ header: [String], _ rows: [[String]]) -> String {
