@@ -51,8 +51,9 @@ def main():
 
     build = ["swift", "build", "-c", "release", "--package-path", ROOT]
     scratch = os.path.join(ROOT, ".build")
-    static = not args.dynamic and os.path.exists("/usr/include/x86_64-linux-gnu/curl/curl.h") or os.path.exists("/usr/include/curl/curl.h")
-    if static and not args.dynamic:
+    curl = os.path.exists("/usr/include/x86_64-linux-gnu/curl/curl.h") or os.path.exists("/usr/include/curl/curl.h")
+    static = curl and not args.dynamic
+    if static:
         scratch = os.path.join(ROOT, ".build", "static")
         build += ["--static-swift-stdlib", "--scratch-path", scratch]
     for product in ("probe", "netsim"):
@@ -90,7 +91,7 @@ def main():
 
     print()
     print(f"{args.hosts} hosts, best 5 ms, others 20-250 ms; {len(rows)} seeds x {args.repeats} runs; "
-          f"{'static' if static and not args.dynamic else 'dynamic'} release build")
+          f"{'static' if static else 'dynamic'} release build")
     print("| run | wall ms p50 | wall ms max | same pick as the full sweep |")
     print("| --- | ---: | ---: | ---: |")
     for name, label in (("default", "`probe --best`"), ("rate0", "`probe --best --rate 0`"), ("full", "`probe --best --full`")):

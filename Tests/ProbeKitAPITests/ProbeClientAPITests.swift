@@ -61,7 +61,7 @@ import Testing
         defer { silent.close() }
         var configuration = ProbeClient.Configuration(targets: ["127.0.0.1:\(silent.address.port)"])
         configuration.session.method = .tcp
-        configuration.session.probe.timeoutMilliseconds = 60_000
+        configuration.session.probe.timeoutMilliseconds = 120_000
         let client = ProbeClient(configuration: configuration)
         let started = ContinuousClock.now
         let outcome = await withTaskGroup(of: ProbeClientError.Code?.self) { group in
@@ -78,7 +78,9 @@ import Testing
             return await group.next() ?? nil
         }
         #expect(outcome == .cancelled)
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // Long before the 120 s timeout (the bound is loose: simulated-network tests running alongside
+        // keep a realtime thread busy on this 2-core machine).
+        #expect(ContinuousClock.now - started < .seconds(30))
     }
 }
 
