@@ -155,7 +155,7 @@ public struct ReportRenderer: Sendable {
         }
         if let best = report.best {
             lines.append("**Best:** \(markdownCell(label(best))) — median \(best.rttMs.map { number($0.median) } ?? "-") ms, "
-                + "score \(best.score.map(number) ?? "-")")
+                + "score \(best.score.map(number) ?? "-")" + (report.sticky.map { " (\(markdownCell($0.reason)))" } ?? ""))
         } else {
             lines.append("**Best:** nothing answered")
         }
@@ -177,9 +177,10 @@ public struct ReportRenderer: Sendable {
             lines += ["", "Errors:", ""] + report.errors.map { "- \(markdownCell($0.description))" }
         }
         if let durations = report.durations {
-            lines += ["", "fetch \(durations.fetchMs.map(number) ?? "-") ms, probe \(number(durations.probeMs)) ms, rank \(number(durations.rankMs)) ms"]
+            let fetch = durations.fetchMs.map { "fetch \(number($0)) ms, " } ?? ""
+            lines += ["", fetch + "probe \(number(durations.probeMs)) ms, rank \(number(durations.rankMs)) ms"]
         }
-        return lines.joined(separator: "\n") + "\n"
+        return lines.joined(separator: "\n") + "\n\n"
     }
 
     static func label(_ entry: ReportEntry) -> String {
@@ -346,6 +347,7 @@ public struct ReportRenderer: Sendable {
       if (parent) parent.appendChild(node);
       return node;
     }
+    function ms(v) { return (v < 1 ? v.toFixed(3) : v < 100 ? v.toFixed(1) : v.toFixed(0)) + " ms"; }
     function text(parent, x, y, content, anchor) {
       const node = el("text", { x, y, class: "tick", "text-anchor": anchor || "start" }, parent);
       node.textContent = content;
@@ -355,7 +357,7 @@ public struct ReportRenderer: Sendable {
     const charts = document.getElementById("charts");
     for (const server of data.servers) {
       const heading = document.createElement("h2");
-      heading.textContent = `${server.label}: median ${server.median === null ? "-" : server.median.toFixed(3)} ms, loss ${(server.loss * 100).toFixed(1)}%`;
+      heading.textContent = `${server.label}: median ${server.median === null ? "-" : ms(server.median)}, loss ${(server.loss * 100).toFixed(1)}%`;
       charts.appendChild(heading);
       const row = document.createElement("div");
       row.className = "server";
@@ -367,8 +369,8 @@ public struct ReportRenderer: Sendable {
       const low = Math.min(...values), high = Math.max(...values, low + 0.001);
       const x = v => pad + (v - low) / (high - low) * (width - 2 * pad);
       el("line", { x1: pad, y1: height - pad, x2: width - pad, y2: height - pad, class: "axis" }, dist);
-      text(dist, pad, height - 10, low.toFixed(2) + " ms", "middle");
-      text(dist, width - pad, height - 10, high.toFixed(2) + " ms", "middle");
+      text(dist, pad, height - 10, ms(low), "middle");
+      text(dist, width - pad, height - 10, ms(high), "middle");
       server.samples.forEach((v, i) => el("circle", { cx: x(v), cy: height - pad - 12 - (i % 5) * 8, r: 4, class: "sample" }, dist));
       if (server.median !== null) el("line", { x1: x(server.median), y1: 10, x2: x(server.median), y2: height - pad, class: "median" }, dist);
       // Trend: the median of each round so far.
@@ -382,7 +384,8 @@ public struct ReportRenderer: Sendable {
       const tx = r => pad + (r - r0) / (r1 - r0) * (width - 2 * pad);
       const ty = m => height - pad - (m - lo) / (hi - lo) * (height - 2 * pad);
       el("line", { x1: pad, y1: height - pad, x2: width - pad, y2: height - pad, class: "axis" }, trend);
-      text(trend, pad, 12, hi.toFixed(2) + " ms");
+      text(trend, 2, 12, ms(hi));
+      text(trend, 2, height - pad - 4, ms(lo));
       text(trend, pad, height - 10, "round " + r0);
       text(trend, width - pad, height - 10, "round " + r1, "end");
       el("polyline", { points: points.map(p => `${tx(p.round)},${ty(p.median)}`).join(" "), class: "trend" }, trend);

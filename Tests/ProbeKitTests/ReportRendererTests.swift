@@ -68,6 +68,7 @@ import Ranking
 
             fetch 120.5 ms, probe 61.25 ms, rank 0.5 ms
 
+
             """#
         #expect(text == golden)
     }
