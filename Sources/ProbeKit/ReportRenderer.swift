@@ -241,7 +241,7 @@ public struct ReportRenderer: Sendable {
             out += "probe_round_duration_seconds{phase=\"rank\"} \(seconds(durations.rankMs))\n"
         }
         family("probe_round_timestamp_seconds", "gauge", "When the latest round ended (Unix time).")
-        out += "probe_round_timestamp_seconds \(number(timestamp))\n"
+        out += "probe_round_timestamp_seconds \(String(format: "%.3f", timestamp))\n"
         family("probe_rounds_skipped", "gauge", "Rounds skipped just before the latest because the previous one overran.")
         out += "probe_rounds_skipped \(round.skipped)\n"
         return out
@@ -269,7 +269,11 @@ public struct ReportRenderer: Sendable {
         return out
     }
 
-    static func seconds(_ milliseconds: Double) -> String { number(milliseconds / 1_000) }
+    /// Seconds to nine significant digits (`2.9e-05`, not `2.8999999999999997e-05`).
+    static func seconds(_ milliseconds: Double) -> String {
+        guard milliseconds.isFinite else { return number(milliseconds) }
+        return String(format: "%.9g", milliseconds / 1_000)
+    }
 
     // MARK: - HTML
 
