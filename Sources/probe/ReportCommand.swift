@@ -89,8 +89,8 @@ struct ReportCommand: AsyncParsableCommand {
                         Console.error("\(round.skipped) round(s) skipped before round \(round.index): the previous round overran the \(every) period")
                     }
                     if case .failure(let error) = round.result { Console.error("round \(round.index): \(error.message)") }
-                    if case .success(let report) = round.result, !quiet {
-                        for note in report.notes { Console.error("note: \(note)") }
+                    if case .success(let report) = round.result {
+                        if !quiet { for note in report.notes { Console.error("note: \(note)") } }
                         for error in report.errors { Console.error(error.description) }
                     }
                     // Written in one go, before the next cancellation point: a signal never cuts a file short.
