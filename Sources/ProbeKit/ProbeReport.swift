@@ -48,6 +48,22 @@ public struct ProbeReport: Hashable, Sendable, Codable {
         case best, ranked, errors, elapsedMs = "elapsed_ms", sweep, sticky, notes, early, providers, durations
     }
 
+    /// Reads a report as `--json` and `probe report --format jsonl` write it (keys written only
+    /// when they have something to say may be missing).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        best = try container.decodeIfPresent(ReportEntry.self, forKey: .best)
+        ranked = try container.decodeIfPresent([ReportEntry].self, forKey: .ranked) ?? []
+        errors = try container.decodeIfPresent([ReportError].self, forKey: .errors) ?? []
+        elapsedMs = try container.decodeIfPresent(Double.self, forKey: .elapsedMs) ?? 0
+        sweep = try container.decodeIfPresent(SweepSummary.self, forKey: .sweep)
+        sticky = try container.decodeIfPresent(Sticky.self, forKey: .sticky)
+        notes = try container.decodeIfPresent([String].self, forKey: .notes) ?? []
+        early = try container.decodeIfPresent(EarlyAnswerSummary.self, forKey: .early)
+        providers = try container.decodeIfPresent([ProviderStatus].self, forKey: .providers) ?? []
+        durations = try container.decodeIfPresent(RunDurations.self, forKey: .durations)
+    }
+
     /// Writes `best` as `null` when there is none.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)

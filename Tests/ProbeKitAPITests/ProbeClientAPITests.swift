@@ -110,3 +110,20 @@ enum ReadmeExample {
         }
     }
 }
+
+/// Reports travel as JSON between processes (an orchestrator reading `probe --json` or a jsonl line).
+@Suite struct ReportJSONTests {
+    @Test func aReportDecodesFromWhatProbeWrites() async throws {
+        let open = try LoopbackListener(kind: .open)
+        defer { open.close() }
+        var configuration = ProbeClient.Configuration(targets: ["127.0.0.1:\(open.address.port)"])
+        configuration.session.method = .tcp
+        let report = try await ProbeClient(configuration: configuration).best()
+        let decoded = try JSONDecoder().decode(ProbeReport.self, from: try JSONEncoder().encode(report))
+        #expect(decoded.best?.target == report.best?.target && decoded.ranked.count == report.ranked.count)
+        #expect(decoded.early == report.early && decoded.durations == report.durations)
+        // The keys written only when they say something may be missing.
+        let minimal = try JSONDecoder().decode(ProbeReport.self, from: Data(#"{"best": null, "ranked": [], "errors": [], "elapsed_ms": 1}"#.utf8))
+        #expect(minimal.notes.isEmpty && minimal.providers.isEmpty && minimal.early == nil)
+    }
+}
