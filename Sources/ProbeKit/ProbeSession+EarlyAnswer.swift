@@ -1,57 +1,6 @@
 public import Prober
-import Synchronization
 public import ProviderFetch
 public import Ranking
-
-/// How `probe --best` answers early: a cheap first round to every server, then the full samples
-/// only to the finalists (and the incumbent), then stop.
-///
-/// The score never improves as RTT grows, so a server whose first probe is still unanswered
-/// `cutoffFactor × best + cutoffMarginMilliseconds` after it was sent cannot beat the best first-round
-/// score: its probe is abandoned (`pruned`) and the round ends as soon as every probe has
-/// answered or been pruned. The margin covers what one sample cannot show (jitter, the gap between
-/// ICMP and TCP).
-public struct EarlyAnswerOptions: Hashable, Sendable, Codable {
-    /// The cutoff is this multiple of the best first-round score... (default 1.5)
-    public var cutoffFactor: Double
-    /// ...plus this many milliseconds (default 5).
-    public var cutoffMarginMilliseconds: Double
-    /// At most this many finalists: servers that answered within the cutoff in force when they
-    /// answered (default 16; the incumbent comes on top).
-    public var maximumFinalists: Int
-
-    /// Options with the documented defaults, or the values given.
-    public init(cutoffFactor: Double = 1.5, cutoffMarginMilliseconds: Double = 5, maximumFinalists: Int = 16) {
-        self.cutoffFactor = cutoffFactor
-        self.cutoffMarginMilliseconds = cutoffMarginMilliseconds
-        self.maximumFinalists = maximumFinalists
-    }
-
-    /// The cutoff, in milliseconds, that a first-round score of `score` ms sets.
-    public func cutoff(forScore score: Double) -> Double {
-        max(0, cutoffFactor) * score + max(0, cutoffMarginMilliseconds)
-    }
-}
-
-/// What the early answer did (`early` in the JSON report).
-public struct EarlyAnswerSummary: Hashable, Sendable, Codable {
-    /// Milliseconds the first round took (resolution included).
-    public var firstRoundMs: Double
-    /// Milliseconds the longest final-round measurement took (they overlap the first round and each other).
-    public var finalRoundMs: Double
-    /// The cutoff in force at the end of the first round, in ms (`nil`: nothing answered, so no cutoff).
-    public var cutoffMs: Double?
-    /// Servers measured with every sample in the final round.
-    public var finalists: Int
-    /// First-round probes abandoned at the cutoff.
-    public var pruned: Int
-    /// Probes sent over both rounds.
-    public var probes: Int
-
-    enum CodingKeys: String, CodingKey {
-        case firstRoundMs = "first_round_ms", finalRoundMs = "final_round_ms", cutoffMs = "cutoff_ms", finalists, pruned, probes
-    }
-}
 
 extension ProbeSession {
     /// The best server, answered early: every target and server gets one cheap probe, those that
@@ -312,60 +261,5 @@ struct EarlyPlan: Sendable {
         guard let value else { return "?" }
         let rounded = (value * 10).rounded() / 10
         return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
-    }
-}
-
-/// Finalists whose full measurement is no longer needed: each measuring task races its sweep
-/// against ``wait(for:)`` and stops measuring when its finalist is dropped.
-final class FinalistDrops: Sendable {
-    private struct State {
-        var dropped = Set<Int>()
-        var waiters: [Int: [CheckedContinuation<Void, Never>]] = [:]
-        var cancelled = Set<Int>()
-    }
-    private let state = Mutex(State())
-
-    /// Returns when `index` is dropped, or when the waiting task is cancelled.
-    func wait(for index: Int) async {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resume = state.withLock { state -> Bool in
-                    if state.dropped.contains(index) || state.cancelled.contains(index) { return true }
-                    state.waiters[index, default: []].append(continuation)
-                    return false
-                }
-                if resume { continuation.resume() }
-            }
-        } onCancel: {
-            let waiting = state.withLock { state in
-                state.cancelled.insert(index)
-                return state.waiters.removeValue(forKey: index) ?? []
-            }
-            for continuation in waiting { continuation.resume() }
-        }
-    }
-
-    /// Stops the measurement of `index`.
-    func drop(_ index: Int) {
-        let waiting = state.withLock { state in
-            state.dropped.insert(index)
-            return state.waiters.removeValue(forKey: index) ?? []
-        }
-        for continuation in waiting { continuation.resume() }
-    }
-}
-
-extension EarlyAnswerOptions {
-    enum CodingKeys: String, CodingKey {
-        case cutoffFactor, cutoffMarginMilliseconds, maximumFinalists
-    }
-
-    /// Reads the value; every key is optional and takes its default when missing.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        let defaults = EarlyAnswerOptions()
-        cutoffFactor = try container.decodeIfPresent(Double.self, forKey: .cutoffFactor) ?? defaults.cutoffFactor
-        cutoffMarginMilliseconds = try container.decodeIfPresent(Double.self, forKey: .cutoffMarginMilliseconds) ?? defaults.cutoffMarginMilliseconds
-        maximumFinalists = try container.decodeIfPresent(Int.self, forKey: .maximumFinalists) ?? defaults.maximumFinalists
     }
 }
