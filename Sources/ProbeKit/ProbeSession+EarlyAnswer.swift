@@ -87,7 +87,7 @@ extension ProbeSession {
                             if score <= cutoff ?? .infinity { launch(result, score: score) }
                         }
                         // The incumbent, and servers whose recent scores beat the cutoff (an ICMP-silent
-                        // server that answers TCP fast is found this way from its second run on).
+                        // server that answers TCP fast is found this way once a full run has measured it).
                         if plan.eligible(result.index), isIncumbent(result) || promising(result) { launch(result) }
                     case .summary(let final):
                         summary = final
