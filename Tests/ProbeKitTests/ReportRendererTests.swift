@@ -130,7 +130,7 @@ import Ranking
         let file = directory.appendingPathComponent("report.html")
         try page.write(to: file, atomically: true, encoding: .utf8)
         let chromium = try #require(Tools.chromium)
-        let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=\(directory.path)/profile"]
+        let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--user-data-dir=\(directory.path)/profile"]
         let dom = try await Tools.run([chromium] + flags + ["--dump-dom", file.absoluteString])
         #expect(dom.status == 0, "chromium: \(dom.output.suffix(500))")
         // The page's script ran and drew a distribution and a trend per charted server (two servers answered).
