@@ -101,7 +101,7 @@ public struct ProbeClient: Sendable {
     /// One run: fetch, probe, rank, apply stickiness. `early` answers as ``best()`` does.
     public func run(early: Bool) async throws(ProbeClientError) -> ProbeReport {
         let start = MonotonicInstant.now()
-        var (targets, errors) = try resolveTargets()
+        var (targets, errors) = resolveTargets()
         var servers = self.servers
         var notes: [String] = []
         let fetchStart = MonotonicInstant.now()
@@ -199,7 +199,7 @@ public struct ProbeClient: Sendable {
     }
 
     /// The explicit targets: those parsed already and those of the configuration.
-    func resolveTargets() throws(ProbeClientError) -> (targets: [ProbeTarget], errors: [ReportError]) {
+    func resolveTargets() -> (targets: [ProbeTarget], errors: [ReportError]) {
         let parsed = TargetList.parse(arguments: configuration.targets)
         return (parsedTargets + parsed.targets, inputErrors + parsed.errors)
     }

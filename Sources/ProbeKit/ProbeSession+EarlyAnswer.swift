@@ -109,9 +109,7 @@ extension ProbeSession {
                 if let reason = report.summary.icmpUnavailable { summary?.icmpUnavailable = reason }
             }
         }
-        let sweep = summary ?? SweepSummary(
-            targets: all.count, probesStarted: 0, peakInFlight: 0, effectiveMaxInFlight: 0, descriptorRetries: 0,
-            resolveMilliseconds: 0, probeMilliseconds: 0, cancelled: true)
+        let sweep = summary ?? .cancelled(targets: all.count)
         // Timeouts (not pruned probes: those are only slower) across many targets: re-probe slower.
         let paced = await repaced(results.compactMap { $0 }, summary: sweep, methods: methods)
         var finished = paced.results

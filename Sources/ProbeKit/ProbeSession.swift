@@ -28,7 +28,9 @@ public struct ProbeSession: Sendable {
     public func run(targets: [ProbeTarget], servers: [Server] = [], errors: [ReportError] = []) async -> ProbeReport {
         let start = MonotonicInstant.now()
         let all = targets + servers.map(Self.target)
-        let sweep = await sweep(all)
+        let sweep = await ProbeEngine(options: configuration.probe).probe(all, methods: configuration.method.kinds) { [progress] done in
+            progress?(ProbeProgress(phase: .probing, done: done, total: all.count))
+        }
         let paced = await repaced(sweep.results, summary: sweep.summary, methods: configuration.method.kinds)
         let probed = MonotonicInstant.now()
         var report = report(for: paced.results, errors: errors, start: start, servers: servers, explicit: targets.count)
@@ -41,29 +43,6 @@ public struct ProbeSession: Sendable {
         summary.probeMilliseconds = ReportEntry.ms(summary.probeMilliseconds)
         report.sweep = summary
         return report
-    }
-
-    /// A full sweep of `targets`, reporting progress as results come.
-    func sweep(_ targets: [ProbeTarget]) async -> SweepReport {
-        var results = [TargetResult?](repeating: nil, count: targets.count)
-        var summary: SweepSummary?
-        var done = 0
-        for await batch in ProbeEngine(options: configuration.probe).updates(for: targets, methods: configuration.method.kinds) {
-            for event in batch {
-                switch event {
-                case .result(let result):
-                    results[result.index] = result
-                    done += 1
-                case .summary(let final): summary = final
-                }
-            }
-            progress?(ProbeProgress(phase: .probing, done: done, total: targets.count))
-        }
-        return SweepReport(
-            results: results.compactMap { $0 },
-            summary: summary ?? SweepSummary(
-                targets: targets.count, probesStarted: 0, peakInFlight: 0, effectiveMaxInFlight: 0, descriptorRetries: 0,
-                resolveMilliseconds: 0, probeMilliseconds: 0, cancelled: true))
     }
 
     /// Ranks finished results into a report (pure apart from reading the clock for `elapsed_ms`).

@@ -23,25 +23,27 @@ public struct ProbeEngine: Sendable {
     /// Probes every target and returns all results, in the order given, with the sweep's figures.
     /// When the task is cancelled, returns what was final by then (``SweepSummary/cancelled`` is set).
     /// With `firstRound`, each target gets a single probe (ICMP where it runs, else TCP) and probes
-    /// are abandoned at the cutoff the finished ones set (see ``FirstRound``).
-    public func probe(_ targets: [ProbeTarget], methods: Set<ProbeKind> = [.tcp], firstRound: FirstRound? = nil) async -> SweepReport {
+    /// are abandoned at the cutoff the finished ones set (see ``FirstRound``). `progress` is told
+    /// how many targets are final so far, once per batch of results.
+    public func probe(
+        _ targets: [ProbeTarget], methods: Set<ProbeKind> = [.tcp], firstRound: FirstRound? = nil,
+        progress: (@Sendable (_ done: Int) -> Void)? = nil
+    ) async -> SweepReport {
         var results = [TargetResult?](repeating: nil, count: targets.count)
         var summary: SweepSummary?
+        var done = 0
         for await batch in SweepRunner.events(for: targets, methods: methods, options: options, firstRound: firstRound) {
             for event in batch {
                 switch event {
-                case .result(let result): results[result.index] = result
+                case .result(let result):
+                    results[result.index] = result
+                    done += 1
                 case .summary(let final): summary = final
                 }
             }
+            progress?(done)
         }
-        let finished = results.compactMap { $0 }
-        return SweepReport(
-            results: finished,
-            summary: summary ?? SweepSummary(
-                targets: targets.count, probesStarted: 0, peakInFlight: 0, effectiveMaxInFlight: 0,
-                descriptorRetries: 0, resolveMilliseconds: 0, probeMilliseconds: 0, cancelled: true)
-        )
+        return SweepReport(results: results.compactMap { $0 }, summary: summary ?? .cancelled(targets: targets.count))
     }
 
     /// The sweep's events as they happen, in batches (one per reactor wake-up): each target's

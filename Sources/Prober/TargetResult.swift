@@ -136,6 +136,12 @@ public struct SweepSummary: Hashable, Sendable, Codable {
         self.icmpUnavailable = icmpUnavailable
     }
 
+    /// The figures of a sweep cancelled before it could report its own.
+    public static func cancelled(targets: Int) -> SweepSummary {
+        SweepSummary(targets: targets, probesStarted: 0, peakInFlight: 0, effectiveMaxInFlight: 0, descriptorRetries: 0,
+                     resolveMilliseconds: 0, probeMilliseconds: 0, cancelled: true)
+    }
+
     enum CodingKeys: String, CodingKey {
         case targets, probesStarted = "probes_started", peakInFlight = "peak_in_flight"
         case effectiveMaxInFlight = "max_in_flight", descriptorRetries = "descriptor_retries"
