@@ -31,10 +31,12 @@ let package = Package(
     targets: [
         // epoll, eventfd, timerfd, TCP_INFO and ICMP headers: what Swift cannot import from Glibc.
         .target(name: "CProbe"),
-        .target(name: "Prober", dependencies: ["CProbe"], swiftSettings: strict),
+        // Outside text made safe to print: control characters escaped, long input cut.
+        .target(name: "SafeText", swiftSettings: strict),
+        .target(name: "Prober", dependencies: ["CProbe", "SafeText"], swiftSettings: strict),
         .target(name: "Ranking", swiftSettings: strict),
-        .target(name: "ProviderFetch", swiftSettings: strict),
-        .target(name: "ProbeKit", dependencies: ["Prober", "Ranking", "ProviderFetch"], swiftSettings: strict),
+        .target(name: "ProviderFetch", dependencies: ["SafeText"], swiftSettings: strict),
+        .target(name: "ProbeKit", dependencies: ["Prober", "Ranking", "ProviderFetch", "SafeText"], swiftSettings: strict),
         // The simulated network for tests and benchmarks (TUN device in a private namespace).
         .target(name: "NetSim", dependencies: ["Prober", "CProbe"], swiftSettings: strict),
         .executableTarget(
@@ -45,7 +47,7 @@ let package = Package(
         .executableTarget(
             name: "probe",
             dependencies: [
-                "ProbeKit", "ProviderFetch", "Ranking",
+                "ProbeKit", "ProviderFetch", "Ranking", "SafeText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -101,6 +101,10 @@ public struct ProbeClient: Sendable {
     /// One run: fetch, probe, rank, apply stickiness. `early` answers as ``best()`` does.
     public func run(early: Bool) async throws(ProbeClientError) -> ProbeReport {
         let start = MonotonicInstant.now()
+        // Too few descriptors to open even one socket beside the reactor: say so rather than fail
+        // every probe with EMFILE (HTTP to providers needs a few more).
+        let extra = FileDescriptorBudget.sweepMinimum + (configuration.providersFile == nil ? 0 : 8)
+        if let tooLow = FileDescriptorBudget.tooLow(extra: extra) { throw ProbeClientError(.descriptorLimit, tooLow) }
         var (targets, errors) = resolveTargets()
         var servers = self.servers
         var notes: [String] = []

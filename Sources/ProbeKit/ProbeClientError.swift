@@ -15,6 +15,8 @@ public struct ProbeClientError: Error, Hashable, Sendable, CustomStringConvertib
         public static let cancelled = Code(rawValue: "cancelled")
         /// A provider refused an operation (a logout).
         public static let provider = Code(rawValue: "provider")
+        /// The process may not open enough files (`ulimit -n`) to probe at all.
+        public static let descriptorLimit = Code(rawValue: "descriptor-limit")
         /// The name.
         public var description: String { rawValue }
     }

@@ -126,8 +126,12 @@ extension ProbeSession {
             for fresh in check.results { finished[others[fresh.index]].tcp = fresh.tcp }
         }
 
-        // The leader must have been measured in full: if a one-sample server leads (a finalist's
-        // full figures came out worse than its first probe), measure it too, at most twice.
+        // The leader must have been measured in full: a one-sample server (answering ping only,
+        // or a finalist whose full figures came out worse than its first probe) may lead, and a
+        // server whose port was given wins only once that port answered. While the leader was not
+        // measured in full, measure it and the others ranked above every fully measured server
+        // (at most 16 at once, in one sweep). Each pass measures at least one more server, so
+        // this ends; it never returns a server a full sweep would rank below another.
         var rankMs = 0.0
         func ranked() -> ProbeReport {
             let began = MonotonicInstant.now()
@@ -135,13 +139,16 @@ extension ProbeSession {
             return finish(finished, summary: sweep, errors: errors, start: start, servers: servers, explicit: targets.count)
         }
         var report = ranked()
-        for _ in 0..<2 where !Task.isCancelled {
-            guard let leader = report.best, let index = leader.inputIndex, !finalists.contains(index),
-                  let position = finished.firstIndex(where: { $0.index == index }) else { break }
-            finalists.insert(index)
+        while !Task.isCancelled {
+            let ahead = report.ranked.prefix { $0.inputIndex.map { !finalists.contains($0) } ?? false }.prefix(16)
+            let positions: [Int] = ahead.compactMap { entry in
+                finished.firstIndex { $0.index == entry.inputIndex && $0.address != nil }
+            }
+            guard report.best != nil, !positions.isEmpty else { break }
+            for position in positions { finalists.insert(finished[position].index) }
             let began = MonotonicInstant.now()
-            let extra = await ProbeEngine(options: configuration.probe).probe([Self.numeric(finished[position])], methods: methods)
-            if let fresh = extra.results.first { finished[position] = Self.merged(fresh, into: finished[position]) }
+            let extra = await ProbeEngine(options: configuration.probe).probe(positions.map { Self.numeric(finished[$0]) }, methods: methods)
+            for fresh in extra.results { finished[positions[fresh.index]] = Self.merged(fresh, into: finished[positions[fresh.index]]) }
             probes += extra.summary.probesStarted
             finalMs += MonotonicInstant.now().milliseconds(since: began)
             report = ranked()

@@ -1,26 +1,75 @@
 public import Prober
+import SafeText
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Reads targets from text: one per line, `#` starts a comment, blank lines are ignored.
+///
+/// Hostile files lose nothing but their bad lines: invalid UTF-8, NUL bytes, over-long lines,
+/// duplicates and bad targets are each a `file:line: ...` error, and every other line is probed.
 public enum TargetList {
-    /// The targets of `text`, and one ``ReportError`` per bad line (`source:line`), so a bad
+    /// Lines longer than this (bytes) are not targets (a host name is at most 253 bytes).
+    public static let maximumLineBytes = 1_024
+    /// Errors listed per source; past this one more line counts the rest.
+    public static let maximumErrors = 100
+    /// Targets files larger than this are refused (about two million targets).
+    public static let maximumFileBytes = 64 << 20
+
+    /// The targets of `bytes`, and one ``ReportError`` per bad line (`source:line`), so a bad
     /// line never loses the good ones.
-    public static func parse(_ text: String, source: String) -> (targets: [ProbeTarget], errors: [ReportError]) {
+    public static func parse(bytes: some Collection<UInt8>, source: String) -> (targets: [ProbeTarget], errors: [ReportError]) {
         var targets: [ProbeTarget] = []
         var errors: [ReportError] = []
+        var unlisted = 0
+        var seen: [String: Int] = [:]
         var lineNumber = 0
-        // Bytes, not Characters: a targets file can hold hundreds of thousands of lines.
-        for rawLine in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            lineNumber += 1
-            var line = rawLine
-            if let hash = line.firstIndex(of: UInt8(ascii: "#")) { line = line[..<hash] }
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-            do {
-                targets.append(try ProbeTarget(parsing: String(decoding: line, as: UTF8.self)))
-            } catch {
-                errors.append(ReportError(source: "\(source):\(lineNumber)", message: error.description))
+        func bad(_ message: String) {
+            if errors.count < maximumErrors {
+                errors.append(ReportError(source: "\(source):\(lineNumber)", message: message))
+            } else {
+                unlisted += 1
             }
         }
+        // Bytes, not Characters: a targets file can hold hundreds of thousands of lines.
+        for rawLine in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            lineNumber += 1
+            var line = rawLine[...]
+            if let hash = line.firstIndex(of: UInt8(ascii: "#")) { line = line[..<hash] }
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            guard line.count <= maximumLineBytes else {
+                bad("line too long (\(line.count) bytes; a target is at most \(maximumLineBytes)): \(SafeText.quoted(String(decoding: line.prefix(64), as: UTF8.self)))")
+                continue
+            }
+            guard !line.contains(0) else {
+                bad("bad target: the line holds a NUL byte")
+                continue
+            }
+            guard let text = String(validating: line, as: UTF8.self) else {
+                bad("bad target \(SafeText.quoted(String(decoding: line, as: UTF8.self))): not UTF-8 text")
+                continue
+            }
+            do {
+                let target = try ProbeTarget(parsing: text)
+                if let first = seen[target.text] {
+                    bad("duplicate of line \(first) (\(SafeText.quoted(target.text))): probed once")
+                    continue
+                }
+                seen[target.text] = lineNumber
+                targets.append(target)
+            } catch {
+                bad(error.description)
+            }
+        }
+        if unlisted > 0 {
+            errors.append(ReportError(source: source, message: "\(unlisted) more bad lines not listed"))
+        }
         return (targets, errors)
+    }
+
+    /// The targets of `text` (see ``parse(bytes:source:)``).
+    public static func parse(_ text: String, source: String) -> (targets: [ProbeTarget], errors: [ReportError]) {
+        parse(bytes: Array(text.utf8), source: source)
     }
 
     /// Parses targets given one per argument; bad ones become errors whose source is the argument.
@@ -31,9 +80,53 @@ public enum TargetList {
             do {
                 targets.append(try ProbeTarget(parsing: argument))
             } catch {
-                errors.append(ReportError(source: argument, message: error.description))
+                errors.append(ReportError(source: SafeText.escaped(argument), message: error.description))
             }
         }
         return (targets, errors)
     }
+
+    /// Reads and parses a targets file; `-` is standard input. Read as a stream (`read(2)` to the
+    /// end), so a pipe, a FIFO, `<(cmd)` and `/dev/null` work as well as a regular file. Throws a
+    /// one-line reason when the file cannot be read at all.
+    public static func read(path: String) throws(TargetFileError) -> (targets: [ProbeTarget], errors: [ReportError]) {
+        let fd: Int32
+        if path == "-" {
+            fd = STDIN_FILENO
+        } else {
+            fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw TargetFileError(path: path, reason: String(cString: strerror(errno))) }
+        }
+        defer { if fd != STDIN_FILENO { close(fd) } }
+        var status = stat()
+        if fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
+            throw TargetFileError(path: path, reason: "it is a directory")
+        }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count == 0 { break }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw TargetFileError(path: path, reason: String(cString: strerror(errno)))
+            }
+            bytes += chunk[..<count]
+            guard bytes.count <= maximumFileBytes else {
+                throw TargetFileError(path: path, reason: "larger than \(maximumFileBytes >> 20) MiB")
+            }
+        }
+        return parse(bytes: bytes, source: path == "-" ? "stdin" : path)
+    }
+}
+
+/// A targets file that could not be read at all: `cannot read targets file 'x': it is a directory`.
+public struct TargetFileError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The path as given.
+    public var path: String
+    /// Why, in a few words.
+    public var reason: String
+
+    /// One line.
+    public var description: String { "cannot read targets file \(SafeText.quoted(path)): \(reason)" }
 }

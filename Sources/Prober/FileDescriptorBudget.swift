@@ -3,12 +3,12 @@ import Glibc
 #endif
 
 /// How many more descriptors this process may open, from `RLIMIT_NOFILE`.
-enum FileDescriptorBudget {
+package enum FileDescriptorBudget {
     /// Descriptors kept free for everything else (stdio, DNS, the caller's own files).
     static let reserve = 16
 
     /// The soft `RLIMIT_NOFILE`, or `nil` when unlimited or unknown.
-    static func softLimit() -> Int? {
+    package static func softLimit() -> Int? {
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return nil }
         if limit.rlim_cur > rlim_t(Int32.max) { return nil }  // RLIM_INFINITY included
@@ -27,6 +27,20 @@ enum FileDescriptorBudget {
             if !isDot { count += 1 }
         }
         return max(0, count - 1)  // opendir's own descriptor
+    }
+
+    /// Descriptors one sweep needs beyond those already open: the reactor's epoll, eventfd and
+    /// timerfd, an ICMP socket per family, one TCP socket, and two for name lookups.
+    package static let sweepMinimum = 8
+
+    /// When `RLIMIT_NOFILE` is too low for a run that needs `extra` descriptors beyond those open now
+    /// (``sweepMinimum``, plus what HTTP needs when providers are fetched): the one line saying so,
+    /// else `nil`. A run under such a limit could only fail every probe with EMFILE.
+    package static func tooLow(extra: Int = sweepMinimum) -> String? {
+        guard let limit = softLimit() else { return nil }
+        let needed = (openCount() ?? 8) + extra
+        guard limit < needed else { return nil }
+        return "ulimit -n is \(limit): probe needs at least \(needed) open files (raise it: 'ulimit -n 1024')"
     }
 
     /// The in-flight cap that fits: `requested`, lowered to what `RLIMIT_NOFILE` leaves free, at least 1.

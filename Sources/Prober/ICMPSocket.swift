@@ -63,6 +63,12 @@ package struct ICMPSocket {
         if pingError == .addressFamilyNotSupported || rawError == .addressFamilyNotSupported {
             throw ICMPUnavailableError(family: family, description: "\(which) is unavailable: this machine has no \(v6 ? "IPv6" : "IPv4")")
         }
+        if [pingError, rawError].contains(where: { $0 == .tooManyOpenFiles || $0 == .tooManyOpenFilesInSystem }) {
+            let limit = FileDescriptorBudget.softLimit().map { " (ulimit -n is \($0))" } ?? ""
+            throw ICMPUnavailableError(
+                family: family,
+                description: "\(which) socket: out of file descriptors, EMFILE\(limit): raise the limit ('ulimit -n 1024')")
+        }
         var fixes: [String] = []
         if preference != .raw {
             fixes.append("allow ping sockets for your group with 'sudo sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"'")

@@ -1,3 +1,5 @@
+import SafeText
+
 /// One thing to probe: a host name or numeric address and a port, as the user wrote it.
 ///
 /// Accepted forms: `host`, `host:port`, `1.2.3.4`, `1.2.3.4:port`, `::1`, `[::1]`, `[::1]:port`,
@@ -57,17 +59,17 @@ public struct ProbeTarget: Hashable, Sendable, Codable, CustomStringConvertible 
         guard !host.isEmpty else { throw TargetParseError(target: text, reason: "missing host") }
         if host.utf8.contains(UInt8(ascii: ":")) {
             guard SocketAddress(numericHost: String(host), port: 0) != nil else {
-                throw TargetParseError(target: text, reason: "'\(host)' is not a valid IPv6 address")
+                throw TargetParseError(target: text, reason: "\(SafeText.quoted(host)) is not a valid IPv6 address")
             }
         } else {
             guard Self.isValidHostName(host) else {
-                throw TargetParseError(target: text, reason: "'\(host)' is not a valid host name or address")
+                throw TargetParseError(target: text, reason: "\(SafeText.quoted(host)) is not a valid host name or address")
             }
         }
         var port = defaultPort
         if let portText {
             guard let value = UInt16(portText), value > 0 else {
-                throw TargetParseError(target: text, reason: "'\(portText)' is not a port (1-65535)")
+                throw TargetParseError(target: text, reason: "\(SafeText.quoted(portText)) is not a port (1-65535)")
             }
             port = value
         }
@@ -107,8 +109,9 @@ public struct TargetParseError: Error, Hashable, Sendable, CustomStringConvertib
     /// What is wrong with it.
     public var reason: String
 
-    /// `bad target 'x:99999': '99999' is not a port (1-65535)`.
-    public var description: String { "bad target '\(target)': \(reason)" }
+    /// `bad target 'x:99999': '99999' is not a port (1-65535)`; the target quoted with control
+    /// characters escaped and cut at 100 characters.
+    public var description: String { "bad target \(SafeText.quoted(target)): \(reason)" }
 }
 
 extension StringProtocol {

@@ -198,10 +198,11 @@ struct SweepStateMachine {
     /// puts that sample back to start again and keeps the in-flight limit below the level that failed.
     /// Returns `false` when nothing else is in flight (retrying could not help).
     mutating func requeue(_ handle: ProbeHandle, now: MonotonicInstant) -> Bool {
-        guard isCurrent(handle) else { return false }
+        // Retrying helps only when another probe in flight will free a descriptor; otherwise the
+        // handle stays current, so the caller can complete it with the error.
+        guard isCurrent(handle), inFlight > 1 else { return false }
         let slot = slots[Int(handle.slot)]
         release(handle)
-        guard inFlight > 0 else { return false }
         cap = max(1, inFlight)
         started -= 1
         retries.append((slot.target, slot.sample))

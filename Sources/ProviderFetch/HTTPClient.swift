@@ -1,6 +1,6 @@
 public import Foundation
 #if canImport(FoundationNetworking)
-public import FoundationNetworking
+internal import FoundationNetworking
 #endif
 
 /// What a provider answered.
@@ -13,6 +13,8 @@ public struct HTTPAnswer: Sendable {
     public var contentType: String?
     /// Seconds a 429 asked to wait (`Retry-After`), when it said.
     public var retryAfter: Double?
+    /// Where a redirect (3xx) points, as given (`Location`).
+    public var location: String?
 
     /// An answer.
     public init(status: Int, body: Data, contentType: String? = nil, retryAfter: Double? = nil) {
@@ -34,32 +36,66 @@ public struct HTTPAnswer: Sendable {
 }
 
 /// HTTP for providers: URLSession, a per-request timeout, a cap on body size enforced while
-/// the body streams in, and bounded retries of 429 (honouring Retry-After) and 5xx.
+/// the body streams in, bounded retries of 429 (honouring Retry-After) and 5xx, and redirects
+/// followed by probe itself, only where the credentials may go (``Origin/admits(_:)``).
 public struct HTTPClient: Sendable {
     /// Bodies larger than this are refused (the transfer is cancelled as soon as it is exceeded).
     public static let maximumBodyBytes = 32 << 20
     /// Retries of a 429 or 5xx answer, at most.
     public static let maximumRetries = 2
+    /// Redirects followed for one request, at most.
+    public static let maximumRedirects = 5
+    /// `probe/VERSION`: names the program, never the account.
+    public static let userAgent = "probe/\(ProbeVersion.current)"
 
     /// Per-request timeout.
     public var timeout: Duration
     /// Longest wait a Retry-After may ask for before probe gives up instead.
     public var maximumRetryAfter: Duration
+    /// Where this provider's credentials belong (its configured URL's origin). Every request and
+    /// every redirect must stay there; `nil`: the origin of each request's own URL.
+    public var origin: Origin?
 
     /// A client.
-    public init(timeout: Duration = .seconds(10), maximumRetryAfter: Duration = .seconds(10)) {
+    public init(timeout: Duration = .seconds(10), maximumRetryAfter: Duration = .seconds(10), origin: Origin? = nil) {
         self.timeout = timeout
         self.maximumRetryAfter = maximumRetryAfter
+        self.origin = origin
     }
 
-    /// Sends a request, retrying 429 and 5xx up to twice with backoff. The error never holds
-    /// the request's headers or body (they carry credentials).
+    /// Sends a request, retrying 429 and 5xx up to twice with backoff and following at most five
+    /// redirects within the credentials' origin (or to https on its host); a redirect anywhere else,
+    /// or from https to http, is not followed and is an error. The error never holds the request's
+    /// headers or body (they carry credentials), nor a URL's query.
     public func send(
         _ method: String, _ url: URL, headers: [String: String] = [:], json body: JSONValue? = nil
     ) async throws(ProviderError) -> HTTPAnswer {
+        guard let home = origin ?? Origin(url) else { throw ProviderError(.configuration, "\(Origin.display(url)) is not an http(s) URL") }
+        guard home.admits(url) else { throw home.refusal(url, "not sent") }
         var attempt = 0
+        var redirects = 0
+        var method = method
+        var url = url
+        var body = body
         while true {
             let answer = try await once(method, url, headers: headers, body: body)
+            if [301, 302, 303, 307, 308].contains(answer.status), let location = answer.location {
+                guard let next = URL(string: location, relativeTo: url)?.absoluteURL else {
+                    throw ProviderError(.redirect, "redirected to an unreadable location: not followed")
+                }
+                guard home.admits(next) else { throw home.refusal(next, "redirected to") }
+                redirects += 1
+                guard redirects <= Self.maximumRedirects else {
+                    throw ProviderError(.redirect, "more than \(Self.maximumRedirects) redirects: not followed further")
+                }
+                // As browsers and curl do: 303 (and 301/302 after a POST) continue as GET without a body.
+                if answer.status == 303 || (method == "POST" && (answer.status == 301 || answer.status == 302)) {
+                    method = "GET"
+                    body = nil
+                }
+                url = next
+                continue
+            }
             let retryable = answer.status == 429 || (500...599).contains(answer.status)
             guard retryable, attempt < Self.maximumRetries else { return answer }
             attempt += 1
@@ -77,10 +113,14 @@ public struct HTTPClient: Sendable {
     }
 
     private func once(_ method: String, _ url: URL, headers: [String: String], body: JSONValue?) async throws(ProviderError) -> HTTPAnswer {
-        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData,
-                                 timeoutInterval: Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: seconds)
         request.httpMethod = method
         request.setValue("application/json", forHTTPHeaderField: "Accept")
+        // No compression asked for: a compressed answer is refused (see BodyCollector), so a small
+        // gzip bomb can never inflate past the cap inside the HTTP stack before probe sees a byte.
+        request.setValue("identity", forHTTPHeaderField: "Accept-Encoding")
+        request.setValue(Self.userAgent, forHTTPHeaderField: "User-Agent")
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         if let body {
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
@@ -89,8 +129,8 @@ public struct HTTPClient: Sendable {
         let collector = BodyCollector(limit: Self.maximumBodyBytes)
         let session = URLSession(configuration: .ephemeral, delegate: collector, delegateQueue: nil)
         defer { session.finishTasksAndInvalidate() }
-        // URLSession on Linux does not always enforce timeoutInterval: the client does.
-        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        // URLSession on Linux does not always enforce timeoutInterval: the client does. The whole
+        // exchange counts, so a body that never ends is bounded by the provider's timeout too.
         DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { collector.timeOut() }
         let result: Result<HTTPAnswer, ProviderError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
@@ -118,6 +158,7 @@ final class BodyCollector: NSObject, URLSessionDataDelegate, @unchecked Sendable
     private var tooLarge = false
     private var cancelled = false
     private var timedOut = false
+    private var compressed: String?
 
     init(limit: Int) { self.limit = limit }
 
@@ -148,11 +189,24 @@ final class BodyCollector: NSObject, URLSessionDataDelegate, @unchecked Sendable
         task?.cancel()
     }
 
+    /// Redirects are never followed here: ``HTTPClient/send(_:_:headers:json:)`` decides, because
+    /// URLSession would carry the credentials (headers and body) to wherever the answer points.
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+        completionHandler(nil)
+    }
+
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
                     completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void) {
         let http = response as? HTTPURLResponse
         let declared = http?.expectedContentLength ?? -1
         lock.withLock { self.response = http }
+        let encoding = http?.value(forHTTPHeaderField: "Content-Encoding")?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        if !encoding.isEmpty, encoding != "identity" {
+            lock.withLock { compressed = encoding }
+            completionHandler(.cancel)
+            return
+        }
         if declared > limit {
             lock.withLock { tooLarge = true }
             completionHandler(.cancel)
@@ -163,6 +217,7 @@ final class BodyCollector: NSObject, URLSessionDataDelegate, @unchecked Sendable
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
         let over = lock.withLock { () -> Bool in
+            if tooLarge || compressed != nil { return true }
             self.data.append(data)
             if self.data.count > limit {
                 tooLarge = true
@@ -178,6 +233,10 @@ final class BodyCollector: NSObject, URLSessionDataDelegate, @unchecked Sendable
         let (continuation, result) = lock.withLock { () -> (CheckedContinuation<Result<HTTPAnswer, ProviderError>, Never>?, Result<HTTPAnswer, ProviderError>) in
             let pending = self.continuation
             self.continuation = nil
+            if let compressed {
+                let shown = compressed.prefix(20).filter { $0.isLetter || $0.isNumber || $0 == "-" }
+                return (pending, .failure(ProviderError(.tooLarge, "the answer is compressed (Content-Encoding: \(shown)) though probe asked for none: refused")))
+            }
             if tooLarge {
                 return (pending, .failure(ProviderError(.tooLarge, "the answer is larger than \(limit >> 20) MiB")))
             }
@@ -192,6 +251,7 @@ final class BodyCollector: NSObject, URLSessionDataDelegate, @unchecked Sendable
             var answer = HTTPAnswer(status: response.statusCode, body: data,
                                     contentType: (response.value(forHTTPHeaderField: "Content-Type"))?.lowercased())
             answer.retryAfter = response.value(forHTTPHeaderField: "Retry-After").flatMap(Self.retryAfter)
+            answer.location = response.value(forHTTPHeaderField: "Location")
             return (pending, .success(answer))
         }
         continuation?.resume(returning: result)

@@ -25,6 +25,9 @@ public struct ProviderError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let unexpectedShape = Code(name: "unexpected-shape")
         /// The provider reported an error of its own (`ret` not 1, `success: false`, ...).
         public static let provider = Code(name: "provider")
+        /// A redirect, or a URL an answer handed back, points outside the provider's origin (or
+        /// redirects went on too long): not followed, so the credentials stay where they belong.
+        public static let redirect = Code(name: "redirect")
         /// The code's name.
         public var description: String { name }
     }

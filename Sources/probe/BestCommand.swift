@@ -129,6 +129,10 @@ enum RunCommand {
         } catch {
             prepared.progress?.clear()
             if error.code == .configuration { throw ValidationError(error.message) }
+            if error.code == .descriptorLimit {
+                Console.error(error.message)
+                throw ExitStatus.usage
+            }
             throw error
         }
         prepared.progress?.clear()
@@ -141,7 +145,8 @@ enum RunCommand {
         if let reason = report.sweep?.icmpUnavailable {
             if probing.method.requiresICMP {
                 Console.error(reason)
-                throw ExitStatus.noPermission
+                // Out of descriptors is a limit the user sets (usage), not a missing permission.
+                throw reason.contains("EMFILE") ? ExitStatus.usage : ExitStatus.noPermission
             }
             if !output.quiet { Console.error("\(reason); going on with TCP alone") }
         }

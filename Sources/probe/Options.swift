@@ -18,44 +18,20 @@ struct TargetInput: ParsableArguments {
 
     @OptionGroup var providers: ProviderInput
 
-    /// The targets and the per-line errors; throws a one-line usage error when nothing usable is given.
+    /// The targets and the per-line errors; throws a one-line usage error when the file cannot be read.
     func load() throws -> (targets: [ProbeTarget], errors: [ReportError]) {
         var parsed = TargetList.parse(arguments: targets)
         if let path = targetsFile {
-            let text: String
             do {
-                text = try readText(path)
+                let fromFile = try TargetList.read(path: path)
+                parsed.targets += fromFile.targets
+                parsed.errors += fromFile.errors
             } catch {
-                throw ValidationError("cannot read targets file '\(path)': \(error)")
+                throw ValidationError(error.description)
             }
-            let fromFile = TargetList.parse(text, source: path == "-" ? "stdin" : path)
-            parsed.targets += fromFile.targets
-            parsed.errors += fromFile.errors
         }
         return parsed
     }
-
-    private func readText(_ path: String) throws -> String {
-        let data: Data
-        if path == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-                throw InputError("it is a directory")
-            }
-            guard FileManager.default.fileExists(atPath: path) else { throw InputError("no such file") }
-            guard FileManager.default.isReadableFile(atPath: path) else { throw InputError("permission denied") }
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        }
-        guard let text = String(data: data, encoding: .utf8) else { throw InputError("not UTF-8 text") }
-        return text
-    }
-}
-
-struct InputError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// Where providers are configured.

@@ -130,6 +130,27 @@ import Testing
         #expect(done == 10)
     }
 
+    /// Regression: `ulimit -n 10` hung `--best` for ever. The only probe in flight could not open its
+    /// socket; requeue refused (nothing else would free a descriptor) but had already released the
+    /// slot, so the error sample was dropped as stale and the target never became final.
+    @Test func descriptorFailureWithNothingElseInFlightStillCompletesTheTarget() {
+        var machine = Machine(targetCount: 2, options: ProbeOptions(rate: 0, samples: 1), cap: 1, start: Self.t0)
+        var now = Self.t0
+        var done = 0
+        for _ in 0..<10 {
+            let step = Self.drain(&machine, now: now)
+            if step.finished { break }
+            for (handle, _, _) in step.starts {
+                #expect(!machine.requeue(handle, now: now))
+                #expect(machine.isCurrent(handle))
+                if machine.complete(handle, sample: ProbeSample(index: 0, outcome: .error(errno: "EMFILE"))) != nil { done += 1 }
+            }
+            now = now.advanced(byNanoseconds: 1)
+        }
+        #expect(done == 2)
+        #expect(machine.nextAction(now: now) == .finished)
+    }
+
     @Test func zeroTargetsFinishAtOnce() {
         var machine = Machine(targetCount: 0, options: ProbeOptions(), cap: 4, start: Self.t0)
         #expect(machine.nextAction(now: Self.t0) == .finished)
