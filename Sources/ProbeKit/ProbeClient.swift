@@ -140,9 +140,17 @@ public struct ProbeClient: Sendable {
         if let store, let prior, !(report.sweep?.cancelled ?? false) {
             let decision = report.stickyDecision(state: prior, policy: configuration.sticky)
             report.apply(decision)
-            var next = decision.state
-            report.recordHistory(into: &next)
-            if let problem = store.save(next) { notes.append(problem) }
+            // Another probe process may have saved since this one loaded: its history stays, this
+            // run's decision and results go on top (under the file's lock, so neither is lost).
+            let finished = report
+            let problem = store.update { current in
+                current.choice = decision.state.choice
+                current.pending = decision.state.pending
+                current.pendingCount = decision.state.pendingCount
+                if current.history.isEmpty { current.history = decision.state.history }
+                finished.recordHistory(into: &current)
+            }
+            if let problem { notes.append(problem) }
         }
         report.notes = notes + report.notes
         report.providers = providers

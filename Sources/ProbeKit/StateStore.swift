@@ -33,9 +33,21 @@ public struct StateStore: Sendable {
     /// Writes the state atomically (a new file, then rename). Returns a warning when it cannot.
     @discardableResult
     public func save(_ state: StickyState) -> String? {
-        guard let data = try? JSONEncoder().encode(state) else { return "cannot encode the state" }
+        update { $0 = state }
+    }
+
+    /// Applies `change` to the state as the file holds it now and writes the result, under an
+    /// advisory lock: when another probe process saved since this one loaded, its update is kept
+    /// and this one is applied on top. Returns a warning when the file cannot be written.
+    @discardableResult
+    public func update(_ change: (inout StickyState) -> Void) -> String? {
         do {
-            try AtomicFile.write(data, to: path, mode: 0o600)
+            try AtomicFile.update(path, mode: 0o600) { existing throws(AtomicFile.WriteError) -> Data in
+                var state = existing.flatMap { try? JSONDecoder().decode(StickyState.self, from: $0) } ?? StickyState()
+                change(&state)
+                guard let data = try? JSONEncoder().encode(state) else { throw AtomicFile.WriteError(description: "cannot encode the state") }
+                return data
+            }
             return nil
         } catch {
             return "cannot write state file \(path): \(error)"

@@ -1,4 +1,5 @@
 public import Foundation
+import SafeText
 
 /// One provider as configured.
 public struct ProviderSpec: Sendable {
@@ -14,7 +15,14 @@ public struct ProviderSpec: Sendable {
     public var enabled: Bool
 
     /// A string field, secrets (`env:NAME`, `file:PATH`) resolved; throws naming provider and field.
+    /// Every value read here is registered with ``Redaction``, so no error can print it.
     public func secret(_ field: String, required: Bool = true) throws(ProviderError) -> String? {
+        let value = try resolve(field, required: required)
+        if let value { Redaction.register(value) }
+        return value
+    }
+
+    private func resolve(_ field: String, required: Bool) throws(ProviderError) -> String? {
         guard let raw = fields[field]?.string else {
             if required { throw ProviderError(.configuration, "provider '\(name)': missing '\(field)'") }
             return nil
@@ -42,6 +50,25 @@ public struct ProviderSpec: Sendable {
         guard let url = URL(string: text.hasSuffix("/") ? String(text.dropLast()) : text),
               let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", url.host != nil
         else { throw ProviderError(.configuration, "provider '\(name)': url '\(text)' is not an http(s) URL") }
+        return url
+    }
+
+    /// A path of this provider's API, relative to the configured `url` whether or not it is written
+    /// with a leading `/` (`/client/servers` and `client/servers` are both `URL/client/servers`,
+    /// keeping the URL's own path); a query string is kept. A full URL is accepted only on the
+    /// provider's origin (credentials go nowhere else).
+    public func endpoint(_ path: String) throws(ProviderError) -> URL {
+        let base = try baseURL()
+        if path.contains("://") {
+            guard let url = URL(string: path), let origin = Origin(base), origin.admits(url) else {
+                throw ProviderError(.configuration, "provider '\(name)': \(SafeText.quoted(path)) is not on \(Origin(base)?.description ?? "its url")")
+            }
+            return url
+        }
+        let relative = path.drop { $0 == "/" }
+        guard let url = URL(string: base.absoluteString + "/" + relative) else {
+            throw ProviderError(.configuration, "provider '\(name)': \(SafeText.quoted(path)) is not a path")
+        }
         return url
     }
 

@@ -1,3 +1,5 @@
+import SafeText
+
 /// Why a provider could not be fetched, in one line that never holds a secret.
 public struct ProviderError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What kind of failure (extensible, as in swift-service-lifecycle).
@@ -37,10 +39,12 @@ public struct ProviderError: Error, Hashable, Sendable, CustomStringConvertible 
     /// The one-line reason.
     public var message: String
 
-    /// An error; newlines in `message` become spaces so it stays one line.
+    /// An error; newlines in `message` become spaces so it stays one line, every known secret is
+    /// masked (``Redaction``), control characters are escaped and the line is cut at 300 characters.
     public init(_ code: Code, _ message: String) {
         self.code = code
-        self.message = message.split(whereSeparator: \.isNewline).joined(separator: " ")
+        let oneLine = message.split(whereSeparator: \.isNewline).joined(separator: " ")
+        self.message = SafeText.line(Redaction.redact(oneLine), limit: 300)
     }
 
     /// The message.

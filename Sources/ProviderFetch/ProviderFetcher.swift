@@ -1,3 +1,4 @@
+import SafeText
 public import Foundation
 
 /// What fetching one provider gave.
@@ -119,20 +120,23 @@ public struct ProviderFetcher: Sendable {
     }
 
     private func client(_ spec: ProviderSpec) -> HTTPClient {
-        HTTPClient(timeout: .milliseconds(Int64(spec.timeoutSeconds * 1_000)))
+        // Every request of this provider, and every redirect, stays on its configured origin.
+        HTTPClient(timeout: .milliseconds(Int64(spec.timeoutSeconds * 1_000)), origin: (try? spec.baseURL()).flatMap(Origin.init))
     }
 
     /// HTTP errors as one line: the provider's own message when its body has one.
     private func failure(_ answer: HTTPAnswer, _ what: String) -> ProviderError {
         let message = (try? answer.json()).flatMap { $0.first(["message", "error", "msg"])?.string }
-        return ProviderError(.http, "\(what): HTTP \(answer.status)" + (message.map { ": \($0)" } ?? ""))
+        return ProviderError(.http, "\(what): HTTP \(answer.status)" + (message.map { ": \(SafeText.escaped($0))" } ?? ""))
     }
 
     private func fetchXMPlus(_ spec: ProviderSpec) async throws(ProviderError) -> ([Server], AccountState?) {
         let url = try spec.baseURL().appendingPathComponent("api/v2/client")
         let email = try spec.secret("email") ?? ""
         let password = try spec.secret("password") ?? ""
-        let headers = ["XMPus-API-Token": MD5.hex(try spec.secret("apiKey") ?? "")]
+        let apiToken = MD5.hex(try spec.secret("apiKey") ?? "")
+        Redaction.register(apiToken)
+        let headers = ["XMPus-API-Token": apiToken]
         let http = client(spec)
         let key = TokenCache.key(type: "xmplus", url: url.absoluteString, user: email)
         func login() async throws(ProviderError) -> String {
@@ -203,7 +207,15 @@ public struct ProviderFetcher: Sendable {
             let decoded = try ProviderDecoders.vpnscriptServers(try answer.json(), provider: spec.name)
             servers += decoded.servers
             pages += 1
-            next = pages < 10_000 ? decoded.next.flatMap { URL(string: $0, relativeTo: base)?.absoluteURL } : nil
+            next = nil
+            if pages < 10_000, let text = decoded.next {
+                // The paginator's URL gets the token: only on the configured origin.
+                guard let url = URL(string: text, relativeTo: base)?.absoluteURL, let origin = Origin(base), origin.admits(url) else {
+                    let shown = URL(string: text).map(Origin.display) ?? SafeText.quoted(text)
+                    throw ProviderError(.redirect, "next page \(shown): not followed (credentials stay with \(Origin(base)?.description ?? "the provider"))")
+                }
+                next = url
+            }
         }
         let account = try? await http.send("GET", base.appendingPathComponent("api/account"), headers: ["Authorization": "Bearer \(token)"])
         return (servers, account.flatMap { try? ProviderDecoders.vpnscriptAccount(try $0.json()) })
@@ -266,7 +278,7 @@ public struct ProviderFetcher: Sendable {
         func xpayToken(fresh: Bool) async throws(ProviderError) -> String {
             if !fresh, let cached = cache.token(for: key) { return cached.token }
             let secret = try authSpec.secret("secretKey") ?? ""
-            let answer = try await http.send("POST", base.appendingPathComponent("client/authenticate"), json: .object([
+            let answer = try await http.send("POST", spec.endpoint("client/authenticate"), json: .object([
                 "username": .string(username), "secretKey": .string(secret), "isAPI": .bool(true),
             ]))
             guard (200..<300).contains(answer.status) else { throw failure(answer, "authenticate") }
@@ -282,10 +294,7 @@ public struct ProviderFetcher: Sendable {
         }
         let request = spec.fields["request"]
         let method = request?["method"]?.string?.uppercased() ?? "GET"
-        let path = request?["path"]?.string ?? ""
-        guard let url = URL(string: path, relativeTo: base.appendingPathComponent(""))?.absoluteURL ?? URL(string: base.absoluteString + path) else {
-            throw ProviderError(.configuration, "provider '\(spec.name)': request.path '\(path)' is not a path")
-        }
+        let url = try spec.endpoint(request?["path"]?.string ?? "")
         var answer = try await http.send(method, url, headers: headers, json: request?["body"])
         if answer.status == 401, kind == "xpay" {
             // The cached token was refused: one fresh authentication, then once more.

@@ -53,6 +53,7 @@ public final class TokenCache: Sendable {
     public func token(for key: String) -> Entry? {
         entries.withLock { entries in
             guard let entry = entries[key] else { return nil }
+            Redaction.register(entry.token)
             // Token expiry is an absolute wall-clock time set by the provider; compare it as such.
             if let expiry = entry.expiresAt, expiry - 60 < Date().timeIntervalSince1970 { return nil }
             return entry
@@ -61,25 +62,26 @@ public final class TokenCache: Sendable {
 
     /// Stores a login and writes the file.
     public func store(_ entry: Entry, for key: String) {
-        let snapshot = entries.withLock { entries -> [String: Entry] in
-            entries[key] = entry
-            return entries
-        }
-        write(snapshot)
+        Redaction.register(entry.token)
+        entries.withLock { $0[key] = entry }
+        write { $0[key] = entry }
     }
 
     /// Forgets a login (after a 401, or on logout) and writes the file.
     public func remove(_ key: String) {
-        let snapshot = entries.withLock { entries -> [String: Entry] in
-            entries[key] = nil
-            return entries
-        }
-        write(snapshot)
+        entries.withLock { $0[key] = nil }
+        write { $0[key] = nil }
     }
 
-    /// Writes atomically: a new file created with mode 0600, then renamed over the old one.
-    private func write(_ snapshot: [String: Entry]) {
-        guard let path, let data = try? JSONEncoder().encode(snapshot) else { return }
-        try? AtomicFile.write(data, to: path, mode: 0o600)
+    /// Applies one change to the file as it is now, under its lock (another probe process may
+    /// have stored a login since this one read it), atomically, mode 0600 in a 0700 directory.
+    private func write(_ change: (inout [String: Entry]) -> Void) {
+        guard let path else { return }
+        try? AtomicFile.update(path, mode: 0o600) { existing throws(AtomicFile.WriteError) -> Data in
+            var current = existing.flatMap { try? JSONDecoder().decode([String: Entry].self, from: $0) } ?? [:]
+            change(&current)
+            guard let data = try? JSONEncoder().encode(current) else { throw AtomicFile.WriteError(description: "cannot encode") }
+            return data
+        }
     }
 }

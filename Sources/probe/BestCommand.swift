@@ -129,6 +129,9 @@ enum RunCommand {
         } catch {
             prepared.progress?.clear()
             if error.code == .configuration { throw ValidationError(error.message) }
+            if error.code == .noTargets {
+                throw ValidationError("no targets: \(prepared.providers ? "the providers file lists no provider, and " : "")no targets were given")
+            }
             if error.code == .descriptorLimit {
                 Console.error(error.message)
                 throw ExitStatus.usage

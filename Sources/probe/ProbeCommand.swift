@@ -23,6 +23,7 @@ struct ProbeCommand: AsyncParsableCommand {
 
     /// Runs the command; every error is one line on stderr, with the documented exit status.
     static func main() async {
+        Console.guardStandardDescriptors()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -36,7 +36,7 @@ final class ProgressLine: Sendable {
             }
             return text
         }
-        if let line { FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8)) }
+        if let line { Console.terminal("\r\u{1B}[K\(line)") }
     }
 
     /// Erases the line.
@@ -45,6 +45,6 @@ final class ProgressLine: Sendable {
             defer { state.shown = false; state.fetched = nil }
             return state.shown
         }
-        if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if shown { Console.terminal("\r\u{1B}[K") }
     }
 }

@@ -79,34 +79,45 @@ struct ReportCommand: AsyncParsableCommand {
         let signals = SignalWatcher(signals: [SIGINT, SIGTERM])
         let writer = ReportWriter(format: format, path: output)
         let progress = prepared.progress
-        let received = await withTaskGroup(of: Int32?.self) { group in
+        // The exit status: nil while all is well; 74 once a round could not be written, 64 when a
+        // round cannot run at all (no targets, an unusable descriptor limit), 128 + the signal.
+        let status = await withTaskGroup(of: Int32?.self) { group in
             group.addTask {
                 var renderer = ReportRenderer(format: format)
                 var writer = writer
+                var status: Int32?
                 for await round in prepared.client.rounds(every: period, count: count) {
                     progress?.clear()
                     if round.skipped > 0, !quiet {
                         Console.error("\(round.skipped) round(s) skipped before round \(round.index): the previous round overran the \(every) period")
                     }
-                    if case .failure(let error) = round.result { Console.error("round \(round.index): \(error.message)") }
+                    if case .failure(let error) = round.result {
+                        if [.noTargets, .configuration, .descriptorLimit].contains(error.code) {
+                            Console.error(error.code == .noTargets && prepared.providers
+                                ? "no targets: the providers file lists no provider, and no targets were given" : error.message)
+                            return ExitStatus.usage.rawValue
+                        }
+                        Console.error("round \(round.index): \(error.message)")
+                    }
                     if case .success(let report) = round.result {
                         if !quiet { for note in report.notes { Console.error("note: \(note)") } }
                         for error in report.errors { Console.error(error.description) }
                     }
                     // Written in one go, before the next cancellation point: a signal never cuts a file short.
                     if let problem = writer.write(renderer.render(round, timestamp: WallClock.now()), header: renderer.header) {
-                        Console.error("\(problem)")
+                        Console.error("round \(round.index) not written: \(problem)")
+                        status = Console.ioError
                     }
                 }
-                return nil
+                return status
             }
-            group.addTask { await signals.next() }
+            group.addTask { await signals.next().map { 128 + $0 } }
             let first = await group.next() ?? nil
             group.cancelAll()
             return first
         }
         progress?.clear()
         signals.stop()
-        if let received { throw ExitCode(128 + received) }
+        if let status { throw ExitCode(status) }
     }
 }

@@ -21,18 +21,22 @@ struct ReportWriter {
             Console.flush(&bytes)
             return nil
         }
-        var content = Data()
-        if format.accumulates {
-            // The file holds every round so far: what it had (when this run wrote it), then this round.
-            if wroteHeader, let existing = FileManager.default.contents(atPath: path) { content = existing } else { content = Data(header.utf8) }
-        }
-        content.append(Data(text.utf8))
-        wroteHeader = true
         do {
-            try AtomicFile.write(content, to: path)
+            if format.accumulates {
+                // The file holds every round written to it: what it has now (this run's rounds, and
+                // another run's writing the same file: the lock keeps both), then this round.
+                try AtomicFile.update(path) { existing throws(AtomicFile.WriteError) -> Data in
+                    var content = existing.flatMap { $0.isEmpty ? nil : $0 } ?? Data(header.utf8)
+                    content.append(Data(text.utf8))
+                    return content
+                }
+            } else {
+                try AtomicFile.write(Data(text.utf8), to: path)
+            }
+            wroteHeader = true
             return nil
         } catch {
-            return "cannot write \(path): \(error)"
+            return "\(error)"
         }
     }
 }
