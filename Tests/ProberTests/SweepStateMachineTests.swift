@@ -141,7 +141,8 @@ import Testing
             let step = Self.drain(&machine, now: now)
             if step.finished { break }
             for (handle, _, _) in step.starts {
-                #expect(!machine.requeue(handle, now: now))
+                let requeued = machine.requeue(handle, now: now)
+                #expect(!requeued)
                 #expect(machine.isCurrent(handle))
                 if machine.complete(handle, sample: ProbeSample(index: 0, outcome: .error(errno: "EMFILE"))) != nil { done += 1 }
             }

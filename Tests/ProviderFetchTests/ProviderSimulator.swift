@@ -27,6 +27,14 @@ final class ProviderSimulator: @unchecked Sendable {
     /// Servers per VPNScript page (0: no pagination).
     var vpnscriptPageSize = 2
     var port: UInt16 = 0
+    /// Where the cross-origin faults point (a second listener that records what reaches it).
+    var crossOrigin = "http://127.0.0.1:9"
+    /// VPNScript's server list answers 301 to ``crossOrigin``.
+    var redirectVPNScriptServers = false
+    /// VPNScript's paginator hands back a next page on ``crossOrigin``.
+    var crossOriginNextPage = false
+    /// Errors echo what they were sent: VPNScript's login its request body, its server list the token.
+    var echoSecrets = false
 
     init() throws {
         server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), timeout: 30)
@@ -96,6 +104,11 @@ final class ProviderSimulator: @unchecked Sendable {
             if self.suspendVPNScript {
                 return Self.json(#"{"status":false,"error":"Your account has been suspended.","suspend_reason":"unpaid"}"#, status: .badRequest)
             }
+            if self.echoSecrets {
+                let sent = String(decoding: try await request.bodyData, as: UTF8.self)
+                return Self.json(#"{"success":false,"message":"The given data was invalid: \#(sent.replacingOccurrences(of: "\"", with: "\\\""))"}"#,
+                                 status: .unprocessableContent)
+            }
             let body = try await Self.body(request)
             guard body["username"]?.string == Credentials.vpnscriptUser, body["password"]?.string == Credentials.vpnscriptPassword else {
                 return Self.json(#"{"success":false,"message":"The provided credentials are incorrect."}"#, status: .unprocessableContent)
@@ -104,6 +117,13 @@ final class ProviderSimulator: @unchecked Sendable {
         }
         await server.appendRoute("GET /api/servers") { request in
             _ = self.hit("vpnscript.servers")
+            if self.redirectVPNScriptServers {
+                return HTTPResponse(statusCode: .movedPermanently, headers: [.location: "\(self.crossOrigin)/api/servers"])
+            }
+            if self.echoSecrets {
+                let token = request.headers[.authorization] ?? ""
+                return Self.json(#"{"success":false,"message":"token \#(token) is not valid here"}"#, status: .forbidden)
+            }
             if self.takeExpiry() || request.headers[.authorization]?.hasPrefix("Bearer 12|") != true {
                 return Self.json(#"{"success":false,"message":"Unauthenticated."}"#, status: .unauthorized)
             }
@@ -115,7 +135,8 @@ final class ProviderSimulator: @unchecked Sendable {
             let page = Int(request.query["page"] ?? "1") ?? 1
             let slice = all.dropFirst((page - 1) * size).prefix(size)
             let last = (all.count + size - 1) / size
-            let next = page < last ? #""\#(self.url)/api/servers?page=\#(page + 1)""# : "null"
+            let nextOrigin = self.crossOriginNextPage ? self.crossOrigin : self.url
+            let next = page < last ? #""\#(nextOrigin)/api/servers?page=\#(page + 1)""# : "null"
             return Self.json(#"{"current_page":\#(page),"data":[\#(slice.joined(separator: ","))],"last_page":\#(last),"next_page_url":\#(next),"per_page":"\#(size)","total":\#(all.count)}"#)
         }
         await server.appendRoute("GET /api/account") { _ in
@@ -172,6 +193,22 @@ final class ProviderSimulator: @unchecked Sendable {
         }
         await server.appendRoute("GET /fault/huge") { _ in
             HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json"], body: Data(repeating: 0x20, count: (32 << 20) + 1024))
+        }
+        await server.appendRoute("/fault/redirect-cross-origin") { _ in
+            HTTPResponse(statusCode: .found, headers: [.location: "\(self.crossOrigin)/api/servers"])
+        }
+        await server.appendRoute("/fault/redirect-same-origin") { _ in
+            _ = self.hit("fault.redirect-same-origin")
+            return HTTPResponse(statusCode: .temporaryRedirect, headers: [.location: "/fault/list"])
+        }
+        await server.appendRoute("/fault/redirect-loop") { _ in
+            HTTPResponse(statusCode: .found, headers: [.location: "/fault/redirect-loop"])
+        }
+        await server.appendRoute("/fault/list") { request in
+            _ = self.hit("fault.list")
+            // What reached the end of a same-origin redirect: the bearer token went along.
+            guard request.headers[.authorization] == "Bearer static-TOKEN-0011" else { return Self.json(#"{"message":"no token"}"#, status: .unauthorized) }
+            return Self.json(#"[{"host":"127.0.4.2","port":443}]"#)
         }
         await server.appendRoute("GET /fault/429") { _ in
             if self.hit("fault.429") == 1 { return Self.json(#"{"message":"slow down"}"#, status: .tooManyRequests, headers: [HTTPHeader("Retry-After"): "1"]) }

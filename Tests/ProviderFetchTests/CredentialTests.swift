@@ -1,0 +1,206 @@
+import Foundation
+import Testing
+@testable import ProviderFetch
+
+/// Credentials never leave their provider's origin; hostile answers are one line for that
+/// provider, every other provider still counts. Real HTTP on loopback.
+@Suite(.serialized) struct CredentialTests {
+    typealias C = ProviderSimulator.Credentials
+    static let staticToken = "static-TOKEN-0011"
+
+    /// The simulator and a second origin that records every request that reaches it.
+    static func world() async throws -> (ProviderSimulator, RawHTTPServer) {
+        let simulator = try ProviderSimulator()
+        try await simulator.start()
+        let elsewhere = try RawHTTPServer { _, fd, _ in RawHTTPServer.json(fd, #"{"data":[]}"#) }
+        simulator.crossOrigin = elsewhere.url
+        return (simulator, elsewhere)
+    }
+
+    /// Every credential the simulator's accounts use, in every form probe sends it.
+    static let needles = [C.xmplusPassword, C.xmplusAPIKey, MD5.hex(C.xmplusAPIKey), C.vpnscriptPassword, C.netmimicPassword,
+                          C.xpaySecret, "xpTOKEN", "nmTOKEN", "vsTOKEN", staticToken, "Authorization", "XMPus-API-Token"]
+
+    static func bearer(_ url: String, path: String, name: String = "bearer") -> String {
+        #",{"type": "json", "name": "\#(name)", "url": "\#(url)", "auth": {"type": "bearer", "token": "\#(staticToken)"}, "request": {"path": "\#(path)"}, "timeoutSeconds": 2}"#
+    }
+
+    @Test func aRedirectToAnotherOriginIsNotFollowedAndTheOtherHostGetsNoCredential() async throws {
+        let (simulator, elsewhere) = try await Self.world()
+        defer { Task { await simulator.stop() }; elsewhere.stop() }
+        simulator.redirectVPNScriptServers = true
+        let configuration = try FetchTests.configuration(simulator.url, extra: Self.bearer(simulator.url, path: "/fault/redirect-cross-origin"))
+        let outcomes = await ProviderFetcher(configuration: configuration, cache: TokenCache(path: nil)).fetchAll(deadline: .seconds(20))
+        let vs = try #require(outcomes.first { $0.provider == "vs" })
+        #expect(vs.error == "redirected to \(elsewhere.url)/api/servers: not followed (credentials stay with \(simulator.url))")
+        let bearer = try #require(outcomes.first { $0.provider == "bearer" })
+        #expect(bearer.error?.hasPrefix("redirected to \(elsewhere.url)/api/servers: not followed") == true, "\(bearer.error ?? "-")")
+        #expect(outcomes.filter { $0.error == nil }.map(\.provider) == ["xm", "nm", "xp"])
+        // The second origin received nothing at all: the redirect was never followed.
+        #expect(elsewhere.received.isEmpty, "\(elsewhere.received.map(\.text))")
+    }
+
+    @Test func aPaginatorPointingElsewhereIsThatProvidersErrorAndSendsNoToken() async throws {
+        let (simulator, elsewhere) = try await Self.world()
+        defer { Task { await simulator.stop() }; elsewhere.stop() }
+        simulator.crossOriginNextPage = true
+        let configuration = try FetchTests.configuration(simulator.url)
+        let outcomes = await ProviderFetcher(configuration: configuration, cache: TokenCache(path: nil)).fetchAll(deadline: .seconds(20))
+        let vs = try #require(outcomes.first { $0.provider == "vs" })
+        #expect(vs.error == "next page \(elsewhere.url)/api/servers: not followed (credentials stay with \(simulator.url))")
+        #expect(elsewhere.received.isEmpty)
+        #expect(outcomes.filter { $0.error == nil }.count == 3)
+    }
+
+    @Test func redirectsWithinTheOriginAreFollowedWithTheCredentialAtMostFiveTimes() async throws {
+        let (simulator, elsewhere) = try await Self.world()
+        defer { Task { await simulator.stop() }; elsewhere.stop() }
+        let configuration = try ProviderConfiguration.parse(Data(("{\"providers\":[" + Self.bearer(simulator.url, path: "/fault/redirect-same-origin").dropFirst()
+            + Self.bearer(simulator.url, path: "/fault/redirect-loop", name: "loop") + "]}").utf8))
+        let outcomes = await ProviderFetcher(configuration: configuration, cache: TokenCache(path: nil)).fetchAll(deadline: .seconds(20))
+        #expect(outcomes[0].error == nil && outcomes[0].servers.first?.host == "127.0.4.2", "\(outcomes[0].error ?? "")")
+        #expect(simulator.count("fault.redirect-same-origin") == 1 && simulator.count("fault.list") == 1)
+        #expect(outcomes[1].error == "more than 5 redirects: not followed further")
+    }
+
+    @Test(arguments: [
+        ("https://vpn.example", "https://vpn.example:443/api", true),
+        ("https://vpn.example", "https://VPN.example/next", true),
+        ("https://vpn.example", "http://vpn.example/api", false),  // never down to http
+        ("https://vpn.example", "https://cdn.vpn.example/api", false),
+        ("http://vpn.example:8080", "https://vpn.example/api", true),  // an upgrade to https on the same host
+        ("http://vpn.example:8080", "http://vpn.example:8081/api", false),
+        ("http://127.0.0.1:80", "http://127.0.0.1/api", true),
+        ("https://[2001:db8::1]:8443", "https://[2001:db8::1]:8443/x", true),
+        ("https://vpn.example", "ftp://vpn.example/x", false),
+    ])
+    func theOriginRule(configured: String, target: String, admitted: Bool) throws {
+        let base = try #require(URL(string: configured))
+        let origin = try #require(Origin(base))
+        let url = try #require(URL(string: target))
+        #expect(origin.admits(url) == admitted)
+    }
+
+    @Test func errorsEchoingPasswordsOrTokensAreRedacted() async throws {
+        let (simulator, elsewhere) = try await Self.world()
+        defer { Task { await simulator.stop() }; elsewhere.stop() }
+        simulator.echoSecrets = true
+        let configuration = try FetchTests.configuration(simulator.url)
+        let spec = try #require(configuration.providers.first { $0.type == "vpnscript" })
+        let login = await ProviderFetcher(configuration: configuration, cache: TokenCache(path: nil)).fetch(spec)
+        let error = try #require(login.error)
+        #expect(error.contains("The given data was invalid") && error.contains(Redaction.mask), "\(error)")
+        #expect(!error.contains(C.vpnscriptPassword))
+        // A cached token that the server repeats in its 403.
+        let cache = TokenCache(path: nil)
+        cache.store(TokenCache.Entry(token: "12|vsTOKEN-cached-1234"), for: TokenCache.key(type: "vpnscript", url: simulator.url, user: C.vpnscriptUser))
+        let echoed = await ProviderFetcher(configuration: configuration, cache: cache).fetch(spec)
+        #expect(echoed.error?.contains("token Bearer \(Redaction.mask) is not valid here") == true, "\(echoed.error ?? "-")")
+    }
+
+    @Test func theUserAgentNamesProbeAndNeverTheAccount() async throws {
+        let recorder = try RawHTTPServer { _, fd, _ in RawHTTPServer.json(fd, #"[{"host":"127.0.0.1","port":443}]"#) }
+        defer { recorder.stop() }
+        let configuration = try ProviderConfiguration.parse(Data(#"{"providers":[{"type":"json","name":"j","url":"\#(recorder.url)/v1","request":{"path":"servers"}}]}"#.utf8))
+        let outcome = await ProviderFetcher(configuration: configuration, cache: TokenCache(path: nil)).fetch(configuration.providers[0])
+        #expect(outcome.error == nil)
+        let head = try #require(recorder.received.first?.head)
+        #expect(head.hasPrefix("GET /v1/servers HTTP/1.1"))
+        #expect(head.contains("User-Agent: probe/\(ProbeVersion.current)"), "\(head)")
+        #expect(head.lowercased().contains("accept-encoding: identity"))
+    }
+
+    @Test(arguments: ["/client/servers", "client/servers"])
+    func requestPathsResolveRelativeToTheConfiguredURLEitherWay(path: String) async throws {
+        let recorder = try RawHTTPServer { request, fd, _ in
+            if request.head.hasPrefix("POST /panel/client/authenticate") {
+                let expires = Int((Date().timeIntervalSince1970 + 3_600) * 1_000)
+                RawHTTPServer.json(fd, #"{"success":{"data":{"expiresAt":\#(expires),"access_token":"xpTOKEN"}}}"#)
+            } else if request.head.hasPrefix("POST /panel/client/servers") {
+                RawHTTPServer.json(fd, #"{"items":[{"host":"127.0.3.9","port":443}]}"#)
+            } else {
+                RawHTTPServer.json(fd, #"{"message":"wrong path"}"#, status: "404 Not Found")
+            }
+        }
+        defer { recorder.stop() }
+        let configuration = try ProviderConfiguration.parse(Data(#"""
+            {"providers":[{"type":"json","name":"xp","url":"\#(recorder.url)/panel","auth":{"type":"xpay","username":"u","secretKey":"s3cret-key"},
+              "request":{"method":"POST","path":"\#(path)"},"items":"items"}]}
+            """#.utf8))
+        let outcome = await ProviderFetcher(configuration: configuration, cache: TokenCache(path: nil)).fetch(configuration.providers[0])
+        #expect(outcome.error == nil && outcome.servers.first?.host == "127.0.3.9", "\(outcome.error ?? "")")
+    }
+
+    @Test func cachedTokensAreBoundToTheOriginAndTheAccount() async throws {
+        let (simulator, elsewhere) = try await Self.world()
+        defer { Task { await simulator.stop() }; elsewhere.stop() }
+        let directory = try FetchTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let cache = TokenCache(path: directory + "/tokens.json")
+        let configuration = try FetchTests.configuration(simulator.url)
+        let spec = try #require(configuration.providers.first { $0.type == "vpnscript" })
+        #expect(await ProviderFetcher(configuration: configuration, cache: cache).fetch(spec).error == nil)
+        #expect(simulator.count("vpnscript.login") == 1)
+        // The same account at another spelling of the origin's URL, and another account: fresh logins.
+        let other = try FetchTests.configuration(simulator.url.replacingOccurrences(of: "127.0.0.1", with: "localhost"))
+        _ = await ProviderFetcher(configuration: other, cache: cache).fetch(try #require(other.providers.first { $0.type == "vpnscript" }))
+        #expect(simulator.count("vpnscript.login") == 2)
+        var renamed = spec
+        guard case .object(var fields) = spec.fields else { Issue.record("not an object"); return }
+        fields["username"] = .string("someone-else")
+        renamed.fields = .object(fields)
+        _ = await ProviderFetcher(configuration: configuration, cache: cache).fetch(renamed)
+        #expect(simulator.count("vpnscript.login") == 3)
+    }
+}
+
+/// Answers no framework would send: a gzip bomb and a body that never ends.
+@Suite(.serialized) struct HostileAnswerTests {
+    /// `size` bytes of zeros, gzip-compressed by Debian's gzip (1 GiB is about 1 MiB compressed).
+    static func gzipBomb(size: Int) throws -> [UInt8] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "head -c \(size) /dev/zero | gzip -1"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Array(data)
+    }
+
+    static func provider(_ url: String, timeout: Double = 2) throws -> ProviderConfiguration {
+        try ProviderConfiguration.parse(Data(#"{"providers":[{"type":"json","name":"h","url":"\#(url)","timeoutSeconds":\#(timeout)}]}"#.utf8))
+    }
+
+    @Test func aGzipBombIsRefusedBeforeItInflates() async throws {
+        let bomb = try Self.gzipBomb(size: 256 << 20)
+        #expect(bomb.count < 2 << 20)
+        let server = try RawHTTPServer { _, fd, _ in
+            RawHTTPServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: \(bomb.count)\r\n\r\n")
+            RawHTTPServer.send(fd, bomb)
+        }
+        defer { server.stop() }
+        let configuration = try Self.provider(server.url)
+        let start = ContinuousClock.now
+        let outcome = await ProviderFetcher(configuration: configuration, cache: TokenCache(path: nil)).fetch(configuration.providers[0])
+        #expect(ContinuousClock.now - start < .seconds(2))
+        #expect(outcome.error == "the answer is compressed (Content-Encoding: gzip) though probe asked for none: refused")
+    }
+
+    @Test func aBodyThatNeverEndsIsBoundedByTheProvidersTimeout() async throws {
+        let server = try RawHTTPServer { _, fd, server in
+            RawHTTPServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n[")
+            let item = Array(String(repeating: #"{"host":"127.0.0.1","port":443},"#, count: 32).utf8)
+            let started = Date()
+            // A kilobyte every 20 ms, until the client goes away (bounded at 30 s whatever happens).
+            while !server.isStopped, Date().timeIntervalSince(started) < 30, RawHTTPServer.send(fd, item) { usleep(20_000) }
+        }
+        defer { server.stop() }
+        let configuration = try Self.provider(server.url, timeout: 1)
+        let start = ContinuousClock.now
+        let outcome = await ProviderFetcher(configuration: configuration, cache: TokenCache(path: nil)).fetch(configuration.providers[0])
+        #expect(ContinuousClock.now - start < .seconds(4))
+        #expect(outcome.error == "no answer in time")
+    }
+}
