@@ -65,6 +65,12 @@ public struct ProbeTarget: Hashable, Sendable, Codable, CustomStringConvertible 
             guard Self.isValidHostName(host) else {
                 throw TargetParseError(target: text, reason: "\(SafeText.quoted(host)) is not a valid host name or address")
             }
+            // A name whose last label is all digits is no host name (RFC 1123: top-level labels are not
+            // numeric) but a mistyped IPv4 address: never send it to the resolver.
+            if SocketAddress(numericHost: String(host), port: 0) == nil,
+               let last = host.split(separator: ".").last, last.utf8.allSatisfy({ (0x30...0x39).contains($0) }) {
+                throw TargetParseError(target: text, reason: "\(SafeText.quoted(host)) is not a valid IPv4 address")
+            }
         }
         var port = defaultPort
         if let portText {

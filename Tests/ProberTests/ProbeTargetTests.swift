@@ -32,6 +32,12 @@ import Testing
         ("a..b", "not a valid host"),
         ("2001:db8::zz", "not a valid IPv6"),
         (":443", "missing host"),
+        // Mistyped IPv4 addresses are never sent to a resolver as names.
+        ("127.1.271.143", "not a valid IPv4 address"),
+        ("10.0.0.256:443", "not a valid IPv4 address"),
+        ("1.2.3", "not a valid IPv4 address"),
+        ("999", "not a valid IPv4 address"),
+        ("bad\u{1B}[2Jhost", "not a valid host"),
     ])
     func rejectsBadTargetsNamingTheProblem(text: String, reason: String) {
         #expect {
