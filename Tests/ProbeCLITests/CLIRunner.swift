@@ -33,7 +33,9 @@ struct CLIRunner {
         let process = Process()
         // Each run keeps its sticky choice in a state directory of its own: runs never share one.
         var environment = ProcessInfo.processInfo.environment
-        environment["XDG_STATE_HOME"] = NSTemporaryDirectory() + "probe-state-\(UUID().uuidString)"
+        let stateHome = NSTemporaryDirectory() + "probe-state-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: stateHome) }  // tests leave nothing behind
+        environment["XDG_STATE_HOME"] = stateHome
         if let shell {
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
             process.arguments = ["-c", shell]

@@ -129,11 +129,14 @@ import Testing
         let directory = try CLIRunner.temporaryFile("", name: "placeholder").deletingLastPathComponent()
         defer { try? FileManager.default.removeItem(at: directory) }
         let state = directory.appendingPathComponent("state.json").path
-        // Each pid waited for by name: a bare `wait` in dash can miss children under Foundation's Process.
-        let script = (1...8).map { "\"$PROBE\" --best -q --state '\(state)' 127.0.0.\($0):1 >/dev/null & p\($0)=$!" }.joined(separator: "\n")
-            + "\n" + (1...8).map { "wait $p\($0)" }.joined(separator: "; ")
-        let run = try await CLIRunner.run([], shell: script)
-        #expect(run.status == 0, "\(run.stderr)")
+        // Eight processes at once (started from here: a shell's `wait` can hang under Foundation's Process).
+        let statuses = try await withThrowingTaskGroup(of: Int32.self) { group in
+            for index in 1...8 {
+                group.addTask { try await CLIRunner.run(["--best", "-q", "--state", state, "127.0.0.\(index):1"]).status }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(statuses == Array(repeating: 0, count: 8))
         let saved = try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: state))) as? [String: Any]
         let history = try #require(saved?["history"] as? [String: Any])
         #expect(Set(history.keys) == Set((1...8).map { "127.0.0.\($0):1" }), "\(history.keys.sorted())")
@@ -151,10 +154,15 @@ import Testing
         #expect(!unwritten.isEmpty && failed.stderrLines.allSatisfy { $0.contains("not written") || $0.contains("skipped") }, "\(failed.stderr)")
         // Two runs writing one file at once: every round of both is in it.
         let shared = directory.appendingPathComponent("shared.jsonl").path
-        let script = (1...2).map { "\"$PROBE\" report --every 30ms --count 6 --no-sticky --output '\(shared)' 127.0.0.\($0):1 & p\($0)=$!" }
-            .joined(separator: "\n") + "\nwait $p1; wait $p2"
-        let both = try await CLIRunner.run([], shell: script)
-        #expect(both.status == 0, "\(both.stderr)")
+        let statuses = try await withThrowingTaskGroup(of: Int32.self) { group in
+            for index in 1...2 {
+                group.addTask {
+                    try await CLIRunner.run(["report", "--every", "30ms", "--count", "6", "--no-sticky", "--output", shared, "127.0.0.\(index):1"]).status
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(statuses == [0, 0])
         let lines = try String(contentsOfFile: shared, encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 12, "\(lines.count) rounds")
         // No providers and no targets is bad usage, not a failure of the run.

@@ -127,6 +127,7 @@ import Ranking
         #expect(!page.contains("<link") && !page.contains("src="))
         let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("probe-html-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }  // the browser profile alone is megabytes
         let file = directory.appendingPathComponent("report.html")
         try page.write(to: file, atomically: true, encoding: .utf8)
         let chromium = try #require(Tools.chromium)
