@@ -34,7 +34,7 @@ import Testing
         (":443", "missing host"),
         // Mistyped IPv4 addresses are never sent to a resolver as names.
         ("127.1.271.143", "not a valid IPv4 address"),
-        ("10.0.0.256:443", "not a valid IPv4 address"),
+        ("198.18.0.256:443", "not a valid IPv4 address"),  // parsed only: rejected before any lookup
         ("1.2.3", "not a valid IPv4 address"),
         ("999", "not a valid IPv4 address"),
         ("bad\u{1B}[2Jhost", "not a valid host"),
