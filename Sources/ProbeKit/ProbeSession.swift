@@ -112,6 +112,7 @@ public struct ProbeSession: Sendable {
                 errors.append(ReportError(source: outcome.provider, message: "left out: \(reason)"))
             } else {
                 servers += outcome.servers
+                errors += outcome.problems.map { ReportError(source: outcome.provider, message: $0) }
             }
         }
         return (servers, outcomes, errors)

@@ -143,7 +143,9 @@ public struct HTTPClient: Sendable {
     }
 
     private func retryAfter(_ answer: HTTPAnswer) -> Duration? {
-        answer.retryAfter.map { .milliseconds(Int64(($0 * 1_000).rounded())) }
+        // A hostile header (`1e300`, `inf`, `nan`) must not trap: anything beyond a day is "too long".
+        guard let seconds = answer.retryAfter, seconds.isFinite, seconds >= 0 else { return nil }
+        return .milliseconds(Int64((min(seconds, 86_400) * 1_000).rounded()))
     }
 }
 
@@ -259,7 +261,7 @@ final class BodyCollector: NSObject, URLSessionDataDelegate, @unchecked Sendable
 
     /// `Retry-After` as seconds, or an HTTP date turned into seconds from now.
     static func retryAfter(_ value: String) -> Double? {
-        if let seconds = Double(value.trimmingCharacters(in: .whitespaces)) { return max(0, seconds) }
+        if let seconds = Double(value.trimmingCharacters(in: .whitespaces)) { return seconds.isFinite ? max(0, seconds) : nil }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")

@@ -15,14 +15,21 @@ public enum ProviderDecoders {
     }
 
     /// The servers from `POST /api/v2/client/servers`; the `uri` only fills what the fields lack.
-    public static func xmplusServers(_ json: JSONValue, provider: String) throws(ProviderError) -> [Server] {
+    /// Entries that cannot be servers are skipped, each a line in `problems`.
+    public static func xmplusServers(_ json: JSONValue, provider: String, problems: ServerProblems? = nil) throws(ProviderError) -> [Server] {
         try xmplusCheck(json)
         guard case .array(let items)? = json["servers"] ?? json.value(at: "data.servers") else {
             throw ProviderError(.unexpectedShape, "the servers answer holds no servers array")
         }
-        return items.compactMap { item in
+        let problems = problems ?? ServerProblems()
+        defer { problems.offset += items.count }
+        return items.enumerated().compactMap { index, item in
+            guard problems.admit(item, index: index, host: ["address"], port: ["port"], numbers: []) else { return nil }
             let vmess = item["uri"]?.string.flatMap(VMessURI.init)
-            guard let host = item["address"]?.string ?? vmess?.address else { return nil }
+            guard let host = item["address"]?.string ?? vmess?.address else {
+                problems.noHost(index: index, keys: ["address", "uri"])
+                return nil
+            }
             let port = item["port"].flatMap(ServerFields.port) ?? vmess?.port
             let remark = item["remark"]?.string ?? vmess?.remark
             let type = item["type"]?.string?.lowercased()
@@ -107,12 +114,20 @@ public enum ProviderDecoders {
     }
 
     /// One page of `GET /api/servers`: its servers and the next page's URL, if any.
-    public static func vpnscriptServers(_ json: JSONValue, provider: String) throws(ProviderError) -> (servers: [Server], next: String?) {
+    /// Entries that cannot be servers are skipped, each a line in `problems`.
+    public static func vpnscriptServers(_ json: JSONValue, provider: String, problems: ServerProblems? = nil) throws(ProviderError) -> (servers: [Server], next: String?) {
         guard case .array(let items)? = json["data"] else {
             throw ProviderError(.unexpectedShape, "the servers answer holds no data array")
         }
-        let servers = items.compactMap { item -> Server? in
-            guard let host = item.first(["host", "ipaddr"])?.string else { return nil }
+        let problems = problems ?? ServerProblems()
+        defer { problems.offset += items.count }
+        let servers = items.enumerated().compactMap { index, item -> Server? in
+            guard problems.admit(item, index: index, host: ["host", "ipaddr"], port: ["port"],
+                                 numbers: ["wg_available_slots", "wg_slots", "load", "active_connections"]) else { return nil }
+            guard let host = item.first(["host", "ipaddr"])?.string else {
+                problems.noHost(index: index, keys: ["host", "ipaddr"])
+                return nil
+            }
             return Server(
                 provider: provider, id: "\(provider):\(item["id"]?.string ?? host)", name: item["name"]?.string ?? host,
                 country: item["country"]?.string ?? item["country_iso_code"]?.string?.uppercased(),
@@ -147,7 +162,8 @@ public enum ProviderDecoders {
     }
 
     /// `POST /api/servers`: a bare array or `{"data": [...]}` (undocumented), with the usual key spellings.
-    public static func netmimicServers(_ json: JSONValue, provider: String, fields: ServerFields) throws(ProviderError) -> [Server] {
+    /// Entries that cannot be servers are skipped, each a line in `problems`.
+    public static func netmimicServers(_ json: JSONValue, provider: String, fields: ServerFields, problems: ServerProblems? = nil) throws(ProviderError) -> [Server] {
         let items: [JSONValue]
         switch json {
         case .array(let values): items = values
@@ -159,18 +175,19 @@ public enum ProviderDecoders {
         default:
             throw ProviderError(.unexpectedShape, "the servers answer is neither an array nor {\"data\": [...]}")
         }
-        return items.compactMap { fields.server(from: $0, provider: provider) }
+        return fields.servers(from: items, provider: provider, problems: problems)
     }
 
     // MARK: Generic JSON and xpay.stream
 
     /// The servers of a generic JSON answer: the array at `items` (a dotted path), mapped by `fields`.
-    public static func genericServers(_ json: JSONValue, items path: String?, provider: String, fields: ServerFields) throws(ProviderError) -> [Server] {
+    /// Entries that cannot be servers are skipped, each a line in `problems`.
+    public static func genericServers(_ json: JSONValue, items path: String?, provider: String, fields: ServerFields, problems: ServerProblems? = nil) throws(ProviderError) -> [Server] {
         let found = path.map { json.value(at: $0) } ?? json
         guard case .array(let items)? = found else {
             throw ProviderError(.unexpectedShape, "no array at '\(path ?? "(top level)")'")
         }
-        return items.compactMap { fields.server(from: $0, provider: provider) }
+        return fields.servers(from: items, provider: provider, problems: problems)
     }
 
     /// `POST /client/authenticate` of xpay.stream: the access token and when it expires (ms since
@@ -188,13 +205,14 @@ public enum ProviderDecoders {
     // MARK: Static lists
 
     /// A static list: a JSON array of servers in the normalised shape, or CSV with a header row.
-    public static func staticServers(_ data: Data, provider: String) throws(ProviderError) -> [Server] {
+    /// Entries (or CSV rows) that cannot be servers are skipped, each a line in `problems`.
+    public static func staticServers(_ data: Data, provider: String, problems: ServerProblems? = nil) throws(ProviderError) -> [Server] {
         let text = String(decoding: data, as: UTF8.self)
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.hasPrefix("[") || trimmed.hasPrefix("{") {
             let json = try JSONValue.parse(data)
             let items = json.items.isEmpty ? (json.first(["servers", "data"])?.items ?? []) : json.items
-            return items.compactMap { ServerFields.lenient.server(from: $0, provider: provider) }
+            return ServerFields.lenient.servers(from: items, provider: provider, problems: problems)
         }
         var lines = trimmed.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.hasPrefix("#") }
         guard !lines.isEmpty else { return [] }
@@ -202,14 +220,15 @@ public enum ProviderDecoders {
         guard header.contains(where: { ServerFields.lenient.host.contains($0) }) else {
             throw ProviderError(.unexpectedShape, "the CSV header names no host column (host, ip, address, ...)")
         }
-        return lines.compactMap { line in
+        let rows = lines.map { line -> JSONValue in
             let cells = csvFields(line)
             var object: [String: JSONValue] = [:]
             for (index, key) in header.enumerated() where index < cells.count && !cells[index].isEmpty {
                 object[key] = .string(cells[index])
             }
-            return ServerFields.lenient.server(from: .object(object), provider: provider)
+            return .object(object)
         }
+        return ServerFields.lenient.servers(from: rows, provider: provider, problems: problems)
     }
 
     /// One CSV line's fields (double quotes, "" inside quotes).

@@ -13,6 +13,9 @@ public struct ProviderOutcome: Sendable {
     public var error: String?
     /// Wall time of the fetch, in milliseconds (monotonic clock).
     public var milliseconds: Double
+    /// Entries of its server list that were skipped or had a figure ignored, one line each
+    /// (the other servers are used).
+    public var problems: [String] = []
 
     /// Why this provider's servers are left out of the ranking although the fetch worked
     /// (account expired, suspended or out of traffic), or `nil`.
@@ -71,14 +74,16 @@ public struct ProviderFetcher: Sendable {
     public func fetch(_ spec: ProviderSpec) async -> ProviderOutcome {
         let start = ContinuousClock.now
         var outcome = ProviderOutcome(provider: spec.name, servers: [], milliseconds: 0)
+        let problems = ServerProblems()
         do {
             switch spec.type {
-            case "xmplus": (outcome.servers, outcome.account) = try await fetchXMPlus(spec)
-            case "vpnscript": (outcome.servers, outcome.account) = try await fetchVPNScript(spec)
-            case "netmimic": (outcome.servers, outcome.account) = try await fetchNetMimic(spec)
-            case "json": outcome.servers = try await fetchJSON(spec)
-            default: outcome.servers = try fetchStatic(spec)
+            case "xmplus": (outcome.servers, outcome.account) = try await fetchXMPlus(spec, problems)
+            case "vpnscript": (outcome.servers, outcome.account) = try await fetchVPNScript(spec, problems)
+            case "netmimic": (outcome.servers, outcome.account) = try await fetchNetMimic(spec, problems)
+            case "json": outcome.servers = try await fetchJSON(spec, problems)
+            default: outcome.servers = try fetchStatic(spec, problems)
             }
+            outcome.problems = problems.summary.map { Redaction.redact($0) }
         } catch {
             outcome.error = Task.isCancelled ? "no answer before the deadline" : error.message
         }
@@ -130,7 +135,7 @@ public struct ProviderFetcher: Sendable {
         return ProviderError(.http, "\(what): HTTP \(answer.status)" + (message.map { ": \(SafeText.escaped($0))" } ?? ""))
     }
 
-    private func fetchXMPlus(_ spec: ProviderSpec) async throws(ProviderError) -> ([Server], AccountState?) {
+    private func fetchXMPlus(_ spec: ProviderSpec, _ problems: ServerProblems) async throws(ProviderError) -> ([Server], AccountState?) {
         let url = try spec.baseURL().appendingPathComponent("api/v2/client")
         let email = try spec.secret("email") ?? ""
         let password = try spec.secret("password") ?? ""
@@ -165,14 +170,14 @@ public struct ProviderFetcher: Sendable {
                 _ = try answer.json()
                 throw ProviderError(.unexpectedShape, "servers: no JSON")
             }
-            let servers = try ProviderDecoders.xmplusServers(json, provider: spec.name)
+            let servers = try ProviderDecoders.xmplusServers(json, provider: spec.name, problems: problems)
             let stats = try? await http.send("POST", url.appendingPathComponent("stats"), headers: headers, json: .object(["token": .string(token)]))
             let account = stats.flatMap { try? ProviderDecoders.xmplusAccount(try $0.json()) }
             return (servers, account)
         }
     }
 
-    private func fetchVPNScript(_ spec: ProviderSpec) async throws(ProviderError) -> ([Server], AccountState?) {
+    private func fetchVPNScript(_ spec: ProviderSpec, _ problems: ServerProblems) async throws(ProviderError) -> ([Server], AccountState?) {
         let base = try spec.baseURL()
         let username = try spec.secret("username") ?? ""
         let password = try spec.secret("password") ?? ""
@@ -204,7 +209,7 @@ public struct ProviderFetcher: Sendable {
                 if answer.status == 400 || answer.status == 401 { throw ProviderDecoders.vpnscriptError((try? answer.json()) ?? .null, status: answer.status) }
                 throw failure(answer, "servers")
             }
-            let decoded = try ProviderDecoders.vpnscriptServers(try answer.json(), provider: spec.name)
+            let decoded = try ProviderDecoders.vpnscriptServers(try answer.json(), provider: spec.name, problems: problems)
             servers += decoded.servers
             pages += 1
             next = nil
@@ -221,7 +226,7 @@ public struct ProviderFetcher: Sendable {
         return (servers, account.flatMap { try? ProviderDecoders.vpnscriptAccount(try $0.json()) })
     }
 
-    private func fetchNetMimic(_ spec: ProviderSpec) async throws(ProviderError) -> ([Server], AccountState?) {
+    private func fetchNetMimic(_ spec: ProviderSpec, _ problems: ServerProblems) async throws(ProviderError) -> ([Server], AccountState?) {
         let base = try spec.baseURL()
         let email = try spec.secret("email") ?? ""
         let password = try spec.secret("password") ?? ""
@@ -253,7 +258,7 @@ public struct ProviderFetcher: Sendable {
                 continue
             }
             guard (200..<300).contains(answer.status) else { throw failure(answer, "servers") }
-            let servers = try ProviderDecoders.netmimicServers(try answer.json(), provider: spec.name, fields: fields)
+            let servers = try ProviderDecoders.netmimicServers(try answer.json(), provider: spec.name, fields: fields, problems: problems)
             let subscription = try? await http.send("GET", base.appendingPathComponent("api/subscription"),
                                                     headers: ["Authorization": "Bearer \(entry.token)"])
             let account = subscription.flatMap { answer -> AccountState? in
@@ -266,7 +271,7 @@ public struct ProviderFetcher: Sendable {
         }
     }
 
-    private func fetchJSON(_ spec: ProviderSpec) async throws(ProviderError) -> [Server] {
+    private func fetchJSON(_ spec: ProviderSpec, _ problems: ServerProblems) async throws(ProviderError) -> [Server] {
         let base = try spec.baseURL()
         let http = client(spec)
         let auth = spec.fields["auth"]
@@ -304,17 +309,17 @@ public struct ProviderFetcher: Sendable {
         }
         guard (200..<300).contains(answer.status) else { throw failure(answer, "servers") }
         return try ProviderDecoders.genericServers(try answer.json(), items: spec.fields["items"]?.string, provider: spec.name,
-                                                   fields: serverFields(spec))
+                                                   fields: serverFields(spec), problems: problems)
     }
 
-    private func fetchStatic(_ spec: ProviderSpec) throws(ProviderError) -> [Server] {
+    private func fetchStatic(_ spec: ProviderSpec, _ problems: ServerProblems) throws(ProviderError) -> [Server] {
         guard let path = spec.fields["path"]?.string else { throw ProviderError(.configuration, "provider '\(spec.name)': missing 'path'") }
         let full = path.hasPrefix("/") ? path : baseDirectory + "/" + path
         guard let data = FileManager.default.contents(atPath: full) else {
             throw ProviderError(.configuration, "provider '\(spec.name)': cannot read \(path)")
         }
         guard data.count <= HTTPClient.maximumBodyBytes else { throw ProviderError(.tooLarge, "\(path) is larger than 32 MiB") }
-        return try ProviderDecoders.staticServers(data, provider: spec.name)
+        return try ProviderDecoders.staticServers(data, provider: spec.name, problems: problems)
     }
 }
 

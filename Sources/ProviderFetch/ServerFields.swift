@@ -58,6 +58,20 @@ public struct ServerFields: Hashable, Sendable, Codable {
         return copy
     }
 
+    /// The servers of a list's entries; entries that cannot be servers are skipped, each a line in `problems`.
+    public func servers(from items: [JSONValue], provider: String, problems: ServerProblems? = nil) -> [Server] {
+        let problems = problems ?? ServerProblems()
+        defer { problems.offset += items.count }
+        return items.enumerated().compactMap { index, item in
+            guard problems.admit(item, index: index, host: host, port: port, numbers: load + wgAvailableSlots + wgSlots) else { return nil }
+            guard let server = server(from: item, provider: provider) else {
+                problems.noHost(index: index, keys: host + pingURL)
+                return nil
+            }
+            return server
+        }
+    }
+
     /// Builds a server from one object; `nil` when it names no host (nor a ping URL with one).
     public func server(from object: JSONValue, provider: String) -> Server? {
         let pingURL = object.first(self.pingURL)?.string

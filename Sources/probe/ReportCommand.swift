@@ -40,7 +40,7 @@ struct ReportCommand: AsyncParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard let period = Self.duration(every) else {
+        guard let period = DurationText.parse(every) else {
             throw ValidationError("--every '\(every)' is not a duration (try 30s, 5m, 1h or 500ms)")
         }
         guard period >= .milliseconds(10), period <= .seconds(7 * 86_400) else {
@@ -56,24 +56,8 @@ struct ReportCommand: AsyncParsableCommand {
         }
     }
 
-    /// `30s`, `5m`, `1h`, `500ms`, `1.5s`, `2d`, or a bare number of seconds.
-    static func duration(_ text: String) -> Duration? {
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3_600), ("d", 86_400)]
-        var number = text.trimmingCharacters(in: .whitespaces)
-        var scale = 1.0
-        for (suffix, factor) in units where number.hasSuffix(suffix) {
-            let stripped = String(number.dropLast(suffix.count))
-            if suffix == "s", stripped.hasSuffix("m") { continue }  // "ms"
-            number = stripped
-            scale = factor
-            break
-        }
-        guard let value = Double(number), value.isFinite, value > 0 else { return nil }
-        return .milliseconds(Int64((value * scale * 1_000).rounded()))
-    }
-
     func run() async throws {
-        guard let period = Self.duration(every) else { throw ValidationError("--every '\(every)' is not a duration") }
+        guard let period = DurationText.parse(every) else { throw ValidationError("--every '\(every)' is not a duration") }
         let prepared = try RunCommand.prepare(input: input, probing: probing, ranking: ranking, quiet: quiet)
         defer { prepared.demo?.stop() }
         let signals = SignalWatcher(signals: [SIGINT, SIGTERM])

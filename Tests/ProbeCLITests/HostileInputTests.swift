@@ -173,4 +173,35 @@ import Testing
             #expect(empty.status == 64 && empty.stderrLines.count == 1 && empty.stderr.contains("lists no provider"), "\(empty.stderr)")
         }
     }
+
+    /// A server entry of the wrong shape costs that entry only: one line names it, the others of
+    /// the same provider are ranked, and `--json` lists it among the errors.
+    @Test func aServerEntryOfTheWrongShapeCostsOnlyThatEntry() async throws {
+        let open = try LoopbackListener(kind: .open, host: "127.0.0.1")
+        defer { open.close() }
+        let list = try CLIRunner.temporaryFile(#"""
+            [{"host": "127.0.0.1", "port": \#(open.address.port), "name": "good"},
+             {"host": {"evil": true}, "port": 443}, {"host": "127.0.0.1", "port": "\u001b[2Jhttps"},
+             {"host": "127.0.0.1", "port": \#(open.address.port), "name": "odd figure", "load": "high"}]
+            """#, name: "servers.json")
+        let config = list.deletingLastPathComponent().appendingPathComponent("config.json")
+        try #"{"providers": [{"type": "static", "name": "mine", "path": "servers.json"}]}"#.write(to: config, atomically: true, encoding: .utf8)
+        let human = try await CLIRunner.run(["--best", "--config", config.path, "--method", "tcp", "--no-sticky"])
+        #expect(human.status == 0)
+        #expect(human.stdout.hasPrefix("best: "))
+        #expect(human.stderr.contains("server #2: 'host' is an object, not a host name or address: skipped"))
+        #expect(human.stderr.contains(#"server #3 (127.0.0.1): 'port' '\u{1B}[2Jhttps' is not a port number (1-65535): skipped"#))
+        #expect(human.stderr.contains("server #4 (127.0.0.1): 'load' 'high' is not a number: ignored"))
+        #expect(!human.stderr.contains("\u{1B}"))
+        let json = try await CLIRunner.run(["--best", "--config", config.path, "--method", "tcp", "--no-sticky", "--json"])
+        let errors = try #require(try json.json()["errors"] as? [[String: String]])
+        #expect(errors.filter { $0["source"] == "mine" }.count == 3)
+    }
+
+    /// A duration beyond any clock once trapped converting to Int64: now one line, exit 64.
+    @Test(arguments: ["1e300", "99999999999999999999", "inf"])
+    func aHugeDurationIsOneLine(_ every: String) async throws {
+        let run = try await CLIRunner.run(["report", "--every", every, "--count", "1", "127.0.0.1:1"])
+        #expect(run.status == 64 && run.stderrLines.count <= 2 && run.stderr.contains("is not a duration"), "\(run.stderr)")
+    }
 }

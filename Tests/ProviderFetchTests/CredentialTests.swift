@@ -204,4 +204,19 @@ import Testing
         #expect(ContinuousClock.now - start < .seconds(4))
         #expect(outcome.error == "no answer in time")
     }
+
+    /// A hostile `Retry-After` (beyond any Duration, infinite, not a number) never traps: the
+    /// provider gets one line and the wait is bounded.
+    @Test(arguments: ["1e300", "inf", "nan", "-5", "99999999999999999999"])
+    func aHostileRetryAfterIsBounded(_ value: String) async throws {
+        let server = try RawHTTPServer { _, fd, _ in
+            RawHTTPServer.json(fd, #"{"message":"slow down"}"#, status: "429 Too Many Requests\r\nRetry-After: \(value)")
+        }
+        defer { server.stop() }
+        let configuration = try Self.provider(server.url, timeout: 2)
+        let start = ContinuousClock.now
+        let outcome = await ProviderFetcher(configuration: configuration, cache: TokenCache(path: nil)).fetch(configuration.providers[0])
+        #expect(ContinuousClock.now - start < .seconds(8))
+        #expect(outcome.error?.contains("429") == true)
+    }
 }

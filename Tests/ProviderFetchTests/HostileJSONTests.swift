@@ -88,4 +88,64 @@ import Testing
         }
         #expect(cases > 10, "\(name): \(cases) cases")
     }
+
+    static let serverLists: [(String, String, @Sendable (JSONValue, ServerProblems) throws(ProviderError) -> Int)] = [
+        ("xmplus servers", DecoderTests.xmplusServers,
+         { json, problems throws(ProviderError) in try ProviderDecoders.xmplusServers(json, provider: "xm", problems: problems).count }),
+        ("vpnscript page", DecoderTests.vpnscriptPage,
+         { json, problems throws(ProviderError) in try ProviderDecoders.vpnscriptServers(json, provider: "vs", problems: problems).servers.count }),
+        ("netmimic servers", #"{"data":[{"id":"a","name":"Amsterdam","country":"NL","city":"Amsterdam","api_url":"http://127.0.2.1:8443/ping","active_connections":"12"}]}"#,
+         { json, problems throws(ProviderError) in try ProviderDecoders.netmimicServers(json, provider: "nm", fields: .lenient, problems: problems).count }),
+        ("generic servers", #"{"success":{"data":{"items":[{"host":"127.0.3.1","port":"443","label":"XP one","region":"FR","load":"0.3"}]}}}"#,
+         { json, problems throws(ProviderError) in try ProviderDecoders.genericServers(json, items: "success.data.items", provider: "xp", fields: .lenient, problems: problems).count }),
+        ("static list", #"[{"host":"127.0.3.1","port":443,"name":"one","wg_available_slots":3,"wg_slots":10,"load":0.5}]"#,
+         { json, problems throws(ProviderError) in try ProviderDecoders.staticServers(json.serialized(), provider: "st", problems: problems).count }),
+    ]
+
+    /// A server entry never disappears silently: with any field of any entry of a documented list
+    /// given a wrong type, every server is either decoded or skipped with a line naming it; a
+    /// figure of the wrong type is a line too ("ignored"), and the server stays.
+    @Test(arguments: 0..<serverLists.count)
+    func aServerWithAWrongTypeIsDecodedOrNamedInALine(index: Int) throws {
+        let (name, text, decode) = Self.serverLists[index]
+        let original = try JSONValue.parse(Data(text.utf8))
+        let all = try decode(original, ServerProblems())
+        #expect(all > 0)
+        for path in Self.paths(original) where path.contains(where: { Int($0) != nil }) {
+            for wrong in Self.wrongValues {
+                let problems = ServerProblems()
+                let where_ = "\(name) at \(path.joined(separator: ".")) = \(wrong)"
+                guard let count = try? decode(Self.replacing(original, at: path[...], with: wrong), problems) else { continue }
+                let skipped = problems.lines.filter { $0.hasSuffix(": skipped") }.count
+                #expect(count + skipped == all, "\(where_): \(count) decoded, lines \(problems.lines)")
+                for line in problems.lines {
+                    #expect(line.hasPrefix("server #") && !line.contains("\n") && !line.contains("\u{1B}") && line.count < 200, "\(where_): \(line)")
+                }
+            }
+        }
+    }
+
+    @Test func theLinesNameTheEntryAndWhatIsWrong() throws {
+        let list = #"""
+        [{"host":"127.0.3.1","port":443}, "text", {"host":7,"port":443}, {"host":"127.0.3.2","port":"https"},
+         {"host":"127.0.3.3","port":443,"wg_available_slots":"many"}, {"name":"no host"}, {"host":"127.0.3.4","port":70000}]
+        """#
+        let problems = ServerProblems()
+        let servers = try ProviderDecoders.staticServers(Data(list.utf8), provider: "st", problems: problems)
+        #expect(servers.map(\.host) == ["127.0.3.1", "127.0.3.3"])
+        #expect(servers.last?.wgAvailableSlots == nil)
+        #expect(problems.lines == [
+            "server #2 is text, not an object: skipped",
+            "server #3: 'host' is a number, not a host name or address: skipped",
+            "server #4 (127.0.3.2): 'port' 'https' is not a port number (1-65535): skipped",
+            "server #5 (127.0.3.3): 'wg_available_slots' 'many' is not a number: ignored",
+            "server #6 names no host (host, hostname, ip, ipaddr): skipped",
+            "server #7 (127.0.3.4): 'port' 70000 is not a port number (1-65535): skipped",
+        ])
+        // Beyond 20 lines the rest are counted.
+        let many = ServerProblems()
+        _ = try ProviderDecoders.staticServers(Data(("[" + Array(repeating: "1", count: 50).joined(separator: ",") + "]").utf8), provider: "st", problems: many)
+        #expect(many.count == 50 && many.lines.count == 20)
+        #expect(many.summary.last == "... and 30 more problem(s) in the server list")
+    }
 }

@@ -1,13 +1,40 @@
 import Foundation
+@testable import ProbeKit
+@testable import Prober
 import ProviderFetch
 
-/// The harness `PROBE_FUZZ` names: `json` (the JSON parser, then every provider decoder on the
-/// same document). Harnesses for the Prober target (ICMP codec, target parser) do not link yet:
-/// its C target breaks the fuzzer link (gold's internal error), see the README.
+/// The harness `PROBE_FUZZ` names:
+/// - `json`: the JSON parser, then every provider decoder on the same document;
+/// - `icmp`: the ICMP codec (echo replies and errors, v4 and v6, with and without the IP header,
+///   and the error-queue parser);
+/// - `targets`: the targets-file parser (bytes as read from a file, lines and all);
+/// - `duration`: the duration parser of `--every` and config files.
+let harness = ProcessInfo.processInfo.environment["PROBE_FUZZ"] ?? "json"
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    decodeEverything(Data(bytes: data, count: size))
+    let bytes = UnsafeBufferPointer(start: data, count: size)
+    switch harness {
+    case "icmp": parseICMP(Array(bytes))
+    case "targets": _ = TargetList.parse(bytes: bytes, source: "fuzz")
+    case "duration": _ = DurationText.parse(String(decoding: bytes, as: UTF8.self))
+    default: decodeEverything(Data(bytes))
+    }
     return 0
+}
+
+func parseICMP(_ bytes: [UInt8]) {
+    for v6 in [false, true] {
+        for header in [false, true] {
+            _ = ICMPCodec.parse(bytes[...], v6: v6, includesIPHeader: header)
+            _ = ICMPCodec.parse(bytes[...], v6: v6, includesIPHeader: header, verifyChecksum: false)
+        }
+        let error = ICMPCodec.ICMPError(v6: v6, type: bytes.first ?? 3, code: bytes.dropFirst().first ?? 1)
+        _ = ICMPCodec.parseQueuedError(bytes[...], error: error)
+        _ = error.name
+    }
+    // A slice that does not start at index 0, as the receive buffer hands them out.
+    if bytes.count > 3 { _ = ICMPCodec.parse(bytes[3...], v6: false, includesIPHeader: true, verifyChecksum: false) }
 }
 
 func decodeEverything(_ bytes: Data) {
