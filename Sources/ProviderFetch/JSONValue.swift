@@ -107,6 +107,12 @@ public enum JSONValue: Hashable, Sendable {
         }
     }
 
+    /// The members of an object (empty for anything else).
+    public var objectMembers: [String: JSONValue] {
+        if case .object(let members) = self { return members }
+        return [:]
+    }
+
     /// The elements of an array (an empty array for anything else).
     public var items: [JSONValue] {
         if case .array(let values) = self { return values }

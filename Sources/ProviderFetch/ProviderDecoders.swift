@@ -36,7 +36,8 @@ public enum ProviderDecoders {
             return Server(
                 provider: provider, id: "\(provider):\(type ?? "server"):\(host):\(port.map(String.init) ?? "-")",
                 name: remark ?? host, country: remark.flatMap(countryFromFlag), host: host, port: port, protocol: type,
-                transport: item["network"]?.string?.lowercased() ?? vmess?.network)
+                transport: item["network"]?.string?.lowercased() ?? vmess?.network,
+                secrets: ServerSecrets(item.objectMembers))
         }
     }
 
@@ -133,7 +134,8 @@ public enum ProviderDecoders {
                 country: item["country"]?.string ?? item["country_iso_code"]?.string?.uppercased(),
                 city: item["city"]?.string ?? item["state"]?.string, host: host, port: item["port"].flatMap(ServerFields.port),
                 protocol: item["protocol"]?.string?.lowercased(), wgAvailableSlots: item["wg_available_slots"]?.int,
-                wgSlots: item["wg_slots"]?.int, load: item.first(["load", "active_connections"])?.double)
+                wgSlots: item["wg_slots"]?.int, load: item.first(["load", "active_connections"])?.double,
+                providerID: item["id"]?.string)
         }
         return (servers, json["next_page_url"]?.string)
     }
@@ -152,13 +154,18 @@ public enum ProviderDecoders {
     // MARK: NetMimic
 
     /// `POST /api/login`: the token and the device id to use afterwards (it can differ from the one sent).
-    public static func netmimicLogin(_ json: JSONValue, status: Int, sentDeviceID: String) throws(ProviderError) -> (token: String, deviceID: String) {
+    /// The device id is kept as login returned it: a number stays a number, text stays text.
+    public static func netmimicLogin(_ json: JSONValue, status: Int, sentDeviceID: JSONValue) throws(ProviderError) -> (token: String, deviceID: JSONValue) {
         guard let token = json.first(["token", "access_token"])?.string ?? json.value(at: "data.token")?.string else {
             // 401 carries {"error": "..."} in Russian: shown as given.
             throw ProviderError(.authentication, json.first(["error", "message"])?.string ?? "login failed (HTTP \(status))")
         }
-        let deviceID = json["device_id"]?.string ?? json.value(at: "data.device_id")?.string ?? sentDeviceID
-        return (token, deviceID)
+        let returned = json["device_id"] ?? json.value(at: "data.device_id")
+        switch returned {
+        case .number(let value)? where value.isFinite: return (token, .number(value))
+        case .string(let text)? where !text.isEmpty: return (token, .string(text))
+        default: return (token, sentDeviceID)
+        }
     }
 
     /// `POST /api/servers`: a bare array or `{"data": [...]}` (undocumented), with the usual key spellings.

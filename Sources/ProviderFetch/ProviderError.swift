@@ -30,6 +30,14 @@ public struct ProviderError: Error, Hashable, Sendable, CustomStringConvertible 
         /// A redirect, or a URL an answer handed back, points outside the provider's origin (or
         /// redirects went on too long): not followed, so the credentials stay where they belong.
         public static let redirect = Code(name: "redirect")
+        /// The provider gives no connection material for this server (a static list, a generic
+        /// JSON provider without a `connect` section, a protocol it does not hand over).
+        public static let unsupported = Code(name: "unsupported")
+        /// The provider refused the material for a documented reason (no service, not active,
+        /// expired, another protocol, the server full, a configuration that failed).
+        public static let unavailable = Code(name: "unavailable")
+        /// The provider does not know the server (404).
+        public static let notFound = Code(name: "not-found")
         /// The code's name.
         public var description: String { name }
     }

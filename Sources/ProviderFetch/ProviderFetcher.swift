@@ -119,18 +119,18 @@ public struct ProviderFetcher: Sendable {
     // MARK: - Providers
 
     /// The usual key spellings, with the provider's `fields` overriding any of them.
-    private func serverFields(_ spec: ProviderSpec) -> ServerFields {
+    func serverFields(_ spec: ProviderSpec) -> ServerFields {
         guard case .object(let map)? = spec.fields["fields"] else { return .lenient }
         return ServerFields.lenient.overridden(by: map.compactMapValues(\.string))
     }
 
-    private func client(_ spec: ProviderSpec) -> HTTPClient {
+    func client(_ spec: ProviderSpec) -> HTTPClient {
         // Every request of this provider, and every redirect, stays on its configured origin.
         HTTPClient(timeout: .milliseconds(Int64(spec.timeoutSeconds * 1_000)), origin: (try? spec.baseURL()).flatMap(Origin.init))
     }
 
     /// HTTP errors as one line: the provider's own message when its body has one.
-    private func failure(_ answer: HTTPAnswer, _ what: String) -> ProviderError {
+    func failure(_ answer: HTTPAnswer, _ what: String) -> ProviderError {
         let message = (try? answer.json()).flatMap { $0.first(["message", "error", "msg"])?.string }
         return ProviderError(.http, "\(what): HTTP \(answer.status)" + (message.map { ": \(SafeText.escaped($0))" } ?? ""))
     }
@@ -179,18 +179,9 @@ public struct ProviderFetcher: Sendable {
 
     private func fetchVPNScript(_ spec: ProviderSpec, _ problems: ServerProblems) async throws(ProviderError) -> ([Server], AccountState?) {
         let base = try spec.baseURL()
-        let username = try spec.secret("username") ?? ""
-        let password = try spec.secret("password") ?? ""
-        let device = spec.fields["deviceName"]?.string ?? "probe"
         let http = client(spec)
-        let key = TokenCache.key(type: "vpnscript", url: base.absoluteString, user: username)
-        func login() async throws(ProviderError) -> String {
-            let answer = try await http.send("POST", base.appendingPathComponent("api/auth/token"),
-                                             json: .object(["username": .string(username), "password": .string(password), "device_name": .string(device)]))
-            let token = try ProviderDecoders.vpnscriptToken(try answer.json(), status: answer.status)
-            cache.store(TokenCache.Entry(token: token), for: key)  // no expiry given: reused until a 401
-            return token
-        }
+        let key = try vpnscriptKey(spec)
+        func login() async throws(ProviderError) -> String { try await vpnscriptLogin(spec, http) }
         var token: String
         if let cached = cache.token(for: key) { token = cached.token } else { token = try await login() }
         var relogged = false
@@ -226,31 +217,60 @@ public struct ProviderFetcher: Sendable {
         return (servers, account.flatMap { try? ProviderDecoders.vpnscriptAccount(try $0.json()) })
     }
 
-    private func fetchNetMimic(_ spec: ProviderSpec, _ problems: ServerProblems) async throws(ProviderError) -> ([Server], AccountState?) {
+    /// The token cache key of a VPNScript account (bound to its origin and user).
+    func vpnscriptKey(_ spec: ProviderSpec) throws(ProviderError) -> String {
+        TokenCache.key(type: "vpnscript", url: try spec.baseURL().absoluteString, user: try spec.secret("username") ?? "")
+    }
+
+    /// VPNScript `POST /api/auth/token`: a fresh token, cached (no expiry given: reused until a 401).
+    func vpnscriptLogin(_ spec: ProviderSpec, _ http: HTTPClient) async throws(ProviderError) -> String {
+        let base = try spec.baseURL()
+        let username = try spec.secret("username") ?? ""
+        let password = try spec.secret("password") ?? ""
+        let device = spec.fields["deviceName"]?.string ?? "probe"
+        let answer = try await http.send("POST", base.appendingPathComponent("api/auth/token"),
+                                         json: .object(["username": .string(username), "password": .string(password), "device_name": .string(device)]))
+        let token = try ProviderDecoders.vpnscriptToken(try answer.json(), status: answer.status)
+        cache.store(TokenCache.Entry(token: token), for: try vpnscriptKey(spec))
+        return token
+    }
+
+    /// The token cache key of a NetMimic account.
+    func netmimicKey(_ spec: ProviderSpec) throws(ProviderError) -> String {
+        TokenCache.key(type: "netmimic", url: try spec.baseURL().absoluteString, user: try spec.secret("email") ?? "")
+    }
+
+    /// NetMimic `POST /api/login`: a fresh token and the device id login returned, cached.
+    func netmimicLogin(_ spec: ProviderSpec, _ http: HTTPClient) async throws(ProviderError) -> TokenCache.Entry {
         let base = try spec.baseURL()
         let email = try spec.secret("email") ?? ""
         let password = try spec.secret("password") ?? ""
         let device = spec.fields["deviceName"]?.string ?? "probe"
+        let key = try netmimicKey(spec)
+        let previous = cache.token(for: key)
+        let sent: JSONValue = previous?.deviceIDValue ?? spec.fields["deviceId"].map { $0 } ?? .string(MD5.hex("probe|\(email)|\(base)"))
+        let answer = try await http.send("POST", base.appendingPathComponent("api/login"), json: .object([
+            "email": .string(email), "password": .string(password), "device_id": sent, "device_name": .string(device),
+        ]))
+        let login = try ProviderDecoders.netmimicLogin(try answer.json(), status: answer.status, sentDeviceID: sent)
+        let entry = TokenCache.Entry(token: login.token, deviceIDValue: login.deviceID)
+        cache.store(entry, for: key)
+        return entry
+    }
+
+    private func fetchNetMimic(_ spec: ProviderSpec, _ problems: ServerProblems) async throws(ProviderError) -> ([Server], AccountState?) {
+        let base = try spec.baseURL()
         let http = client(spec)
-        let key = TokenCache.key(type: "netmimic", url: base.absoluteString, user: email)
+        let key = try netmimicKey(spec)
         let fields = serverFields(spec)
-        func login() async throws(ProviderError) -> TokenCache.Entry {
-            let sent = cache.token(for: key)?.deviceID ?? spec.fields["deviceId"]?.string ?? MD5.hex("probe|\(email)|\(base)")
-            let answer = try await http.send("POST", base.appendingPathComponent("api/login"), json: .object([
-                "email": .string(email), "password": .string(password), "device_id": .string(sent), "device_name": .string(device),
-            ]))
-            let login = try ProviderDecoders.netmimicLogin(try answer.json(), status: answer.status, sentDeviceID: sent)
-            let entry = TokenCache.Entry(token: login.token, deviceID: login.deviceID)
-            cache.store(entry, for: key)
-            return entry
-        }
+        func login() async throws(ProviderError) -> TokenCache.Entry { try await netmimicLogin(spec, http) }
         var entry: TokenCache.Entry
         if let cached = cache.token(for: key) { entry = cached } else { entry = try await login() }
         var relogged = false
         while true {
             let answer = try await http.send("POST", base.appendingPathComponent("api/servers"),
                                              headers: ["Authorization": "Bearer \(entry.token)"],
-                                             json: .object(["device_id": .string(entry.deviceID ?? "")]))
+                                             json: .object(["device_id": entry.deviceIDValue ?? .string("")]))
             if answer.status == 401, !relogged {
                 cache.remove(key)
                 entry = try await login()
@@ -271,17 +291,20 @@ public struct ProviderFetcher: Sendable {
         }
     }
 
-    private func fetchJSON(_ spec: ProviderSpec, _ problems: ServerProblems) async throws(ProviderError) -> [Server] {
+    /// The headers a generic JSON provider's requests carry (`auth`: none, `bearer`, `xpay`);
+    /// `fresh` forgets a cached xpay token first.
+    func jsonHeaders(_ spec: ProviderSpec, _ http: HTTPClient, fresh: Bool = false) async throws(ProviderError) -> [String: String] {
         let base = try spec.baseURL()
-        let http = client(spec)
         let auth = spec.fields["auth"]
         let kind = auth?["type"]?.string?.lowercased() ?? "none"
         let authSpec = ProviderSpec(type: spec.type, name: spec.name, fields: auth ?? .null, timeoutSeconds: spec.timeoutSeconds, enabled: true)
-        let username = auth?["username"]?.string ?? ""
-        let key = TokenCache.key(type: "xpay", url: base.absoluteString, user: username)
-        /// xpay.stream: a cached access token until it expires, else a fresh authentication.
-        func xpayToken(fresh: Bool) async throws(ProviderError) -> String {
-            if !fresh, let cached = cache.token(for: key) { return cached.token }
+        switch kind {
+        case "xpay":
+            // xpay.stream: a cached access token until it expires, else a fresh authentication.
+            let username = auth?["username"]?.string ?? ""
+            let key = TokenCache.key(type: "xpay", url: base.absoluteString, user: username)
+            if fresh { cache.remove(key) }
+            if let cached = cache.token(for: key) { return ["Authorization": "Bearer \(cached.token)"] }
             let secret = try authSpec.secret("secretKey") ?? ""
             let answer = try await http.send("POST", spec.endpoint("client/authenticate"), json: .object([
                 "username": .string(username), "secretKey": .string(secret), "isAPI": .bool(true),
@@ -289,24 +312,26 @@ public struct ProviderFetcher: Sendable {
             guard (200..<300).contains(answer.status) else { throw failure(answer, "authenticate") }
             let token = try ProviderDecoders.xpayToken(try answer.json())
             cache.store(TokenCache.Entry(token: token.token, expiresAt: token.expiresAtMilliseconds.map { $0 / 1_000 }), for: key)
-            return token.token
+            return ["Authorization": "Bearer \(token.token)"]
+        case "bearer": return ["Authorization": "Bearer \(try authSpec.secret("token") ?? "")"]
+        default: return [:]
         }
-        var headers: [String: String] = [:]
-        switch kind {
-        case "xpay": headers["Authorization"] = "Bearer \(try await xpayToken(fresh: false))"
-        case "bearer": headers["Authorization"] = "Bearer \(try authSpec.secret("token") ?? "")"
-        default: break
-        }
+    }
+
+    /// Sends a generic JSON provider's request with its auth; an xpay token refused with 401 is
+    /// renewed once and the request sent again.
+    func sendJSON(_ spec: ProviderSpec, _ http: HTTPClient, _ method: String, _ url: URL, body: JSONValue?) async throws(ProviderError) -> HTTPAnswer {
+        let answer = try await http.send(method, url, headers: try await jsonHeaders(spec, http), json: body)
+        guard answer.status == 401, spec.fields["auth"]?["type"]?.string?.lowercased() == "xpay" else { return answer }
+        return try await http.send(method, url, headers: try await jsonHeaders(spec, http, fresh: true), json: body)
+    }
+
+    private func fetchJSON(_ spec: ProviderSpec, _ problems: ServerProblems) async throws(ProviderError) -> [Server] {
+        let http = client(spec)
         let request = spec.fields["request"]
         let method = request?["method"]?.string?.uppercased() ?? "GET"
         let url = try spec.endpoint(request?["path"]?.string ?? "")
-        var answer = try await http.send(method, url, headers: headers, json: request?["body"])
-        if answer.status == 401, kind == "xpay" {
-            // The cached token was refused: one fresh authentication, then once more.
-            cache.remove(key)
-            headers["Authorization"] = "Bearer \(try await xpayToken(fresh: true))"
-            answer = try await http.send(method, url, headers: headers, json: request?["body"])
-        }
+        let answer = try await sendJSON(spec, http, method, url, body: request?["body"])
         guard (200..<300).contains(answer.status) else { throw failure(answer, "servers") }
         return try ProviderDecoders.genericServers(try answer.json(), items: spec.fields["items"]?.string, provider: spec.name,
                                                    fields: serverFields(spec), problems: problems)

@@ -29,12 +29,17 @@ public struct Server: Hashable, Sendable, Codable {
     public var load: Double?
     /// A URL meant for pinging, when the provider gives one.
     public var pingURL: String?
+    /// The provider's own identifier of the server, which its connection endpoints take
+    /// (VPNScript and NetMimic `id`); `nil` where the provider has none (XMPlus).
+    public var providerID: String?
+    /// The connection fields the list carried (XMPlus), in memory only: never encoded or shown.
+    public var secrets: ServerSecrets = .none
 
     /// A server.
     public init(
         provider: String, id: String, name: String, country: String? = nil, city: String? = nil, host: String,
         port: Int? = nil, protocol: String? = nil, transport: String? = nil, wgAvailableSlots: Int? = nil,
-        wgSlots: Int? = nil, load: Double? = nil, pingURL: String? = nil
+        wgSlots: Int? = nil, load: Double? = nil, pingURL: String? = nil, providerID: String? = nil, secrets: ServerSecrets = .none
     ) {
         self.provider = provider
         self.id = id
@@ -49,6 +54,8 @@ public struct Server: Hashable, Sendable, Codable {
         self.wgSlots = wgSlots
         self.load = load
         self.pingURL = pingURL
+        self.providerID = providerID
+        self.secrets = secrets
     }
 
     enum CodingKeys: String, CodingKey {
@@ -57,5 +64,6 @@ public struct Server: Hashable, Sendable, Codable {
         case wgSlots = "wg_slots"
         case load
         case pingURL = "ping_url"
+        case providerID = "provider_id"
     }
 }

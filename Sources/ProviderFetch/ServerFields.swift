@@ -84,7 +84,7 @@ public struct ServerFields: Hashable, Sendable, Codable {
             name: object.first(name)?.string ?? host, country: object.first(country)?.string,
             city: object.first(city)?.string, host: host, port: port, protocol: object.first(self.protocol)?.string?.lowercased(),
             transport: object.first(transport)?.string?.lowercased(), wgAvailableSlots: object.first(wgAvailableSlots)?.int,
-            wgSlots: object.first(wgSlots)?.int, load: object.first(load)?.double, pingURL: pingURL)
+            wgSlots: object.first(wgSlots)?.int, load: object.first(load)?.double, pingURL: pingURL, providerID: ownID)
     }
 
     /// A port from a number, a string, or a range such as "8000-8999" (its first port).

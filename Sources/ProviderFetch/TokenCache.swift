@@ -14,14 +14,29 @@ public final class TokenCache: Sendable {
         public var token: String
         /// When it expires (seconds since 1970, wall clock, as the provider states it), if known.
         public var expiresAt: Double?
-        /// NetMimic's device id, when the provider assigned one.
+        /// NetMimic's device id, when the provider assigned one (its text).
         public var deviceID: String?
+        /// Whether login returned the device id as a JSON number (it is sent back as one).
+        public var deviceIDIsNumber: Bool?
 
         /// An entry.
         public init(token: String, expiresAt: Double? = nil, deviceID: String? = nil) {
             self.token = token
             self.expiresAt = expiresAt
             self.deviceID = deviceID
+        }
+
+        /// An entry whose device id is kept as login returned it: a number stays a number.
+        public init(token: String, expiresAt: Double? = nil, deviceIDValue: JSONValue?) {
+            self.init(token: token, expiresAt: expiresAt, deviceID: deviceIDValue?.string)
+            if case .number? = deviceIDValue { deviceIDIsNumber = true }
+        }
+
+        /// The device id as it is sent back: a JSON number when login returned one, else text.
+        public var deviceIDValue: JSONValue? {
+            guard let deviceID else { return nil }
+            if deviceIDIsNumber == true, let number = Double(deviceID) { return .number(number) }
+            return .string(deviceID)
         }
     }
 

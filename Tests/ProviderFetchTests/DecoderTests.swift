@@ -116,10 +116,10 @@ import Testing
     }
 
     @Test func netmimicLenientShapesAndOverrides() throws {
-        let login = try ProviderDecoders.netmimicLogin(try Self.json(#"{"token":"t","device_id":"srv-7"}"#), status: 200, sentDeviceID: "mine")
-        #expect(login.deviceID == "srv-7")
+        let login = try ProviderDecoders.netmimicLogin(try Self.json(#"{"token":"t","device_id":"srv-7"}"#), status: 200, sentDeviceID: .string("mine"))
+        #expect(login.deviceID == .string("srv-7"))
         #expect(throws: ProviderError(.authentication, "Неверный логин или пароль")) {
-            try ProviderDecoders.netmimicLogin(try Self.json(#"{"error":"Неверный логин или пароль"}"#), status: 401, sentDeviceID: "x")
+            try ProviderDecoders.netmimicLogin(try Self.json(#"{"error":"Неверный логин или пароль"}"#), status: 401, sentDeviceID: .string("x"))
         }
         let bare = try ProviderDecoders.netmimicServers(try Self.json(#"""
             [{"id":"5","name":"Amsterdam","country":"NL","city":"Amsterdam","api_url":"https://ams.example:8443/ping","active_connections":"17"},

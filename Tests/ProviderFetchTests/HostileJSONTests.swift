@@ -61,7 +61,7 @@ import Testing
         ("vpnscript token", #"{"success":true,"message":null,"token":"12|abc"}"#, { json throws(ProviderError) in try ProviderDecoders.vpnscriptToken(json, status: 200).count }),
         ("vpnscript account", #"{"success":true,"data":{"status":2,"suspend_reason":null,"service":[{"id":1,"status":"Active","next_payment":"2030-01-01"}]}}"#,
          { json throws(ProviderError) in try ProviderDecoders.vpnscriptAccount(json).status.count }),
-        ("netmimic login", #"{"token":"t","device_id":7}"#, { json throws(ProviderError) in try ProviderDecoders.netmimicLogin(json, status: 200, sentDeviceID: "x").token.count }),
+        ("netmimic login", #"{"token":"t","device_id":7}"#, { json throws(ProviderError) in try ProviderDecoders.netmimicLogin(json, status: 200, sentDeviceID: .string("x")).token.count }),
         ("netmimic servers", #"{"data":[{"id":"a","name":"Amsterdam","country":"NL","city":"Amsterdam","api_url":"http://127.0.2.1:8443/ping","active_connections":"12"}]}"#,
          { json throws(ProviderError) in try ProviderDecoders.netmimicServers(json, provider: "nm", fields: .lenient).count }),
         ("xpay token", #"{"success":{"message":"Authenticated","data":{"success":true,"expiresAt":1700000000000,"ticket":"t","access_token":"x"},"uuid":"u"}}"#,

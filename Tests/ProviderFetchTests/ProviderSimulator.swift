@@ -11,6 +11,37 @@ final class ProviderSimulator: @unchecked Sendable {
         static let vpnscriptUser = "me", vpnscriptPassword = "vs-Secret-Pa55"
         static let netmimicEmail = "me@example.org", netmimicPassword = "nm-Secret-Pa55"
         static let xpayUser = "me@example.org", xpaySecret = "xp-Secret-KEY-77"
+        /// Connection material: what must never reach a terminal, a log or an error.
+        static let wireguardPrivateKey = "+IFYP0FRJn6bFdeTuwPCtNtpDR3on6+XxhCUlVUPSk0="
+        static let wireguardPresharedKey = "7JQ6X6FYO6gVGlGsQzhFZuXfBIUkV1/5lerGZ0Htrww="
+        static let openvpnPassword = "ovpn-Secret-HZov"
+        static let xmplusUUID = "9d6023b1-0948-4827-b9e9-9849b0fb5062"
+        static let xmplusPassword2 = "tro-Secret-PW-31"
+        static let netmimicKey = "nm-KEY-Secret-5511"
+        /// Every needle of the secrets tests.
+        static let connectionSecrets = [wireguardPrivateKey, wireguardPresharedKey, openvpnPassword, xmplusUUID, xmplusPassword2, netmimicKey]
+    }
+
+    /// A wg-quick configuration whose peer listens at `endpoint`.
+    static func wireguardConfig(endpoint: String) -> String {
+        """
+        [Interface]
+        PrivateKey = \(Credentials.wireguardPrivateKey)
+        Address = 10.66.0.2/32
+        DNS = 1.1.1.1
+
+        [Peer]
+        PublicKey = OZ6GtNEINRnolfSMUZW5nHyi+QTc7L5WzwsllqN0wnM=
+        PresharedKey = \(Credentials.wireguardPresharedKey)
+        AllowedIPs = 0.0.0.0/0, ::/0
+        Endpoint = \(endpoint)
+        PersistentKeepalive = 25
+        """
+    }
+
+    /// The documented OpenVPN profile, its `remote` at `remote`.
+    static func openvpnProfile(remote: String) -> String {
+        "client\ndev tun\nproto udp\nremote \(remote) 1194\nresolv-retry infinite\nnobind\npersist-tun\nauth-user-pass\nreneg-sec 0\nblock-outside-dns\ncipher AES-128-GCM\ntls-version-min 1.2\ntls-cipher TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256\nmute-replay-warnings\nverb 0\nclient-cert-not-required\nignore-unknown-option block-outside-dns\nsetenv opt block-outside-dns # Prevent Windows 10 DNS leak\n<ca>\n-----BEGIN CERTIFICATE-----\r\nMIIB2DCCAX2gAwIBAgIUOgwSKMY1IqPDbjvrVJ5S5/m5IrQwCgYIKoZIzj0EAwIw\r\nHjEcMBoGA1UEAwwTY25fenBnenhZa1J4b2dRNHJ0eTAeFw0yMTEyMjExNTU2MzVa\r\nFw0zMTEyMTkxNTU2MzVaMB4xHDAaBgNVBAMME2NuX3pwZ3p4WWtSeG9nUTRydHkw\r\nWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAQ/BGhelZoeNxRn/ppaxxM0b3jZqbHv\r\ny0u8dXIhMWpfw+bM9zEFYxixP24Lqpt7RTiW0ML9pcBSQ/xKQGNQB3nao4GYMIGV\r\nMB0GA1UdDgQWBBSHNinCzJ65lMK0oKaanWtnfbYGvjBZBgNVHSMEUjBQgBSHNinC\r\nzJ65lMK0oKaanWtnfbYGvqEipCAwHjEcMBoGA1UEAwwTY25fenBnenhZa1J4b2dR\r\nNHJ0eYIUOgwSKMY1IqPDbjvrVJ5S5/m5IrQwDAYDVR0TBAUwAwEB/zALBgNVHQ8E\r\nBAMCAQYwCgYIKoZIzj0EAwIDSQAwRgIhAMMyz27x4tc1mWkkMqaPa7WCYJ2hAVCl\r\nsXnxlX+efW1dAiEA24iaSKjJKNsXyyzslTDegu9ktHg2AiHOVdrCIoD1Nk4=\r\n-----END CERTIFICATE-----\r\n\n</ca>\n"
     }
 
     private let server: HTTPServer
@@ -35,6 +66,29 @@ final class ProviderSimulator: @unchecked Sendable {
     var crossOriginNextPage = false
     /// Errors echo what they were sent: VPNScript's login its request body, its server list the token.
     var echoSecrets = false
+    /// VPNScript's connection endpoints answer 422 with this documented message ("Your service is expired.").
+    var vpnscriptServiceProblem: String?
+    /// Polls a new WireGuard configuration stays pending (status 0) before it is active.
+    var wireguardPendingPolls = 2
+    /// A new WireGuard configuration fails with this reason.
+    var wireguardFailReason: String?
+    /// VPNScript servers that already have an active WireGuard configuration (server id -> config id).
+    var activeWireGuard: [Int: Int] = [:]
+    /// WireGuard configurations created (config id -> server id), and those deleted.
+    private(set) var wireguardCreated: [Int: Int] = [:]
+    private(set) var wireguardDeleted: [Int] = []
+    private var wireguardPolls: [Int: Int] = [:]
+    private var nextConfigID = 40
+    /// XMPlus lists one server of each type (vmess, vless, trojan, shadowsocks) with every connection field.
+    var xmplusAllTypes = false
+    /// NetMimic's login returns its device id as a JSON number (12345), which must come back as one.
+    var netmimicNumericDevice = false
+    /// The body of the last generic connect request.
+    private(set) var lastConnectBody: String?
+    /// The device ids NetMimic's `/api/key` received.
+    private(set) var keyDeviceIDs: [ProviderFetch.JSONValue] = []
+    /// Where VPNScript's OpenVPN `remote` and WireGuard `Endpoint` point (per server id).
+    var vpnscriptServiceHost: (Int) -> String = { "127.0.1.\($0)" }
 
     init() throws {
         server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), timeout: 30)
@@ -89,6 +143,17 @@ final class ProviderSimulator: @unchecked Sendable {
             _ = self.hit("xmplus.servers")
             if self.takeExpiry() { return Self.json(#"{"ret":0,"msg":"token expired"}"#) }
             guard (try await Self.body(request))["token"]?.string?.hasPrefix("eyJ") == true else { return Self.json(#"{"ret":0,"msg":"token invalid"}"#) }
+            if self.xmplusAllTypes {
+                let uuid = Credentials.xmplusUUID, password = Credentials.xmplusPassword2
+                return Self.json(#"""
+                    {"ret":1,"status":"success","servers":[
+                     {"type":"vmess","remark":"🇬🇧 UK | vmess","address":"127.0.0.1","port":443,"network":"ws","password":"\#(uuid)","alterid":0,"encryption":"auto","sni":"uk.example","security":"tls","allowinsecure":true,"header":"none","fingerprint":"chrome","path":"/ray","host":"uk.example","uri":""},
+                     {"type":"vless","remark":"🇩🇪 DE | vless","address":"127.0.0.2","port":8443,"network":"ws","password":"\#(uuid)","encryption":"none","sni":"de.example","security":"tls","allowinsecure":false,"fingerprint":"firefox","path":"/vl","uri":""},
+                     {"type":"trojan","remark":"🇫🇷 FR | trojan","address":"127.0.0.3","port":443,"network":"tcp","password":"\#(password)","sni":"fr.example","security":"tls","allowinsecure":true,"fingerprint":"chrome","uri":""},
+                     {"type":"shadowsocks","remark":"🇳🇱 NL | ss","address":"127.0.0.4","port":8388,"network":"tcp","password":"\#(password)","encryption":"aes-256-gcm","uri":""},
+                     {"type":"hysteria9","remark":"🇯🇵 JP | future","address":"127.0.0.5","port":443,"password":"\#(password)","uri":"hysteria9://\#(password)@127.0.0.5:443"}]}
+                    """#)
+            }
             return Self.json(#"""
                 {"ret":1,"status":"success","servers":[
                  {"type":"vmess","remark":"🇬🇧 UK | X1.5 | AMZ","address":"127.0.0.1","port":"8000-8999","network":"ws","uri":""},
@@ -139,6 +204,91 @@ final class ProviderSimulator: @unchecked Sendable {
             let next = page < last ? #""\#(nextOrigin)/api/servers?page=\#(page + 1)""# : "null"
             return Self.json(#"{"current_page":\#(page),"data":[\#(slice.joined(separator: ","))],"last_page":\#(last),"next_page_url":\#(next),"per_page":"\#(size)","total":\#(all.count)}"#)
         }
+        // VPNScript's hand-over: OpenVPN profile and credentials, WireGuard configurations.
+        @Sendable func vsAuthorized(_ request: HTTPRequest) -> HTTPResponse? {
+            request.headers[.authorization]?.hasPrefix("Bearer 12|") == true ? nil
+                : Self.json(#"{"success":false,"message":"Unauthenticated."}"#, status: .unauthorized)
+        }
+        @Sendable func vsServer(_ request: HTTPRequest, protocol wanted: String) async throws -> (Int, HTTPResponse?) {
+            if let problem = self.vpnscriptServiceProblem {
+                return (0, Self.json(#"{"success":false,"message":"\#(problem)"}"#, status: .unprocessableContent))
+            }
+            var id = Int(request.query["server_id"] ?? "") ?? 0
+            if id == 0, let body = try? await Self.body(request) { id = body["server_id"]?.int ?? 0 }
+            guard (1...5).contains(id) else { return (id, Self.json(#"{"success":false,"message":"The server is not found or enabled."}"#, status: .notFound)) }
+            let speaks = id % 2 == 0 ? "wireguard" : "openvpn"
+            guard speaks == wanted else {
+                let name = wanted == "openvpn" ? "OpenVPN" : "WireGuard"
+                return (id, Self.json(#"{"success":false,"message":"The server is not using \#(name) protocol."}"#, status: .unprocessableContent))
+            }
+            return (id, nil)
+        }
+        await server.appendRoute("GET /api/openvpn/profile") { request in
+            _ = self.hit("vpnscript.openvpn.profile")
+            if let refused = vsAuthorized(request) { return refused }
+            let (id, refused) = try await vsServer(request, protocol: "openvpn")
+            if let refused { return refused }
+            let profile = Self.openvpnProfile(remote: self.vpnscriptServiceHost(id))
+            return Self.json(String(decoding: try JSONSerialization.data(withJSONObject: ["success": true, "data": profile] as [String: Any]), as: UTF8.self))
+        }
+        await server.appendRoute("GET /api/openvpn/auth") { request in
+            _ = self.hit("vpnscript.openvpn.auth")
+            if let refused = vsAuthorized(request) { return refused }
+            let (_, refused) = try await vsServer(request, protocol: "openvpn")
+            if let refused { return refused }
+            return Self.json(#"{"success":true,"message":null,"data":{"id":1,"user_id":1,"service_id":1,"username":"vpnuser","password":"\#(Credentials.openvpnPassword)","devices":10,"enabled":1}}"#)
+        }
+        await server.appendRoute("GET /api/wireguard/configs") { request in
+            _ = self.hit("vpnscript.wireguard.configs")
+            if let refused = vsAuthorized(request) { return refused }
+            let (id, refused) = try await vsServer(request, protocol: "wireguard")
+            if let refused { return refused }
+            var items: [String] = []
+            if let active = self.activeWireGuard[id] {
+                let config = Self.wireguardConfig(endpoint: "\(self.vpnscriptServiceHost(id)):51820")
+                items.append(#"{"id":\#(active),"config":\#(String(decoding: try JSONSerialization.data(withJSONObject: [config]), as: UTF8.self).dropFirst().dropLast()),"status":1,"fail_reason":null}"#)
+            }
+            let mine = self.lock.withLock { self.wireguardCreated.filter { $0.value == id && !self.wireguardDeleted.contains($0.key) }.keys.sorted() }
+            for configID in mine {
+                let polls = self.lock.withLock { () -> Int in self.wireguardPolls[configID, default: 0] += 1; return self.wireguardPolls[configID, default: 0] }
+                if let reason = self.wireguardFailReason {
+                    items.append(#"{"id":\#(configID),"config":null,"status":0,"fail_reason":"\#(reason)"}"#)
+                } else if polls <= self.wireguardPendingPolls {
+                    items.append(#"{"id":\#(configID),"config":null,"status":0,"fail_reason":null}"#)
+                } else {
+                    let config = Self.wireguardConfig(endpoint: "\(self.vpnscriptServiceHost(id)):51820")
+                    items.append(#"{"id":\#(configID),"config":\#(String(decoding: try JSONSerialization.data(withJSONObject: [config]), as: UTF8.self).dropFirst().dropLast()),"status":1,"fail_reason":null}"#)
+                }
+            }
+            if items.isEmpty { return Self.json(#"{"success":false,"message":"No configuration found for this server."}"#, status: .notFound) }
+            return Self.json(#"{"status":true,"message":null,"data":[\#(items.joined(separator: ","))]}"#)
+        }
+        await server.appendRoute("POST /api/wireguard/create") { request in
+            _ = self.hit("vpnscript.wireguard.create")
+            if let refused = vsAuthorized(request) { return refused }
+            let (id, refused) = try await vsServer(request, protocol: "wireguard")
+            if let refused { return refused }
+            if id == 2 {  // wg_available_slots 0 in the list
+                return Self.json(#"{"success":false,"message":"The server has reached the maximum allowed user limit. Please try again later or choose a different server."}"#, status: .unprocessableContent)
+            }
+            self.lock.withLock {
+                self.nextConfigID += 1
+                self.wireguardCreated[self.nextConfigID] = id
+            }
+            return Self.json(#"{"status":true,"message":"WireGuard configuration create job dispatched. It will be completed shortly."}"#)
+        }
+        await server.appendRoute("DELETE /api/wireguard/delete") { request in
+            _ = self.hit("vpnscript.wireguard.delete")
+            if let refused = vsAuthorized(request) { return refused }
+            let configID = (try? await Self.body(request))?["config_id"]?.int ?? -1
+            let known = self.lock.withLock { () -> Bool in
+                guard self.wireguardCreated[configID] != nil, !self.wireguardDeleted.contains(configID) else { return false }
+                self.wireguardDeleted.append(configID)
+                return true
+            }
+            guard known else { return Self.json(#"{"success":false,"message":"The WireGuard configuration is not found."}"#, status: .notFound) }
+            return Self.json(#"{"success":true,"message":"WireGuard configuration delete job dispatched. It will be completed shortly."}"#)
+        }
         await server.appendRoute("GET /api/account") { _ in
             Self.json(#"{"success":true,"data":{"status":2,"suspend_reason":null,"service":[{"id":1,"status":"Active","next_payment":"2030-01-01"}]}}"#)
         }
@@ -149,14 +299,27 @@ final class ProviderSimulator: @unchecked Sendable {
             guard body["email"]?.string == Credentials.netmimicEmail, body["password"]?.string == Credentials.netmimicPassword else {
                 return Self.json(#"{"error":"Неверный логин или пароль"}"#, status: .unauthorized)
             }
+            if self.netmimicNumericDevice { return Self.json(#"{"token":"nmTOKEN","device_id":12345}"#) }
             return Self.json(#"{"token":"nmTOKEN","device_id":"server-assigned-7"}"#)
         }
         await server.appendRoute("POST /api/servers") { request in
             _ = self.hit("netmimic.servers")
+            let device = (try await Self.body(request))["device_id"]
             guard request.headers[.authorization] == "Bearer nmTOKEN",
-                  (try await Self.body(request))["device_id"]?.string == "server-assigned-7"
+                  device == (self.netmimicNumericDevice ? .number(12345) : .string("server-assigned-7"))
             else { return Self.json(#"{"error":"Unauthenticated"}"#, status: .unauthorized) }
             return Self.json(#"{"data":[{"id":"a","name":"Amsterdam","country":"NL","city":"Amsterdam","api_url":"http://127.0.2.1:8443/ping","active_connections":"12"},{"id":"b","ipaddr":"127.0.2.2","port":"443","connections":3}]}"#)
+        }
+        await server.appendRoute("POST /api/key") { request in
+            _ = self.hit("netmimic.key")
+            guard request.headers[.authorization] == "Bearer nmTOKEN" else { return Self.json(#"{"message":"Unauthenticated."}"#, status: .unauthorized) }
+            let body = try await Self.body(request)
+            self.lock.withLock { self.keyDeviceIDs.append(body["device_id"] ?? .null) }
+            switch body["server_id"] {
+            case .string("a")?: return Self.json(#"{"key":"vless://\#(Credentials.netmimicKey)@127.0.2.1:8443?security=tls&type=tcp#Amsterdam"}"#)
+            case .string("b")?: return Self.json(#"{"data":{"access_key":"\#(Credentials.netmimicKey)","server":"127.0.2.2","port":443}}"#)
+            default: return Self.json(#"{"message":"Сервер не найден"}"#, status: .notFound)
+            }
         }
         await server.appendRoute("GET /api/subscription") { _ in Self.json(#"{"data":{"status":"active","expires_at":"2031-01-01"}}"#) }
         await server.appendRoute("POST /api/logout") { _ in
@@ -177,6 +340,14 @@ final class ProviderSimulator: @unchecked Sendable {
             if self.takeExpiry() { return Self.json(#"{"error":{"message":"token expired"}}"#, status: .unauthorized) }
             guard request.headers[.authorization] == "Bearer xpTOKEN" else { return Self.json(#"{"error":{"message":"no"}}"#, status: .unauthorized) }
             return Self.json(#"{"success":{"data":{"items":[{"host":"127.0.3.1","port":"443","label":"XP one","region":"FR","load":"0.3"}]}}}"#)
+        }
+        await server.appendRoute("POST /client/connect/*") { request in
+            guard request.headers[.authorization] == "Bearer xpTOKEN" else { return Self.json(#"{"error":{"message":"no"}}"#, status: .unauthorized) }
+            let body = (try? await Self.body(request)) ?? .null
+            self.lock.withLock { self.lastConnectBody = body.text(pretty: false) }
+            let host = request.path.split(separator: "/").last.map(String.init) ?? ""
+            let config = Self.wireguardConfig(endpoint: "\(host):51820")
+            return Self.json(#"{"success":{"data":{"config":\#(String(decoding: try JSONSerialization.data(withJSONObject: [config]), as: UTF8.self).dropFirst().dropLast())}}}"#)
         }
         // Faults.
         await server.appendRoute("GET /fault/500") { _ in

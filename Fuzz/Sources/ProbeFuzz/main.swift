@@ -46,7 +46,7 @@ func decodeEverything(_ bytes: Data) {
     _ = try? ProviderDecoders.vpnscriptServers(json, provider: "f")
     _ = try? ProviderDecoders.vpnscriptToken(json, status: 200)
     _ = try? ProviderDecoders.vpnscriptAccount(json)
-    _ = try? ProviderDecoders.netmimicLogin(json, status: 200, sentDeviceID: "d")
+    _ = try? ProviderDecoders.netmimicLogin(json, status: 200, sentDeviceID: .string("d"))
     _ = try? ProviderDecoders.netmimicServers(json, provider: "f", fields: .lenient)
     _ = try? ProviderDecoders.genericServers(json, items: "data", provider: "f", fields: .lenient)
     _ = try? ProviderDecoders.xpayToken(json)

@@ -1,0 +1,26 @@
+/// A server's connection fields as its provider listed them (XMPlus: `password`/UUID, `network`,
+/// `sni`, `security`, `fingerprint`, `allowinsecure`, `header`, `encryption`, `alterid`, `uri`),
+/// kept in memory for the hand-over and never shown: not encoded with the server, and its
+/// description is a placeholder, so a server printed or logged carries none of them.
+public struct ServerSecrets: Hashable, Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// The fields, by the provider's key.
+    public var fields: [String: JSONValue]
+
+    /// Fields as listed; every text value of a secret key is registered for redaction.
+    public init(_ fields: [String: JSONValue]) {
+        self.fields = fields
+        for key in ["password", "uuid", "id", "uri", "privatekey", "private_key", "psk", "key"] {
+            if let value = fields[key]?.string { Redaction.register(value) }
+        }
+    }
+
+    /// No fields.
+    public static let none = ServerSecrets([:])
+
+    /// The text of `key` (`nil` when absent or empty).
+    public subscript(key: String) -> String? { fields[key]?.string }
+
+    public var description: String { fields.isEmpty ? "none" : "(\(fields.count) connection fields withheld)" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: []) }
+}
