@@ -17,6 +17,11 @@ public struct ProbeClientError: Error, Hashable, Sendable, CustomStringConvertib
         public static let provider = Code(rawValue: "provider")
         /// The process may not open enough files (`ulimit -n`) to probe at all.
         public static let descriptorLimit = Code(rawValue: "descriptor-limit")
+        /// A best server was found, but no connection material could be had for it (nor for a
+        /// fallback), or a connection directory cannot be written, read or released.
+        public static let connection = Code(rawValue: "connection")
+        /// A server named by the caller is not among its provider's servers.
+        public static let unknownServer = Code(rawValue: "unknown-server")
         /// The name.
         public var description: String { rawValue }
     }

@@ -24,6 +24,8 @@ public struct ProbeReport: Hashable, Sendable, Codable {
     public var providers: [ProviderStatus] = []
     /// How long the run's phases took.
     public var durations: RunDurations?
+    /// The connection to the chosen server (`best(connect:)`, `--connect`): its manifest, never the material.
+    public var connection: Connection?
 
     /// Whether `best` is the previous choice kept, or a switch, and why.
     public struct Sticky: Hashable, Sendable, Codable {
@@ -45,7 +47,7 @@ public struct ProbeReport: Hashable, Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case best, ranked, errors, elapsedMs = "elapsed_ms", sweep, sticky, notes, early, providers, durations
+        case best, ranked, errors, elapsedMs = "elapsed_ms", sweep, sticky, notes, early, providers, durations, connection
     }
 
     /// Reads a report as `--json` and `probe report --format jsonl` write it (keys written only
@@ -62,6 +64,7 @@ public struct ProbeReport: Hashable, Sendable, Codable {
         early = try container.decodeIfPresent(EarlyAnswerSummary.self, forKey: .early)
         providers = try container.decodeIfPresent([ProviderStatus].self, forKey: .providers) ?? []
         durations = try container.decodeIfPresent(RunDurations.self, forKey: .durations)
+        connection = try container.decodeIfPresent(Connection.self, forKey: .connection)
     }
 
     /// Writes `best` as `null` when there is none.
@@ -77,6 +80,7 @@ public struct ProbeReport: Hashable, Sendable, Codable {
         try container.encodeIfPresent(early, forKey: .early)
         if !providers.isEmpty { try container.encode(providers, forKey: .providers) }
         try container.encodeIfPresent(durations, forKey: .durations)
+        try container.encodeIfPresent(connection, forKey: .connection)
     }
 
     /// The sticky decision for this report, given the previous runs' state.

@@ -100,8 +100,12 @@ public struct ReportEntry: Hashable, Sendable, Codable {
     public var host: String
     /// The address probed, `nil` when the name did not resolve.
     public var address: String?
-    /// The port probed.
+    /// The port probed (by TCP; ICMP uses none).
     public var port: Int
+    /// The port a client connects to, when known: the target's, or the one its provider lists;
+    /// `null` for a server listed without one (it was pinged, and the connection's material
+    /// names the real one).
+    public var servicePort: Int?
     /// The probe method.
     public var method: String
     /// Whether the host answered at least once.
@@ -140,7 +144,7 @@ public struct ReportEntry: Hashable, Sendable, Codable {
     public var inputIndex: Int?
 
     enum CodingKeys: String, CodingKey {
-        case rank, target, host, address, port, method, reachable, state, sent, received, loss
+        case rank, target, host, address, port, servicePort = "service_port", method, reachable, state, sent, received, loss
         case rttMs = "rtt_ms", dnsMs = "dns_ms", timing, score, samples, tcp, icmp, server
         case scoreTerms = "score_terms", excluded
     }
@@ -153,6 +157,7 @@ public struct ReportEntry: Hashable, Sendable, Codable {
         try container.encode(host, forKey: .host)
         try container.encode(address, forKey: .address)
         try container.encode(port, forKey: .port)
+        try container.encode(servicePort, forKey: .servicePort)
         try container.encode(method, forKey: .method)
         try container.encode(reachable, forKey: .reachable)
         try container.encode(state, forKey: .state)
@@ -183,6 +188,7 @@ public struct ReportEntry: Hashable, Sendable, Codable {
         host = result.target.host
         address = figures.addressText
         port = Int(result.target.port)
+        servicePort = result.target.portKnown ? port : nil
         self.method = (figures.primary?.method ?? (method == .icmp ? .icmp : .tcp)).rawValue
         reachable = result.reachable
         state = figures.state.rawValue

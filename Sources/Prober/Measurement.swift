@@ -43,6 +43,7 @@ public struct Measurement: Hashable, Sendable {
 
     /// The most informative outcome across the samples.
     public var state: TargetState {
+        if samples.isEmpty, method == .tcp, unavailable != nil { return .unmeasurable }
         var sawRefused = false, sawReply = false, sawUnreachable = false, sawTimeout = false, sawPruned = false
         for sample in samples {
             switch sample.outcome {

@@ -214,8 +214,14 @@ enum SweepRunner {
         // Jobs: every method for every address (ICMP only where its family has a socket).
         var jobs: [ProbeJob] = []
         var pendingJobs = [Int](repeating: 0, count: addresses.count)
+        var unmeasurable = Set<Int>()
         for (position, address) in addresses.enumerated() {
             let icmpRuns = methods.contains(.icmp) && icmpSockets[address.family == .inet6 ? 1 : 0] != nil
+            // TCP alone and no known port: not knocked on a guessed one (it would come out refused).
+            if !icmpRuns, !targets[sweepIndices[position]].portKnown {
+                unmeasurable.insert(position)
+                continue
+            }
             if firstRound != nil {
                 // One cheap probe: ICMP holds no descriptor and is not slowed by the in-flight cap.
                 let kind: ProbeKind = icmpRuns || !methods.contains(.tcp) ? .icmp : .tcp
@@ -240,6 +246,10 @@ enum SweepRunner {
                                       resolveMilliseconds: resolutions[index].milliseconds)
             if methods.contains(.icmp), let reason = icmpUnavailable[address.family == .inet6 ? 1 : 0] {
                 result.icmp = Measurement(method: .icmp, samples: [], unavailable: reason)
+            }
+            if unmeasurable.contains(position) {
+                result.tcp = Measurement(method: .tcp, samples: [],
+                                         unavailable: "no TCP port known (its provider lists none): not measurable by TCP; ICMP would measure it")
             }
             partial[position] = result
         }

@@ -16,6 +16,9 @@ public enum TargetState: String, Hashable, Sendable, Codable {
     case error
     /// The host name did not resolve; nothing was sent.
     case unresolved
+    /// Nothing could measure it: TCP alone, and no port is known (a provider that lists none):
+    /// knocking on a guessed port would rank it `refused` for no reason.
+    case unmeasurable
 }
 
 /// Everything measured for one target: the final result a sweep yields for it.

@@ -90,7 +90,7 @@ public enum AtomicFile {
 
     /// The contents of the regular file at `path`, never through a symlink (a link planted there
     /// must not copy another file into probe's output), nor from a FIFO or device; `nil` otherwise.
-    static func readRegular(_ path: String) -> Data? {
+    public static func readRegular(_ path: String) -> Data? {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }

@@ -59,7 +59,9 @@ extension ProviderFetcher {
         }
     }
 
-    static func speaks(_ spoken: String, _ wanted: String) -> Bool {
+    /// Whether a server speaking `spoken` answers a request for `wanted` (`ss` is `shadowsocks`,
+    /// `wg` `wireguard`, `ovpn` `openvpn`).
+    public static func speaks(_ spoken: String, _ wanted: String) -> Bool {
         let alias: [String: String] = ["ss": "shadowsocks", "wg": "wireguard", "ovpn": "openvpn"]
         return (alias[spoken] ?? spoken) == (alias[wanted] ?? wanted)
     }

@@ -17,21 +17,54 @@ struct BestCommand: AsyncParsableCommand {
     @Flag(name: .customLong("full"), help: "Measure every server with every sample (no early answer).")
     var full = false
 
+    @Option(name: .customLong("connect"), help: ArgumentHelp(
+        "Write what a client needs to connect to the pick into DIR (0700, files 0600); '-' prints it with the material inline to stdout.",
+        valueName: "DIR"))
+    var connectDirectory: String?
+
     @OptionGroup var input: TargetInput
     @OptionGroup var probing: ProbingOptions
     @OptionGroup var ranking: RankingOptions
+    @OptionGroup var connect: ConnectOptions
     @OptionGroup var output: OutputOptions
 
+    func validate() throws {
+        if connectDirectory == "-", output.json {
+            throw ValidationError("--connect - and --json both write to stdout: give --connect a directory, or drop --json")
+        }
+        if connectDirectory != nil, ranking.protocols.count > 1 {
+            throw ValidationError("--connect takes one --protocol at most, got \(ranking.protocols.count)")
+        }
+    }
+
     func run() async throws {
-        let report = try await RunCommand.run(input: input, probing: probing, ranking: ranking, output: output, early: !full)
+        let wanted = connectDirectory.map { _ in connect.options(protocol: ranking.protocols.first) }
+        let report = try await RunCommand.run(input: input, probing: probing, ranking: ranking, output: output, early: !full, connect: wanted)
+        if let destination = connectDirectory, report.best != nil {
+            guard let connection = report.connection else {
+                if output.json { try ReportFormatter.writeJSON(report, to: Console.flush) }
+                throw ExitStatus.noConnection
+            }
+            try ConnectionOutput.write(connection, to: destination)
+            if destination == "-" { return }
+        }
         if output.json {
             try ReportFormatter.writeJSON(report, to: Console.flush)
         } else if let best = report.best {
-            Console.out(output.quiet ? best.target : ReportFormatter.bestLine(best))
+            if let connection = report.connection {
+                Console.out(output.quiet ? connection.endpoint : ReportFormatter.bestLine(best))
+                if !output.quiet, let destination = connectDirectory {
+                    if let reason = connection.fallbackReason { Console.out("fallback: \(reason)") }
+                    Console.out(ConnectionOutput.line(connection, destination: destination))
+                }
+            } else {
+                Console.out(output.quiet ? ReportFormatter.quietTarget(best) : ReportFormatter.bestLine(best))
+            }
             if ranking.explain { Console.out(ReportFormatter.explanation(report)) }
         } else {
             Console.note(ReportFormatter.nothingReachable(report), quiet: output.quiet)
         }
+        for note in report.connection?.notes ?? [] { Console.note("probe: note: \(note)", quiet: output.quiet) }
         if report.best == nil { throw ExitStatus.nothingReachable }
     }
 }
@@ -119,13 +152,23 @@ enum RunCommand {
     /// One run for `--best` (early unless `--full`) and `rank`: errors and notes on stderr, the
     /// exit status for nothing reachable, bad input and missing ICMP permission.
     static func run(
-        input: TargetInput, probing: ProbingOptions, ranking: RankingOptions, output: OutputOptions, early: Bool = false
+        input: TargetInput, probing: ProbingOptions, ranking: RankingOptions, output: OutputOptions, early: Bool = false,
+        connect: ProbeClient.ConnectOptions? = nil
     ) async throws -> ProbeReport {
         let prepared = try prepare(input: input, probing: probing, ranking: ranking, quiet: output.quiet)
         defer { prepared.demo?.stop() }
         let report: ProbeReport
-        do {
-            report = early ? try await prepared.client.best() : try await prepared.client.rank()
+        do throws(ProbeClientError) {
+            if let connect {
+                guard prepared.providers else {
+                    throw ProbeClientError(.configuration, "--connect needs a providers file (--config FILE): explicit targets carry no connection material")
+                }
+                let progress = output.quiet ? nil : Console.terminalProgress()
+                report = try await prepared.client.pick(early: early, connect: connect, progress: progress)
+                Console.endProgress()
+            } else {
+                report = early ? try await prepared.client.best() : try await prepared.client.rank()
+            }
         } catch {
             prepared.progress?.clear()
             if error.code == .configuration { throw ValidationError(error.message) }

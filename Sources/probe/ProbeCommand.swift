@@ -14,10 +14,16 @@ struct ProbeCommand: AsyncParsableCommand {
             probe --best --config FILE    the best of every configured provider's servers
             probe servers | accounts      what the providers list, and their accounts
 
-            Exit status: 0 a best target was found, 2 nothing was reachable, 64 bad usage,
-            77 ICMP was required (--method icmp or both) but is not permitted.
+            probe --best --connect DIR    ... and write what a client needs to connect to it
+            probe release DIR             give back what --connect created at the provider
+
+            Exit status: 0 a best target was found (and, with --connect, its connection written),
+            2 nothing was reachable, 3 a best server was found but no connection material could
+            be had, 64 bad usage, 74 stdout could not be written, 77 ICMP was required
+            (--method icmp or both) but is not permitted.
             """,
-        subcommands: [BestCommand.self, RankCommand.self, ReportCommand.self, ServersCommand.self, AccountsCommand.self, LogoutCommand.self],
+        subcommands: [BestCommand.self, RankCommand.self, ReportCommand.self, ServersCommand.self, AccountsCommand.self, LogoutCommand.self,
+                      ConnectCommand.self, ReleaseCommand.self],
         defaultSubcommand: BestCommand.self
     )
 
@@ -50,6 +56,8 @@ struct ProbeCommand: AsyncParsableCommand {
 enum ExitStatus {
     /// Nothing answered.
     static let nothingReachable = ExitCode(2)
+    /// A best server was found, but no connection material could be had (nor for a fallback).
+    static let noConnection = ExitCode(3)
     /// Bad usage: flags, targets, files (EX_USAGE).
     static let usage = ExitCode(64)
     /// ICMP was required and this process may not send it (EX_NOPERM).

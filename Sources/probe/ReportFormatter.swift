@@ -38,15 +38,34 @@ enum ReportFormatter {
             raw(",\n  \"notes\": ")
             try encoder.encode(report.notes, into: &bytes)
         }
+        if !report.providers.isEmpty {
+            raw(",\n  \"providers\": ")
+            try encoder.encode(report.providers, into: &bytes)
+        }
+        if let durations = report.durations {
+            raw(",\n  \"durations\": ")
+            try encoder.encode(durations, into: &bytes)
+        }
+        if let connection = report.connection {
+            raw(",\n  \"connection\": ")
+            try encoder.encode(connection, into: &bytes)
+        }
         raw("\n}\n")
         write(&bytes)
+    }
+
+    /// What `-q` prints: the target as given, or for a provider's server whose service port is
+    /// not known (it was pinged, not connected to), its host alone: never a guessed port.
+    static func quietTarget(_ entry: ReportEntry) -> String {
+        if let server = entry.server, server.port == nil { return server.host }
+        return entry.target
     }
 
     /// `best: 127.0.0.1:443  median 0.041 ms  (p90 0.052 ms, jitter 0.006 ms, loss 0%)  open, tcp, kernel timing`.
     static func bestLine(_ entry: ReportEntry) -> String {
         var line = "best: \(entry.target)"
         if let server = entry.server {
-            line = "best: \(server.name) (\(entry.target), \(server.provider)" + (server.country.map { ", \($0)" } ?? "") + ")"
+            line = "best: \(server.name) (\(quietTarget(entry)), \(server.provider)" + (server.country.map { ", \($0)" } ?? "") + ")"
         } else if let address = entry.address, address != entry.host {
             line += " (\(address))"
         }

@@ -1,0 +1,163 @@
+import Foundation
+public import ProviderFetch
+import SafeText
+
+/// The hand-over: from the pick to what a client needs to connect.
+extension ProbeClient {
+    /// How a connection is fetched.
+    public struct ConnectOptions: Hashable, Sendable {
+        /// The protocol asked for; a server speaking another is refused (or skipped by the fallback).
+        public var `protocol`: String?
+        /// How long a WireGuard configuration may stay pending at the provider.
+        public var timeout: Duration
+        /// How many servers after the best one are tried when the best one's material cannot be had.
+        public var fallbacks: Int
+
+        /// Options with the documented defaults (60 s, 4 fallbacks).
+        public init(protocol: String? = nil, timeout: Duration = .seconds(60), fallbacks: Int = 4) {
+            self.protocol = `protocol`
+            self.timeout = timeout
+            self.fallbacks = fallbacks
+        }
+    }
+
+    /// The best server now, as ``best()``, and with `connect` the connection to it: when the best
+    /// server's material cannot be had (the provider's documented refusals, a provider that gives
+    /// none), the next-best server of a provider that can give material is tried, and
+    /// ``Connection/fallbackReason`` says why. Without a connection the report's `connection`
+    /// is `nil` and its `errors` say why (the `probe` command exits 3).
+    public func best(connect: Bool, options: ConnectOptions = ConnectOptions(), progress: (@Sendable (String) -> Void)? = nil) async throws(ProbeClientError) -> ProbeReport {
+        guard connect else { return try await best() }
+        return try await pick(early: true, connect: options, progress: progress)
+    }
+
+    /// One run (early as ``best()``, or in full as ``rank()``), then the connection to its pick
+    /// as ``best(connect:options:progress:)`` describes.
+    public func pick(early: Bool, connect options: ConnectOptions, progress: (@Sendable (String) -> Void)? = nil) async throws(ProbeClientError) -> ProbeReport {
+        var report = try await run(early: early)
+        guard let best = report.best else { return report }
+        let (loaded, directory) = try loadProviders()
+        let fetcher = ProviderFetcher(configuration: loaded, cache: tokenCache, baseDirectory: directory)
+        var candidates = [best]
+        candidates += report.ranked.filter { $0.score != nil && $0.excluded == nil && $0.candidateID != best.candidateID && $0.server != nil }
+        var reasons: [String] = []
+        var tried = 0
+        for entry in candidates {
+            guard tried <= options.fallbacks else { break }
+            guard let server = entry.server else {
+                reasons.append("\(entry.target): an explicit target, not a provider's server: no connection material")
+                continue
+            }
+            guard let spec = loaded.providers.first(where: { $0.name == server.provider }) else { continue }
+            if let wanted = options.protocol, let spoken = server.protocol, !ProviderFetcher.speaks(spoken.lowercased(), wanted.lowercased()) { continue }
+            if !Self.givesMaterial(spec) {
+                if entry.candidateID == best.candidateID { reasons.append("\(server.name) (\(server.provider)): its provider gives no connection material (\(spec.type))") }
+                continue
+            }
+            tried += 1
+            do {
+                let material = try await fetcher.connect(server, spec: spec, protocol: options.protocol, timeout: options.timeout, progress: progress)
+                report.connection = Connection(
+                    provider: server.provider, server: server, material: material, fetchedAt: Self.timestamp(),
+                    fallbackReason: reasons.isEmpty ? nil : reasons.joined(separator: "; "))
+                return report
+            } catch {
+                reasons.append("\(server.provider): \(error.message)")
+            }
+        }
+        let why = reasons.isEmpty ? "no server of a provider that gives connection material was reachable" : reasons.joined(separator: "; ")
+        report.errors.append(ReportError(source: "connect", message: "no connection material: \(why)"))
+        return report
+    }
+
+    /// The connection to `server` (a provider's server, as in `probe servers --json`).
+    public func connect(to server: Server, options: ConnectOptions = ConnectOptions(), progress: (@Sendable (String) -> Void)? = nil) async throws(ProbeClientError) -> Connection {
+        let (loaded, directory) = try loadProviders()
+        guard let spec = loaded.providers.first(where: { $0.name == server.provider }) else {
+            throw ProbeClientError(.configuration, "no provider named \(SafeText.quoted(server.provider)) in the configuration")
+        }
+        let fetcher = ProviderFetcher(configuration: loaded, cache: tokenCache, baseDirectory: directory)
+        do {
+            let material = try await fetcher.connect(server, spec: spec, protocol: options.protocol, timeout: options.timeout, progress: progress)
+            return Connection(provider: server.provider, server: server, material: material, fetchedAt: Self.timestamp())
+        } catch {
+            throw ProbeClientError(.connection, "\(server.provider): \(error.message)")
+        }
+    }
+
+    /// The connection to a ranked entry's server.
+    public func connect(to entry: ReportEntry, options: ConnectOptions = ConnectOptions(), progress: (@Sendable (String) -> Void)? = nil) async throws(ProbeClientError) -> Connection {
+        guard let server = entry.server else {
+            throw ProbeClientError(.connection, "\(entry.target) is an explicit target, not a provider's server: no connection material")
+        }
+        return try await connect(to: server, options: options, progress: progress)
+    }
+
+    /// The connection to the server `id` (its `id` in `probe servers --json`, or the provider's own
+    /// `provider_id`) of provider `name`, fetched from that provider now.
+    public func connect(provider name: String, server id: String, options: ConnectOptions = ConnectOptions(), progress: (@Sendable (String) -> Void)? = nil) async throws(ProbeClientError) -> Connection {
+        let (loaded, directory) = try loadProviders()
+        guard let spec = loaded.providers.first(where: { $0.name == name }) else {
+            throw ProbeClientError(.configuration, "no provider named \(SafeText.quoted(name)) in the configuration")
+        }
+        let outcome = await ProviderFetcher(configuration: loaded, cache: tokenCache, baseDirectory: directory).fetch(spec)
+        if let error = outcome.error { throw ProbeClientError(.provider, "\(name): \(error)") }
+        guard let server = outcome.servers.first(where: { $0.id == id }) ?? outcome.servers.first(where: { $0.providerID == id }) else {
+            throw ProbeClientError(.unknownServer, "\(name) lists no server \(SafeText.quoted(id)) (ids as in 'probe servers --json')")
+        }
+        return try await connect(to: server, options: options, progress: progress)
+    }
+
+    /// Gives back what the connection created at its provider (VPNScript's WireGuard
+    /// configuration); returns what was done, one line each.
+    public func release(_ connection: Connection) async throws(ProbeClientError) -> [String] {
+        guard !connection.created.isEmpty else { return [] }
+        let (loaded, directory) = try loadProviders()
+        guard let spec = loaded.providers.first(where: { $0.name == connection.provider }) else {
+            throw ProbeClientError(.configuration, "no provider named \(SafeText.quoted(connection.provider)) in the configuration: cannot release \(ConnectionDirectory.describe(connection.created))")
+        }
+        do {
+            return try await ProviderFetcher(configuration: loaded, cache: tokenCache, baseDirectory: directory).release(connection.created, spec: spec)
+        } catch {
+            throw ProbeClientError(.connection, "\(connection.provider): \(error.message)")
+        }
+    }
+
+    /// Writes `connection` into the directory `path` (0700; every file 0600, replaced atomically).
+    public static func write(_ connection: Connection, to path: String) throws(ProbeClientError) {
+        try ConnectionDirectory.write(connection, to: path)
+    }
+
+    /// Reads the connection probe wrote into `path` (its manifest).
+    public static func readConnection(at path: String) throws(ProbeClientError) -> Connection {
+        try ConnectionDirectory.read(path)
+    }
+
+    /// Releases the connection in `path` at its provider, then removes what probe wrote there (and
+    /// the directory when nothing else is left). Returns what was done, one line each.
+    public func release(directory path: String) async throws(ProbeClientError) -> [String] {
+        let connection = try ConnectionDirectory.read(path)
+        var done = try await release(connection)
+        if let kept = ConnectionDirectory.remove(connection, at: path) { done.append(kept) } else { done.append("\(path) removed") }
+        return done
+    }
+
+    /// Whether a provider hands over material at all.
+    static func givesMaterial(_ spec: ProviderSpec) -> Bool {
+        switch spec.type {
+        case "vpnscript", "xmplus", "netmimic": return true
+        case "json": if case .object? = spec.fields["connect"] { return true } else { return false }
+        default: return false
+        }
+    }
+
+    var tokenCache: TokenCache { TokenCache(path: configuration.tokenCacheFile ?? TokenCache.defaultPath()) }
+
+    /// Now, in UTC, ISO 8601 (a label: durations use monotonic clocks).
+    static func timestamp() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: Date())
+    }
+}
