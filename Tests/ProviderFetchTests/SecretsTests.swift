@@ -84,4 +84,53 @@ import Testing
         }
         #expect(simulator.count("netmimic.logout") == 1)
     }
+
+    /// The hand-over's material (private keys, passwords, UUIDs, access keys) reaches only the
+    /// files of the connection directory, and stdout with `--connect -`, where the user asked for it.
+    @Test func noConnectionSecretInAnyOutputButTheOneAskedFor() async throws {
+        let simulator = try ProviderSimulator()
+        simulator.xmplusAllTypes = true
+        simulator.wireguardPendingPolls = 1
+        try await simulator.start()
+        defer { Task { await simulator.stop() } }
+        let directory = NSTemporaryDirectory() + "probe-secrets-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let config = directory + "/config.json"
+        try """
+            {"providers": [
+              {"type": "xmplus", "name": "xm", "url": "\(simulator.url)", "email": "\(C.xmplusEmail)", "password": "\(C.xmplusPassword)", "apiKey": "\(C.xmplusAPIKey)"},
+              {"type": "vpnscript", "name": "vs", "url": "\(simulator.url)", "username": "\(C.vpnscriptUser)", "password": "\(C.vpnscriptPassword)"},
+              {"type": "netmimic", "name": "nm", "url": "\(simulator.url)", "email": "\(C.netmimicEmail)", "password": "\(C.netmimicPassword)"}
+            ]}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let environment = ["XDG_CACHE_HOME": directory + "/cache", "XDG_STATE_HOME": directory + "/state"]
+        var outputs: [String] = []
+        for arguments in [
+            ["--best", "--config", config, "--timeout", "300", "--connect", directory + "/c1"],
+            ["--best", "--config", config, "--timeout", "300", "--connect", directory + "/c2", "--json", "--no-sticky"],
+            ["--best", "--config", config, "--timeout", "300", "--connect", directory + "/c3", "-q", "--no-sticky"],
+            ["connect", "--provider", "vs", "--server", "vs:4", "--config", config, directory + "/c4"],
+            ["connect", "--provider", "vs", "--server", "vs:1", "--config", config, "--json", directory + "/c5"],
+            ["connect", "--provider", "xm", "--server", "xm:vmess:127.0.0.1:443", "--config", config, directory + "/c6"],
+            ["connect", "--provider", "xm", "--server", "xm:trojan:127.0.0.3:443", "--config", config, "--json", directory + "/c7"],
+            ["connect", "--provider", "nm", "--server", "nm:a", "--config", config, directory + "/c8"],
+            ["connect", "--provider", "vs", "--server", "vs:2", "--config", config, directory + "/c9"],
+            ["servers", "--config", config, "--json"], ["rank", "--config", config, "--json", "--timeout", "300"],
+            ["release", "--config", config, directory + "/c4"], ["release", "--config", config, directory + "/c1"],
+        ] {
+            let run = try await Self.run(arguments, environment: environment)
+            outputs.append(run.output)
+        }
+        let all = outputs.joined(separator: "\n")
+        #expect(all.contains("connection: wireguard 127.0.1.4:51820/udp"), "\(all.prefix(2_000))")
+        #expect(all.contains("maximum allowed user limit"))  // an error line was printed too
+        for secret in C.connectionSecrets + [C.vpnscriptPassword, C.netmimicPassword, C.xmplusPassword, "nmTOKEN", "vsTOKEN"] {
+            #expect(!all.contains(secret), "a secret leaked into the output: \(secret.prefix(3))…")
+        }
+        // What the files hold, and what --connect - prints: the material, as asked.
+        #expect(try String(contentsOfFile: directory + "/c6/xray-outbound.json", encoding: .utf8).contains(C.xmplusUUID))
+        let inline = try await Self.run(["connect", "--provider", "vs", "--server", "vs:1", "--config", config, "-"], environment: environment)
+        #expect(inline.status == 0 && inline.output.contains(C.openvpnPassword))
+    }
 }
