@@ -52,13 +52,19 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The provider APIs of the tests (FlyingFox), as a library for the tests and as the
+        // `providersim` executable that netsim tests start inside the simulated network.
+        .target(name: "ProviderSim", dependencies: ["ProviderFetch", .product(name: "FlyingFox", package: "FlyingFox")]),
+        .executableTarget(
+            name: "providersim",
+            dependencies: ["ProviderSim", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "ProberTests", dependencies: ["Prober", "CProbe"]),
         .testTarget(name: "RankingTests", dependencies: ["Ranking"]),
-        .testTarget(name: "ProviderFetchTests", dependencies: ["ProviderFetch", "probe", .product(name: "FlyingFox", package: "FlyingFox")]),
+        .testTarget(name: "ProviderFetchTests", dependencies: ["ProviderFetch", "ProviderSim", "probe", .product(name: "FlyingFox", package: "FlyingFox")]),
         .testTarget(name: "ProbeKitTests", dependencies: ["ProbeKit", "Prober", "Ranking"]),
         // The library as an outside package sees it: ProbeKit alone, no @testable.
         .testTarget(name: "ProbeKitAPITests", dependencies: ["ProbeKit"]),
-        .testTarget(name: "ProbeCLITests", dependencies: ["probe", "netsim", "Prober", "NetSim"]),
+        .testTarget(name: "ProbeCLITests", dependencies: ["probe", "netsim", "providersim", "Prober", "NetSim"]),
         .testTarget(name: "NetSimTests", dependencies: ["NetSim"]),
     ],
     swiftLanguageModes: [.v6]

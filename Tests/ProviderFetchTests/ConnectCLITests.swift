@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ProviderFetch
+@testable import ProviderSim
 
 /// `probe --best --connect DIR`, `probe connect` and `probe release` as a user runs them: the
 /// real binary against the provider simulator on loopback.

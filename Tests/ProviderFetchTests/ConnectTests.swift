@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ProviderFetch
+@testable import ProviderSim
 
 /// The hand-over against the simulator (real HTTP on loopback), and what it writes checked by
 /// the real tools of the field: `openvpn`, `wg-quick`, the V2Ray core. A missing tool skips its

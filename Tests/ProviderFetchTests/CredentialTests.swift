@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ProviderFetch
+@testable import ProviderSim
 
 /// Credentials never leave their provider's origin; hostile answers are one line for that
 /// provider, every other provider still counts. Real HTTP on loopback.

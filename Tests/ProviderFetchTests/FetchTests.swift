@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ProviderFetch
+@testable import ProviderSim
 
 /// ProviderFetch against the in-repo simulator: real HTTP on loopback, no mock of URLSession.
 @Suite(.serialized) struct FetchTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ProviderFetch
+@testable import ProviderSim
 
 /// Secrets never appear in any output: a full run of every command, with secrets given inline,
 /// from the environment and from a file, and every byte of stdout and stderr searched.

@@ -1,11 +1,13 @@
 import FlyingFox
 import FlyingSocks
 import Foundation
-@testable import ProviderFetch
+import ProviderFetch
+import Synchronization
 
-/// All four provider APIs over real HTTP on 127.0.0.1, with faults to switch on. Tests start it;
-/// it never talks to anything but its clients on loopback.
-final class ProviderSimulator: @unchecked Sendable {
+/// All four provider APIs over real HTTP on 127.0.0.1, with faults to switch on. Tests start it
+/// (and `providersim` runs it inside a simulated network); it never talks to anything but its
+/// clients on loopback.
+public final class ProviderSimulator: @unchecked Sendable {
     struct Credentials {
         static let xmplusEmail = "me@example.org", xmplusPassword = "xm-Secret-Pa55", xmplusAPIKey = "xm-api-KEY-4242"
         static let vpnscriptUser = "me", vpnscriptPassword = "vs-Secret-Pa55"
@@ -56,7 +58,7 @@ final class ProviderSimulator: @unchecked Sendable {
     var xmplusRemaining = "99 G"
     var xmplusExpiry = "2220-04-15 08:18:51"
     /// Servers per VPNScript page (0: no pagination).
-    var vpnscriptPageSize = 2
+    public var vpnscriptPageSize = 2
     var port: UInt16 = 0
     /// Where the cross-origin faults point (a second listener that records what reaches it).
     var crossOrigin = "http://127.0.0.1:9"
@@ -69,7 +71,7 @@ final class ProviderSimulator: @unchecked Sendable {
     /// VPNScript's connection endpoints answer 422 with this documented message ("Your service is expired.").
     var vpnscriptServiceProblem: String?
     /// Polls a new WireGuard configuration stays pending (status 0) before it is active.
-    var wireguardPendingPolls = 2
+    public var wireguardPendingPolls = 2
     /// A new WireGuard configuration fails with this reason.
     var wireguardFailReason: String?
     /// VPNScript servers that already have an active WireGuard configuration (server id -> config id).
@@ -80,7 +82,7 @@ final class ProviderSimulator: @unchecked Sendable {
     private var wireguardPolls: [Int: Int] = [:]
     private var nextConfigID = 40
     /// XMPlus lists one server of each type (vmess, vless, trojan, shadowsocks) with every connection field.
-    var xmplusAllTypes = false
+    public var xmplusAllTypes = false
     /// NetMimic's login returns its device id as a JSON number (12345), which must come back as one.
     var netmimicNumericDevice = false
     /// The body of the last generic connect request.
@@ -90,8 +92,8 @@ final class ProviderSimulator: @unchecked Sendable {
     /// Where VPNScript's OpenVPN `remote` and WireGuard `Endpoint` point (per server id).
     var vpnscriptServiceHost: (Int) -> String = { "127.0.1.\($0)" }
 
-    init() throws {
-        server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), timeout: 30)
+    public init(port: UInt16 = 0) throws {
+        server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: port), timeout: 30)
     }
 
     /// How many times `name` was called.
@@ -99,9 +101,9 @@ final class ProviderSimulator: @unchecked Sendable {
     private func hit(_ name: String) -> Int { lock.withLock { counters[name, default: 0] += 1; return counters[name, default: 0] } }
     private func takeExpiry() -> Bool { lock.withLock { let value = expireTokens; expireTokens = false; return value } }
 
-    var url: String { "http://127.0.0.1:\(port)" }
+    public var url: String { "http://127.0.0.1:\(port)" }
 
-    func start() async throws {
+    public func start() async throws {
         await routes()
         task = Task { try await server.run() }
         try await server.waitUntilListening(timeout: 10)
@@ -109,16 +111,38 @@ final class ProviderSimulator: @unchecked Sendable {
         self.port = port
     }
 
-    func stop() async {
+    public func stop() async {
         await server.stop(timeout: 1)
         task?.cancel()
     }
 
+    /// Server addresses as the answers name them (`127.0.1.4`) to the addresses they stand for
+    /// (a host of the simulated network, `198.18.20.4`): every answer is rewritten with it.
+    public static let addressMap = Mutex<[String: String]>([:])
+
     static func json(_ text: String, status: HTTPStatusCode = .ok, headers: HTTPHeaders = [:]) -> HTTPResponse {
         var headers = headers
         headers[.contentType] = "application/json"
-        return HTTPResponse(statusCode: status, headers: headers, body: Data(text.utf8))
+        return HTTPResponse(statusCode: status, headers: headers, body: Data(remapped(text).utf8))
     }
+
+    /// `text` with every mapped loopback address (a whole dotted quad) replaced.
+    static func remapped(_ text: String) -> String {
+        let map = addressMap.withLock { $0 }
+        guard !map.isEmpty else { return text }
+        var result = ""
+        var rest = Substring(text)
+        while let range = rest.range(of: #"(?<![0-9.])127\.0\.[0-9]+\.[0-9]+(?![0-9])"#, options: .regularExpression) {
+            result += rest[..<range.lowerBound]
+            let address = String(rest[range])
+            result += map[address] ?? address
+            rest = rest[range.upperBound...]
+        }
+        return result + rest
+    }
+
+    /// Where each DELETE of a WireGuard configuration is recorded, one line each (`providersim --record`).
+    public var recordFile: String?
 
     static func body(_ request: HTTPRequest) async throws -> ProviderFetch.JSONValue { try ProviderFetch.JSONValue.parse(try await request.bodyData) }
 
@@ -287,6 +311,14 @@ final class ProviderSimulator: @unchecked Sendable {
                 return true
             }
             guard known else { return Self.json(#"{"success":false,"message":"The WireGuard configuration is not found."}"#, status: .notFound) }
+            if let record = self.recordFile, let handle = FileHandle(forWritingAtPath: record) ?? {
+                FileManager.default.createFile(atPath: record, contents: nil)
+                return FileHandle(forWritingAtPath: record)
+            }() {
+                handle.seekToEndOfFile()
+                handle.write(Data("wireguard-delete \(configID)\n".utf8))
+                try? handle.close()
+            }
             return Self.json(#"{"success":true,"message":"WireGuard configuration delete job dispatched. It will be completed shortly."}"#)
         }
         await server.appendRoute("GET /api/account") { _ in
