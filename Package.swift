@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "ProviderFetchTests", dependencies: ["ProviderFetch", "ProviderSim", "probe", .product(name: "FlyingFox", package: "FlyingFox")]),
         .testTarget(name: "ProbeKitTests", dependencies: ["ProbeKit", "Prober", "Ranking"]),
         // The library as an outside package sees it: ProbeKit alone, no @testable.
-        .testTarget(name: "ProbeKitAPITests", dependencies: ["ProbeKit"]),
+        .testTarget(name: "ProbeKitAPITests", dependencies: ["ProbeKit", "ProviderSim"]),
         .testTarget(name: "ProbeCLITests", dependencies: ["probe", "netsim", "providersim", "Prober", "NetSim"]),
         .testTarget(name: "NetSimTests", dependencies: ["NetSim"]),
     ],

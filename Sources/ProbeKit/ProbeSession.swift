@@ -63,6 +63,11 @@ public struct ProbeSession: Sendable {
             notes.append("\(count) servers completed TCP handshakes in under 1 ms, within 0.5 ms of each other: a local proxy "
                 + "or firewall is answering for them; ranking on ICMP where it answered")
         }
+        let unmeasurable = results.filter { $0.state == .unmeasurable }.count
+        if unmeasurable > 0 {
+            notes.append("\(unmeasurable) server(s) list no port and TCP alone was used (--method tcp, or no ICMP permission): "
+                + "not measurable by TCP, left unranked rather than knocked at a guessed port; ICMP would measure them")
+        }
         // Each result's figures once: the ranking and the report entry both read them.
         let figures = results.map { ResultFigures($0, preferICMP: middlebox != nil) }
         let serverOf: (TargetResult) -> Server? = { result in

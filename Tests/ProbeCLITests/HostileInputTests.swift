@@ -204,4 +204,34 @@ import Testing
         let run = try await CLIRunner.run(["report", "--every", every, "--count", "1", "127.0.0.1:1"])
         #expect(run.status == 64 && run.stderrLines.count <= 2 && run.stderr.contains("is not a duration"), "\(run.stderr)")
     }
+
+    /// A provider's server listed without a port: `-q` never prints a guessed port, JSON says
+    /// which port was probed and which is the service's, and TCP alone does not knock on 443.
+    @Test func aServerWithoutAPortIsNeverGivenAGuessedOne() async throws {
+        let open = try LoopbackListener(kind: .open, host: "127.0.0.1")
+        defer { open.close() }
+        let list = try CLIRunner.temporaryFile("host,port,name\n127.0.0.1,\(open.address.port),with port\n127.0.0.9,,no port\n", name: "servers.csv")
+        let config = list.deletingLastPathComponent().appendingPathComponent("config.json")
+        try #"{"providers": [{"type": "static", "name": "mine", "path": "servers.csv"}]}"#.write(to: config, atomically: true, encoding: .utf8)
+        let tcp = try await CLIRunner.run(["rank", "--config", config.path, "--method", "tcp", "--json", "--no-sticky"])
+        let ranked = try #require(try tcp.json()["ranked"] as? [[String: Any]])
+        let portless = try #require(ranked.first { ($0["server"] as? [String: Any])?["name"] as? String == "no port" })
+        #expect(portless["state"] as? String == "unmeasurable" && portless["sent"] as? Int == 0, "\(portless)")
+        #expect(portless["service_port"] is NSNull && portless["score"] is NSNull)
+        let withPort = try #require(ranked.first { ($0["server"] as? [String: Any])?["name"] as? String == "with port" })
+        #expect(withPort["service_port"] as? Int == Int(open.address.port))
+        #expect(tcp.stderr.contains("1 server(s) list no port and TCP alone was used"), "\(tcp.stderr)")
+        // Only the portless one, pinged: -q prints its host alone.
+        let only = try CLIRunner.temporaryFile("host,name\n127.0.0.1,pinged\n", name: "servers.csv")
+        let onlyConfig = only.deletingLastPathComponent().appendingPathComponent("config.json")
+        try #"{"providers": [{"type": "static", "name": "mine", "path": "servers.csv"}]}"#.write(to: onlyConfig, atomically: true, encoding: .utf8)
+        let quiet = try await CLIRunner.run(["--best", "-q", "--config", onlyConfig.path, "--method", "icmp", "--no-sticky"])
+        if quiet.status == 0 {
+            #expect(quiet.stdout == "127.0.0.1\n", "\(quiet.stdout)")
+            let human = try await CLIRunner.run(["--best", "--config", onlyConfig.path, "--method", "icmp", "--no-sticky"])
+            #expect(human.stdout.hasPrefix("best: pinged (127.0.0.1, mine)"), "\(human.stdout)")
+        } else {
+            #expect(quiet.status == 77)  // no ICMP permission here: the rest was checked above
+        }
+    }
 }

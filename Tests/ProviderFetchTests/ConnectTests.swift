@@ -260,3 +260,27 @@ final class Steps: @unchecked Sendable {
     func add(_ line: String) { lock.withLock { lines.append(line) } }
     var all: [String] { lock.withLock { lines } }
 }
+
+/// The outbound builder on its own: fields in, the three forms out.
+@Suite struct ProxyOutboundTests {
+    @Test func grpcAndTheDocumentedVMessEntry() throws {
+        // The documented XMPlus entry (security "" = no TLS, though an SNI is given).
+        let documented = try JSONValue.parse(Data(#"""
+            {"type":"vmess","remark":"UK","address":"ukser.example","port":443,"network":"tcp","password":"9d6023b1-0948-4827-b9e9-9849b0fb5062",
+             "alterid":0,"encryption":"auto","sni":"ukser.example","security":"","allowinsecure":true,"header":"none","fingerprint":"chrome","uri":""}
+            """#.utf8))
+        let vmess = try #require(ProxyOutbound(fields: documented.objectMembers))
+        #expect(vmess.singBox?["tls"] == nil && vmess.xray?["streamSettings"]?["security"]?.string == "none")
+        let link = try #require(VMessURI(vmess.uri))
+        #expect(link.address == "ukser.example" && link.port == 443 && link.network == "tcp")
+        let grpc = try #require(ProxyOutbound(fields: [
+            "type": .string("vless"), "address": .string("127.0.0.2"), "port": .number(8443), "password": .string("u-u-i-d"),
+            "network": .string("grpc"), "servicename": .string("svc"), "security": .string("tls"), "sni": .string("de.example"),
+        ]))
+        #expect(grpc.singBox?["transport"] == .object(["type": .string("grpc"), "service_name": .string("svc")]))
+        #expect(grpc.xray?["streamSettings"]?["grpcSettings"]?["serviceName"]?.string == "svc")
+        #expect(grpc.xray?.value(at: "settings.vnext.0.users.0.encryption")?.string == "none")
+        #expect(grpc.uri.hasPrefix("vless://u-u-i-d@127.0.0.2:8443?encryption=none&security=tls&sni=de.example&type=grpc"))
+        #expect(ProxyOutbound(fields: ["type": .string("vmess"), "port": .number(1)]) == nil)  // no host, no credential
+    }
+}
