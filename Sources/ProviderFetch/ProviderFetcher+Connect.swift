@@ -1,5 +1,5 @@
 import SafeText
-public import Foundation
+import Foundation
 
 /// The hand-over: a server's connection material from its provider's API, and the release of
 /// what was created for it.

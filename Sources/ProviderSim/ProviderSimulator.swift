@@ -126,6 +126,13 @@ public final class ProviderSimulator: @unchecked Sendable {
         return HTTPResponse(statusCode: status, headers: headers, body: Data(remapped(text).utf8))
     }
 
+    /// A response with one header.
+    static func response(_ status: HTTPStatusCode, _ name: HTTPHeader, _ value: String, body: Data = Data()) -> HTTPResponse {
+        var headers = HTTPHeaders()
+        headers[name] = value
+        return HTTPResponse(statusCode: status, headers: headers, body: body)
+    }
+
     /// `text` with every mapped loopback address (a whole dotted quad) replaced.
     static func remapped(_ text: String) -> String {
         let map = addressMap.withLock { $0 }
@@ -207,7 +214,7 @@ public final class ProviderSimulator: @unchecked Sendable {
         await server.appendRoute("GET /api/servers") { request in
             _ = self.hit("vpnscript.servers")
             if self.redirectVPNScriptServers {
-                return HTTPResponse(statusCode: .movedPermanently, headers: [.location: "\(self.crossOrigin)/api/servers"])
+                return Self.response(.movedPermanently, .location, "\(self.crossOrigin)/api/servers")
             }
             if self.echoSecrets {
                 let token = request.headers[.authorization] ?? ""
@@ -312,7 +319,7 @@ public final class ProviderSimulator: @unchecked Sendable {
             }
             guard known else { return Self.json(#"{"success":false,"message":"The WireGuard configuration is not found."}"#, status: .notFound) }
             if let record = self.recordFile, let handle = FileHandle(forWritingAtPath: record) ?? {
-                FileManager.default.createFile(atPath: record, contents: nil)
+                _ = FileManager.default.createFile(atPath: record, contents: nil)
                 return FileHandle(forWritingAtPath: record)
             }() {
                 handle.seekToEndOfFile()
@@ -392,20 +399,20 @@ public final class ProviderSimulator: @unchecked Sendable {
         }
         await server.appendRoute("GET /fault/malformed") { _ in Self.json(#"{"items": [{"host": "127.0.0.1",}"#) }
         await server.appendRoute("GET /fault/html") { _ in
-            HTTPResponse(statusCode: .ok, headers: [.contentType: "text/html"], body: Data("<!DOCTYPE html><title>Just a moment...</title>".utf8))
+            Self.response(.ok, .contentType, "text/html", body: Data("<!DOCTYPE html><title>Just a moment...</title>".utf8))
         }
         await server.appendRoute("GET /fault/huge") { _ in
-            HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json"], body: Data(repeating: 0x20, count: (32 << 20) + 1024))
+            Self.response(.ok, .contentType, "application/json", body: Data(repeating: 0x20, count: (32 << 20) + 1024))
         }
         await server.appendRoute("/fault/redirect-cross-origin") { _ in
-            HTTPResponse(statusCode: .found, headers: [.location: "\(self.crossOrigin)/api/servers"])
+            Self.response(.found, .location, "\(self.crossOrigin)/api/servers")
         }
         await server.appendRoute("/fault/redirect-same-origin") { _ in
             _ = self.hit("fault.redirect-same-origin")
-            return HTTPResponse(statusCode: .temporaryRedirect, headers: [.location: "/fault/list"])
+            return Self.response(.temporaryRedirect, .location, "/fault/list")
         }
         await server.appendRoute("/fault/redirect-loop") { _ in
-            HTTPResponse(statusCode: .found, headers: [.location: "/fault/redirect-loop"])
+            Self.response(.found, .location, "/fault/redirect-loop")
         }
         await server.appendRoute("/fault/list") { request in
             _ = self.hit("fault.list")

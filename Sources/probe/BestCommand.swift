@@ -161,7 +161,7 @@ enum RunCommand {
         do throws(ProbeClientError) {
             if let connect {
                 guard prepared.providers else {
-                    throw ProbeClientError(.configuration, "--connect needs a providers file (--config FILE): explicit targets carry no connection material")
+                    throw ProbeClientError(.configuration, "--connect needs a providers file (--config FILE): explicit targets and --demo carry no connection material")
                 }
                 let progress = output.quiet ? nil : Console.terminalProgress()
                 report = try await prepared.client.pick(early: early, connect: connect, progress: progress)
