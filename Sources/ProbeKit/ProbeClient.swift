@@ -179,7 +179,10 @@ public struct ProbeClient: Sendable {
         let (loaded, directory) = try loadProviders()
         let cache = TokenCache(path: configuration.tokenCacheFile ?? TokenCache.defaultPath())
         let fetched = await ProbeSession.fetch(loaded, cache: cache, baseDirectory: directory, progress: progress)
-        return (fetched.servers, fetched.outcomes, fetched.errors, loaded.warnings)
+        let accountNotes = fetched.outcomes.compactMap { outcome in
+            outcome.error == nil && outcome.exclusion == nil ? outcome.account?.note.map { "\(outcome.provider): \($0)" } : nil
+        }
+        return (fetched.servers, fetched.outcomes, fetched.errors, loaded.warnings + accountNotes)
     }
 
     /// Ends the session with provider `name` (NetMimic's logout) and forgets its cached token;

@@ -222,12 +222,15 @@ extension ProbeSession {
 /// What the first round's cutoff needs to know of each target before any RTT: whether it may win
 /// at all (the filters) and the score terms that do not depend on RTT (load, WireGuard slots).
 struct EarlyPlan: Sendable {
-    /// Per target index: the score terms besides RTT, in ms; `nil` when the filters leave it out.
+    /// Per target index: the capacity terms (load, slots) before their bound, in ms; `nil` when
+    /// the filters (or no free WireGuard slot) leave it out.
     let extraMilliseconds: [Double?]
+    /// The weights, for the bound on capacity terms at a given RTT.
+    let weights: RankingWeights
 
     init(session: ProbeSession, targets: [ProbeTarget], servers: [Server]) {
-        let loads = ProbeSession.normalisedLoads(targets.map { _ in nil } + servers.map { Optional($0) })
         let weights = session.configuration.ranking
+        self.weights = weights
         let filter = session.configuration.filter
         var extras: [Double?] = []
         extras.reserveCapacity(targets.count + servers.count)
@@ -235,17 +238,17 @@ struct EarlyPlan: Sendable {
             let candidate = Candidate(id: target.text, status: .up, medianMilliseconds: 0, loss: 0, names: [target.text, target.host])
             extras.append(filter.exclusion(candidate) == nil ? 0 : nil)
         }
-        for (offset, server) in servers.enumerated() {
+        let candidates = servers.map { server in
             let target = ProbeSession.target(server)
-            let candidate = Candidate(
-                id: target.text, status: .up, medianMilliseconds: 0, loss: 0, provider: server.provider, country: server.country,
-                protocol: server.protocol, wgAvailableSlots: server.wgAvailableSlots, wgSlots: server.wgSlots,
-                load: loads[targets.count + offset], names: [target.text, target.host] + [server.name, server.id].compactMap { $0 })
-            guard filter.exclusion(candidate) == nil, let terms = ScoreTerms(candidate, weights: weights) else {
+            return ProbeSession.candidate(id: target.text, status: .up, median: 0, server: server, names: [target.text, target.host])
+        }
+        let loads = candidates.withUnsafeBufferPointer { CapacityRules.providerLoads($0) }
+        for candidate in candidates {
+            guard CapacityRules.exclusion(candidate) == nil, filter.exclusion(candidate) == nil else {
                 extras.append(nil)
                 continue
             }
-            extras.append(terms.total)
+            extras.append(CapacityRules.uncapped(candidate, loads: loads[candidate.provider ?? ""], weights: weights))
         }
         extraMilliseconds = extras
     }
@@ -253,13 +256,14 @@ struct EarlyPlan: Sendable {
     /// Whether the filters let target `index` win at all.
     func eligible(_ index: Int) -> Bool { index < extraMilliseconds.count && extraMilliseconds[index] != nil }
 
-    /// The first-round score of target `index` from its samples (its fastest answer plus the terms
-    /// besides RTT); `nil` when it did not answer or may not win.
+    /// The first-round score of target `index` from its samples (its fastest answer plus the
+    /// capacity terms, bounded at that RTT as the ranking bounds them); `nil` when it did not
+    /// answer or may not win.
     func score(_ index: Int, _ samples: [ProbeSample]) -> Double? {
         guard index < extraMilliseconds.count, let extra = extraMilliseconds[index],
               let rtt = samples.lazy.compactMap({ $0.outcome.answered ? $0.rttMilliseconds : nil }).min()
         else { return nil }
-        return rtt + extra
+        return rtt + min(extra, CapacityRules.cap(median: rtt, weights: weights))
     }
 
     static func format(_ value: Double?) -> String {

@@ -18,6 +18,9 @@ public struct ProbeSession: Sendable {
 
     /// A session with this configuration.
     public init(configuration: ProbeConfiguration = ProbeConfiguration(), progress: (@Sendable (ProbeProgress) -> Void)? = nil) {
+        var configuration = configuration
+        // Countries as users type them (`de`, `Germany`, `🇩🇪`) match servers by ISO code.
+        configuration.filter.countries = configuration.filter.countries.map(CountryCode.code)
         self.configuration = configuration
         self.progress = progress
     }
@@ -73,8 +76,7 @@ public struct ProbeSession: Sendable {
         let serverOf: (TargetResult) -> Server? = { result in
             result.index >= explicit && result.index - explicit < servers.count ? servers[result.index - explicit] : nil
         }
-        let loads = Self.normalisedLoads(results.map { serverOf($0) })
-        let candidates = figures.indices.map { Self.candidate(figures[$0], server: serverOf(figures[$0].result), load: loads[$0]) }
+        let candidates = figures.indices.map { Self.candidate(figures[$0], server: serverOf(figures[$0].result)) }
         let ranked = Ranker.rank(candidates, weights: configuration.ranking, filter: configuration.filter)
         let entries = ranked.map { ranked -> ReportEntry in
             var entry = ReportEntry(figures: figures[ranked.inputIndex], ranked: ranked, method: configuration.method)
@@ -124,7 +126,7 @@ public struct ProbeSession: Sendable {
     }
 
     /// What Ranking needs to know of a probe result (and of the provider's server it came from).
-    static func candidate(_ figures: ResultFigures, server: Server? = nil, load: Double? = nil) -> Candidate {
+    static func candidate(_ figures: ResultFigures, server: Server? = nil) -> Candidate {
         let status: Candidate.Status
         switch figures.state {
         case .open, .alive: status = .up
@@ -132,12 +134,23 @@ public struct ProbeSession: Sendable {
         default: status = .down
         }
         let result = figures.result
-        return Candidate(
-            id: figures.addressText.map { candidateID(address: $0, result: result) } ?? result.target.text,
-            status: status, medianMilliseconds: figures.rtt?.median, p90Milliseconds: figures.rtt?.p90,
-            jitterMilliseconds: figures.rtt?.jitter, loss: figures.loss, provider: server?.provider, country: server?.country,
-            protocol: server?.protocol, wgAvailableSlots: server?.wgAvailableSlots, wgSlots: server?.wgSlots, load: load,
-            names: [result.target.text, result.target.host] + [server?.name, server?.id].compactMap { $0 })
+        var candidate = Self.candidate(
+            id: figures.addressText.map { candidateID(address: $0, result: result) } ?? result.target.text, status: status,
+            median: figures.rtt?.median, server: server, names: [result.target.text, result.target.host])
+        candidate.p90Milliseconds = figures.rtt?.p90
+        candidate.jitterMilliseconds = figures.rtt?.jitter
+        candidate.loss = figures.loss
+        return candidate
+    }
+
+    /// A candidate with a provider's server's figures: its country as an ISO code, its load as
+    /// reported and what kind of figure it is (see ``CapacityRules``).
+    static func candidate(id: String, status: Candidate.Status, median: Double?, server: Server?, names: [String]) -> Candidate {
+        Candidate(
+            id: id, status: status, medianMilliseconds: median, loss: 0, provider: server?.provider, country: server?.country,
+            protocol: server?.protocol, wgAvailableSlots: server?.wgAvailableSlots, wgSlots: server?.wgSlots, load: server?.load,
+            loadKind: server?.loadKind.flatMap(Candidate.LoadKind.init(rawValue:)),
+            names: names + [server?.name, server?.id].compactMap { $0 })
     }
 
     /// How many remote (non-loopback) servers answered TCP in under 1 ms, within 0.5 ms of each
@@ -152,20 +165,6 @@ public struct ProbeSession: Sendable {
               let low = fast.min(), let high = fast.max(), high - low < 0.5
         else { return nil }
         return fast.count
-    }
-
-    /// Loads on 0...1 within each provider: figures already in 0...1 are kept, counts of
-    /// connections are divided by the provider's busiest server.
-    static func normalisedLoads(_ servers: [Server?]) -> [Double?] {
-        var busiest: [String: Double] = [:]
-        for server in servers.compactMap({ $0 }) {
-            if let load = server.load, load.isFinite, load > 0 { busiest[server.provider] = max(busiest[server.provider] ?? 0, load) }
-        }
-        return servers.map { server in
-            guard let server, let load = server.load, load.isFinite, load >= 0 else { return nil }
-            let top = busiest[server.provider] ?? 0
-            return top <= 1 ? load : load / top
-        }
     }
 }
 

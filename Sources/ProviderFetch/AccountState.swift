@@ -41,8 +41,19 @@ public struct AccountState: Hashable, Sendable, Codable {
     public var exclusionReason: String? {
         if suspended { return "account suspended" + (suspendReason.map { ": \($0)" } ?? "") }
         if status == "expired" { return "account expired" }
+        if status == "inactive" { return "no active service" }
+        if status == "no-service" { return "no service on the account" }
         if outOfTraffic { return "no traffic left" }
         return nil
+    }
+
+    /// What is worth saying about a usable account: every device slot taken (`device limit
+    /// reached: 2/2`; kept, since the client may replace its own session).
+    public var note: String? {
+        guard let online = onlineDevices else { return nil }
+        let parts = online.split(separator: "/").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let used = parts[0], let limit = parts[1], limit > 0, used >= limit else { return nil }
+        return "device limit reached: \(used)/\(limit) (a new connection may replace a session of yours)"
     }
 
     /// "0 B", "0", "0.00 GB" are zero; anything else is not.

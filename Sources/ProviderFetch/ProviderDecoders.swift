@@ -55,10 +55,13 @@ public enum ProviderDecoders {
         try xmplusCheck(json)
         let remaining = json.value(at: "data.remaining")?.string
         let expiresAt = json.value(at: "info.expire_at")?.string
+        // `onlineip` "0/2"; `iplimit` alone names the limit when `onlineip` is a bare count.
+        var online = json.value(at: "info.onlineip")?.string
+        if let count = online, !count.contains("/"), let limit = json.value(at: "info.iplimit")?.int { online = "\(count)/\(limit)" }
         return AccountState(
             status: expiresAt.map(isPast) == true ? "expired" : "active", expiresAt: expiresAt, remainingTraffic: remaining,
             totalTraffic: json.value(at: "data.total")?.string, usedTraffic: json.value(at: "data.used")?.string,
-            onlineDevices: json.value(at: "info.onlineip")?.string,
+            onlineDevices: online,
             outOfTraffic: remaining.map(AccountState.trafficIsZero) ?? false)
     }
 
@@ -135,7 +138,8 @@ public enum ProviderDecoders {
                 city: item["city"]?.string ?? item["state"]?.string, host: host, port: item["port"].flatMap(ServerFields.port),
                 protocol: item["protocol"]?.string?.lowercased(), wgAvailableSlots: item["wg_available_slots"]?.int,
                 wgSlots: item["wg_slots"]?.int, load: item.first(["load", "active_connections"])?.double,
-                providerID: item["id"]?.string)
+                providerID: item["id"]?.string,
+                loadKind: item.first(["load"]) != nil ? "utilisation" : "count")
         }
         return (servers, json["next_page_url"]?.string)
     }
@@ -144,11 +148,25 @@ public enum ProviderDecoders {
     public static func vpnscriptAccount(_ json: JSONValue) throws(ProviderError) -> AccountState {
         guard let data = json["data"] else { throw ProviderError(.unexpectedShape, "the account answer holds no data") }
         let reason = data["suspend_reason"]?.string
-        let services = data["service"]?.items ?? []
-        let active = services.contains { $0["status"]?.string?.lowercased() == "active" || $0["status"]?.int == 1 }
+        let listed: [JSONValue]? = { if case .array(let items)? = data["service"] { return items } else { return nil } }()
+        let services = listed ?? []
+        // A service counts when it is active and its next payment (if given) has not passed.
+        let active = services.filter { service in
+            guard service["status"]?.string?.lowercased() == "active" || service["status"]?.int == 1 else { return false }
+            return !(service["next_payment"]?.string.map(isPast) ?? false)
+        }
+        let lapsed = services.contains { service in
+            (service["status"]?.string?.lowercased() == "active" || service["status"]?.int == 1) && (service["next_payment"]?.string.map(isPast) ?? false)
+        }
+        let status: String
+        if reason != nil { status = "suspended" }
+        else if listed == nil || !active.isEmpty { status = "active" }  // no `service` key: nothing known, kept
+        else if services.isEmpty { status = "no-service" }
+        else if lapsed { status = "expired" }
+        else { status = "inactive" }
         return AccountState(
-            status: reason != nil ? "suspended" : (services.isEmpty || active ? "active" : "inactive"),
-            expiresAt: services.compactMap { $0["next_payment"]?.string }.first, suspended: reason != nil, suspendReason: reason)
+            status: status, expiresAt: (active.isEmpty ? services : active).compactMap { $0["next_payment"]?.string }.first,
+            suspended: reason != nil, suspendReason: reason)
     }
 
     // MARK: NetMimic

@@ -120,8 +120,13 @@ public struct ProviderFetcher: Sendable {
 
     /// The usual key spellings, with the provider's `fields` overriding any of them.
     func serverFields(_ spec: ProviderSpec) -> ServerFields {
-        guard case .object(let map)? = spec.fields["fields"] else { return .lenient }
-        return ServerFields.lenient.overridden(by: map.compactMapValues(\.string))
+        var fields = ServerFields.lenient
+        if case .object(let map)? = spec.fields["fields"] { fields = fields.overridden(by: map.compactMapValues(\.string)) }
+        // `loadKind`: what the provider's load figure is, when its key does not say (count, utilisation, percent).
+        if let kind = spec.fields["loadKind"]?.string?.lowercased(), ["count", "utilisation", "utilization", "percent"].contains(kind) {
+            fields.loadKind = kind == "utilization" ? "utilisation" : kind
+        }
+        return fields
     }
 
     func client(_ spec: ProviderSpec) -> HTTPClient {

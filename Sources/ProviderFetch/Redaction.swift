@@ -9,7 +9,7 @@ public enum Redaction {
     public static let mask = "[redacted]"
     /// Shorter values are not treated as secrets (they would blank ordinary words).
     static let minimumLength = 4
-    private static let known = Mutex<Set<String>>([])
+    private static let known = Mutex<(set: Set<String>, longestFirst: [String])>(([], []))
 
     /// Remembers `secret` (and the forms it takes in JSON and in a URL) for ``redact(_:)``.
     public static func register(_ secret: String) {
@@ -20,16 +20,20 @@ public enum Redaction {
             forms.insert(String(json.dropFirst(2).dropLast(2)))  // ["..."] -> the escaped inside
         }
         if let encoded = secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics) { forms.insert(encoded) }
-        known.withLock { $0.formUnion(forms) }
+        known.withLock { known in
+            let before = known.set.count
+            known.set.formUnion(forms)
+            if known.set.count != before { known.longestFirst = known.set.sorted { $0.count > $1.count } }
+        }
     }
 
     /// `text` with every known secret replaced by ``mask``, longest first (so a secret that
     /// contains another is masked whole).
     public static func redact(_ text: String) -> String {
-        let secrets = known.withLock { $0 }
+        let secrets = known.withLock { $0.longestFirst }
         guard !secrets.isEmpty else { return text }
         var result = text
-        for secret in secrets.sorted(by: { $0.count > $1.count }) where result.contains(secret) {
+        for secret in secrets where result.contains(secret) {
             result = result.replacingOccurrences(of: secret, with: mask)
         }
         return result

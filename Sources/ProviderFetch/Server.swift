@@ -27,6 +27,12 @@ public struct Server: Hashable, Sendable, Codable {
     public var wgSlots: Int?
     /// Load, as the provider reports it.
     public var load: Double?
+    /// What ``load`` is: `count` (connections, no capacity), `utilisation` (0...1) or `percent`;
+    /// from the field it came from (`active_connections` is a count, `load` a utilisation) or the
+    /// provider's `loadKind` setting.
+    public var loadKind: String?
+    /// The country as the provider names it (`Germany`), when ``country`` holds its ISO code.
+    public var countryName: String?
     /// A URL meant for pinging, when the provider gives one.
     public var pingURL: String?
     /// The provider's own identifier of the server, which its connection endpoints take
@@ -39,12 +45,15 @@ public struct Server: Hashable, Sendable, Codable {
     public init(
         provider: String, id: String, name: String, country: String? = nil, city: String? = nil, host: String,
         port: Int? = nil, protocol: String? = nil, transport: String? = nil, wgAvailableSlots: Int? = nil,
-        wgSlots: Int? = nil, load: Double? = nil, pingURL: String? = nil, providerID: String? = nil, secrets: ServerSecrets = .none
+        wgSlots: Int? = nil, load: Double? = nil, pingURL: String? = nil, providerID: String? = nil, secrets: ServerSecrets = .none,
+        loadKind: String? = nil
     ) {
         self.provider = provider
         self.id = id
         self.name = name
-        self.country = country
+        let normalised = country.flatMap(CountryCode.normalise)
+        self.country = normalised?.code ?? country
+        self.countryName = normalised?.name
         self.city = city
         self.host = host
         self.port = port
@@ -56,13 +65,16 @@ public struct Server: Hashable, Sendable, Codable {
         self.pingURL = pingURL
         self.providerID = providerID
         self.secrets = secrets
+        self.loadKind = load == nil ? nil : loadKind
     }
 
     enum CodingKeys: String, CodingKey {
         case provider, id, name, country, city, host, port, `protocol`, transport
         case wgAvailableSlots = "wg_available_slots"
         case wgSlots = "wg_slots"
+        case countryName = "country_name"
         case load
+        case loadKind = "load_kind"
         case pingURL = "ping_url"
         case providerID = "provider_id"
     }

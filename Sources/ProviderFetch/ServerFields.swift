@@ -25,6 +25,19 @@ public struct ServerFields: Hashable, Sendable, Codable {
     public var pingURL: [String]
     /// Keys for the transport.
     public var transport: [String]
+    /// What the load figure is (`count`, `utilisation`, `percent`), when configured; else from its key.
+    public var loadKind: String? = nil
+
+    /// Load keys that hold a count of connections or users (no capacity).
+    static let countKeys: Set<String> = ["active_connections", "connections", "online", "users", "clients", "sessions", "peers"]
+
+    /// The kind of a load figure found under `key`: configured, else a count for the count keys
+    /// and a utilisation (0...1, or percent when the provider's values exceed 1) for the rest.
+    public func loadKind(forKey key: String?) -> String? {
+        if let loadKind { return loadKind }
+        guard let key else { return nil }
+        return Self.countKeys.contains(key.lowercased()) ? "count" : "utilisation"
+    }
 
     /// The usual spellings.
     public static let lenient = ServerFields(
@@ -84,7 +97,8 @@ public struct ServerFields: Hashable, Sendable, Codable {
             name: object.first(name)?.string ?? host, country: object.first(country)?.string,
             city: object.first(city)?.string, host: host, port: port, protocol: object.first(self.protocol)?.string?.lowercased(),
             transport: object.first(transport)?.string?.lowercased(), wgAvailableSlots: object.first(wgAvailableSlots)?.int,
-            wgSlots: object.first(wgSlots)?.int, load: object.first(load)?.double, pingURL: pingURL, providerID: ownID)
+            wgSlots: object.first(wgSlots)?.int, load: object.first(load)?.double, pingURL: pingURL, providerID: ownID,
+            loadKind: loadKind(forKey: load.first { object.first([$0]) != nil }))
     }
 
     /// A port from a number, a string, or a range such as "8000-8999" (its first port).

@@ -6,12 +6,10 @@ public struct ServerSecrets: Hashable, Sendable, CustomStringConvertible, Custom
     /// The fields, by the provider's key.
     public var fields: [String: JSONValue]
 
-    /// Fields as listed; every text value of a secret key is registered for redaction.
+    /// Fields as listed. (They are registered for redaction when the hand-over uses them, not
+    /// here: a list of thousands of servers must not grow the registry every fetch.)
     public init(_ fields: [String: JSONValue]) {
         self.fields = fields
-        for key in ["password", "uuid", "id", "uri", "privatekey", "private_key", "psk", "key"] {
-            if let value = fields[key]?.string { Redaction.register(value) }
-        }
     }
 
     /// No fields.

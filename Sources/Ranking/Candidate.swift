@@ -43,16 +43,29 @@ public struct Candidate: Hashable, Sendable, Codable {
     public var wgAvailableSlots: Int?
     /// All WireGuard slots.
     public var wgSlots: Int?
-    /// Load, 0 (idle) ... 1 (busiest of its provider), already normalised within the provider.
+    /// Load as the provider reports it: a count (``LoadKind/count``), a fraction or a percentage.
     public var load: Double?
+    /// What ``load`` is; `nil` is a count.
+    public var loadKind: LoadKind?
     /// Names it can be excluded by (`--exclude`): target text, host, server name, id.
     public var names: [String]
+
+    /// What a provider's load figure means.
+    public enum LoadKind: String, Hashable, Sendable, Codable {
+        /// A count with no capacity (active connections): judged within its provider.
+        case count
+        /// A utilisation, 0...1 (a value above 1 in a provider's list makes them all percentages).
+        case utilisation
+        /// A utilisation in percent, 0...100.
+        case percent
+    }
 
     /// A candidate.
     public init(
         id: String, status: Status, medianMilliseconds: Double?, p90Milliseconds: Double? = nil,
         jitterMilliseconds: Double? = nil, loss: Double, provider: String? = nil, country: String? = nil,
-        protocol: String? = nil, wgAvailableSlots: Int? = nil, wgSlots: Int? = nil, load: Double? = nil, names: [String] = []
+        protocol: String? = nil, wgAvailableSlots: Int? = nil, wgSlots: Int? = nil, load: Double? = nil,
+        loadKind: LoadKind? = nil, names: [String] = []
     ) {
         self.id = id
         self.status = status
@@ -66,6 +79,7 @@ public struct Candidate: Hashable, Sendable, Codable {
         self.wgAvailableSlots = wgAvailableSlots
         self.wgSlots = wgSlots
         self.load = load
+        self.loadKind = loadKind
         self.names = names
     }
 }

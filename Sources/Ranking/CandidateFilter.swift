@@ -4,7 +4,8 @@ public struct CandidateFilter: Hashable, Sendable, Codable {
     public var countries: [String]
     /// Providers allowed; empty allows all.
     public var providers: [String]
-    /// Protocols allowed; empty allows all. With `wireguard`, servers without a free slot are left out.
+    /// Protocols allowed; empty allows all. (WireGuard servers without a free slot are left out
+    /// in every ranking: ``CapacityRules/exclusion(_:)``.)
     public var protocols: [String]
     /// Servers left out by name, target, host or id; `*` matches any run of characters.
     public var excluded: [String]
@@ -93,10 +94,6 @@ public struct CandidateFilter: Hashable, Sendable, Codable {
                     return nil
                 }) {
                     return message
-                }
-                if let given = candidate.protocol, given == "wireguard" || given.lowercased() == "wireguard",
-                   let free = candidate.wgAvailableSlots, free <= 0 {
-                    return "no free WireGuard slot"
                 }
             }
             for pattern in filter.excluded where (candidate.names + [candidate.id]).contains(where: { CandidateFilter.matches($0, pattern) }) {

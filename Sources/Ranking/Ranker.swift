@@ -64,9 +64,11 @@ public enum Ranker {
         keys.reserveCapacity(candidates.count)
         var messages = CandidateFilter.Prepared.Messages()
         candidates.withUnsafeBufferPointer { buffer in
+            let loads = CapacityRules.providerLoads(buffer)
             for index in buffer.indices {
-                let excluded = prepared.exclusion(buffer[index], messages: &messages)
-                let scoreTerms = excluded == nil ? ScoreTerms(buffer[index], sanitizedWeights: weights) : nil
+                let excluded = CapacityRules.exclusion(buffer[index]) ?? prepared.exclusion(buffer[index], messages: &messages)
+                let providerLoads = loads.isEmpty ? nil : loads[buffer[index].provider ?? ""]
+                let scoreTerms = excluded == nil ? ScoreTerms(buffer[index], sanitizedWeights: weights, loads: providerLoads) : nil
                 if let excluded { exclusions[index] = excluded }
                 if let scoreTerms {
                     terms[index] = scoreTerms

@@ -113,11 +113,20 @@ struct RankingOptions: ParsableArguments {
     @Option(help: "Milliseconds per millisecond that p90 lies above the median (default 0.25).")
     var tailWeight: Double?
 
-    @Option(help: ArgumentHelp("Milliseconds at full load (default 30).", valueName: "MS"))
+    @Option(help: ArgumentHelp("Milliseconds for the busiest server of a provider, or a utilisation of 1.0 (default 30).", valueName: "MS"))
     var loadPenalty: Double?
 
-    @Option(help: ArgumentHelp("Milliseconds when no WireGuard slot is free (default 30).", valueName: "MS"))
+    @Option(help: ArgumentHelp("Milliseconds as the last free WireGuard slot goes (default 30).", valueName: "MS"))
     var slotsPenalty: Double?
+
+    @Option(help: "Utilisation up to which load costs nothing (default 0.7).")
+    var loadKnee: Double?
+
+    @Option(help: "Free WireGuard slots below which they cost something (default 10; 5% of a known total).")
+    var slotsThreshold: Double?
+
+    @Option(help: ArgumentHelp("Capacity terms add at most the larger of this and half the median (default 10).", valueName: "MS"))
+    var capacityCap: Double?
 
     @Option(help: ArgumentHelp("Where the choice is kept between runs (default $XDG_STATE_HOME/probe/state.json).", valueName: "FILE"))
     var state: String?
@@ -149,12 +158,18 @@ struct RankingOptions: ParsableArguments {
         guard switchRatio > 0, switchRatio <= 1 else { throw ValidationError("--switch-ratio must be above 0 and at most 1") }
         guard ceiling > 0, ceiling.isFinite else { throw ValidationError("--ceiling must be above 0") }
         guard (1...1_000).contains(confirm) else { throw ValidationError("--confirm must be between 1 and 1000") }
+        try validateKnee()
         for (name, value) in [("loss-penalty", lossPenalty), ("jitter-weight", jitterWeight), ("tail-weight", tailWeight),
-                              ("load-penalty", loadPenalty), ("slots-penalty", slotsPenalty)] {
+                              ("load-penalty", loadPenalty), ("slots-penalty", slotsPenalty), ("slots-threshold", slotsThreshold),
+                              ("capacity-cap", capacityCap)] {
             if let value, !(value.isFinite && value >= 0 && value <= 1_000_000) {
                 throw ValidationError("--\(name) must be between 0 and 1000000")
             }
         }
+    }
+
+    func validateKnee() throws {
+        if let loadKnee, !(loadKnee.isFinite && loadKnee >= 0 && loadKnee < 1) { throw ValidationError("--load-knee must be at least 0 and below 1") }
     }
 
     var filter: CandidateFilter {
@@ -175,12 +190,21 @@ struct RankingOptions: ParsableArguments {
             weights.tailWeight = try number("tailWeight") ?? weights.tailWeight
             weights.loadPenaltyMilliseconds = try number("loadPenaltyMs") ?? weights.loadPenaltyMilliseconds
             weights.slotsPenaltyMilliseconds = try number("slotsPenaltyMs") ?? weights.slotsPenaltyMilliseconds
+            weights.loadKnee = try number("loadKnee") ?? weights.loadKnee
+            weights.slotsThreshold = try number("slotsThreshold") ?? weights.slotsThreshold
+            weights.slotsThresholdShare = try number("slotsThresholdShare") ?? weights.slotsThresholdShare
+            weights.capacityCapMilliseconds = try number("capacityCapMs") ?? weights.capacityCapMilliseconds
+            weights.capacityCapShare = try number("capacityCapShare") ?? weights.capacityCapShare
+            guard weights.loadKnee < 1 else { throw ValidationError("ranking.loadKnee must be below 1") }
         }
         weights.lossPenaltyMilliseconds = lossPenalty ?? weights.lossPenaltyMilliseconds
         weights.jitterWeight = jitterWeight ?? weights.jitterWeight
         weights.tailWeight = tailWeight ?? weights.tailWeight
         weights.loadPenaltyMilliseconds = loadPenalty ?? weights.loadPenaltyMilliseconds
         weights.slotsPenaltyMilliseconds = slotsPenalty ?? weights.slotsPenaltyMilliseconds
+        weights.loadKnee = loadKnee ?? weights.loadKnee
+        weights.slotsThreshold = slotsThreshold ?? weights.slotsThreshold
+        weights.capacityCapMilliseconds = capacityCap ?? weights.capacityCapMilliseconds
         return weights
     }
 }

@@ -98,6 +98,14 @@ enum ReportFormatter {
             }
             lines.append(line)
         }
+        for entry in scored.prefix(4) {
+            guard let t = entry.scoreTerms else { continue }
+            var rules: [String] = []
+            if let rule = t.loadRule { rules.append("load \(ms(t.load)): \(rule)") }
+            if let rule = t.slotsRule { rules.append("slots \(ms(t.slots)): \(rule)") }
+            if t.capped == true { rules.append("capacity terms capped at the larger of 10 ms and half the median") }
+            if !rules.isEmpty { lines.append("  capacity of \(name(entry)): " + rules.joined(separator: "; ")) }
+        }
         for entry in report.ranked where entry.excluded != nil {
             lines.append("  left out: \(name(entry)): \(entry.excluded ?? "")")
         }

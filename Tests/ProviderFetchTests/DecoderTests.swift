@@ -97,7 +97,7 @@ import Testing
         let page = try ProviderDecoders.vpnscriptServers(try Self.json(Self.vpnscriptPage), provider: "vs")
         #expect(page.next == "http://127.0.0.1:8000/api/servers?page=2")
         let server = try #require(page.servers.first)
-        #expect(server.host == "127.0.0.1" && server.city == "Frankfurt" && server.country == "Germany")
+        #expect(server.host == "127.0.0.1" && server.city == "Frankfurt" && server.country == "DE" && server.countryName == "Germany")
         #expect(server.protocol == "openvpn" && server.wgAvailableSlots == 253 && server.wgSlots == 0 && server.id == "vs:1")
         let last = try ProviderDecoders.vpnscriptServers(try Self.json(#"{"data":[],"next_page_url":null}"#), provider: "vs")
         #expect(last.next == nil && last.servers.isEmpty)

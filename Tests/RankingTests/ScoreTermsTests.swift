@@ -9,10 +9,18 @@ import Testing
     }
 
     @Test func termsAddUpWithTheDefaultWeights() throws {
+        // A count without its provider's figures, 10 of 100 slots free (above 5 % of them): no capacity term.
         let terms = try #require(ScoreTerms(Self.candidate(), weights: RankingWeights()))
-        #expect(terms.median == 20 && terms.loss == 50 && terms.jitter == 1 && terms.tail == 1.25 && terms.load == 15)
-        #expect(abs(terms.slots - 27) < 1e-9)  // 90 % of slots taken × 30 ms
-        #expect(abs(terms.total - 114.25) < 1e-9)
+        #expect(terms.median == 20 && terms.loss == 50 && terms.jitter == 1 && terms.tail == 1.25 && terms.load == 0 && terms.slots == 0)
+        #expect(abs(terms.total - 72.25) < 1e-9)
+        // A utilisation of 0.85 (half-way from the knee: a quarter of 30 ms) and 2 of 100 slots
+        // free (below 5: 60 % of 30 ms); together 25.5 ms, cut to the bound of 10 ms.
+        var busy = Self.candidate(load: 0.85, free: 2)
+        busy.loadKind = .utilisation
+        let capped = try #require(ScoreTerms(busy, weights: RankingWeights()))
+        #expect(abs(capped.load + capped.slots - 10) < 1e-9 && capped.capped == true)
+        #expect(abs(capped.load - 7.5 * 10 / 25.5) < 1e-9)
+        #expect(capped.loadRule == "utilisation 85%, above the knee of 70%" && capped.slotsRule == "2 free WireGuard slot(s), below 5% of 100")
     }
 
     /// Worsening any one figure never improves the score, whatever the weights.
@@ -53,12 +61,11 @@ import Testing
         (CandidateFilter(countries: ["de"]), "country NL is not de"),
         (CandidateFilter(providers: ["vs"]), "provider xm is not vs"),
         (CandidateFilter(protocols: ["openvpn"]), "protocol wireguard is not openvpn"),
-        (CandidateFilter(protocols: ["WireGuard"]), "no free WireGuard slot"),
         (CandidateFilter(excluded: ["ams*"]), "excluded by 'ams*'"),
     ])
     func filtersSayWhy(filter: CandidateFilter, reason: String) {
         let full = Candidate(id: "198.18.1.1:443", status: .up, medianMilliseconds: 5, loss: 0, provider: "xm", country: "NL",
-                             protocol: "wireguard", wgAvailableSlots: 0, wgSlots: 10, names: ["Amsterdam 1"])
+                             protocol: "wireguard", wgAvailableSlots: 5, wgSlots: 10, names: ["Amsterdam 1"])
         #expect(filter.exclusion(full) == reason)
         let allowed = Candidate(id: "b", status: .up, medianMilliseconds: 50, loss: 0, provider: "vs", country: "DE",
                                 protocol: "openvpn", names: ["Berlin"])

@@ -1,0 +1,63 @@
+import Foundation
+import Synchronization
+
+/// Countries as users type them and providers list them (`DE`, `de`, `Germany`, `🇩🇪`), turned
+/// into ISO 3166-1 alpha-2 codes, so that `--country DE` selects the same servers whichever form
+/// a provider gives.
+public enum CountryCode {
+    /// Common names that differ from the English region names (`UK`, `USA`, `Czech Republic`).
+    static let aliases: [String: String] = [
+        "uk": "GB", "great britain": "GB", "england": "GB", "britain": "GB", "usa": "US", "united states of america": "US",
+        "america": "US", "czech republic": "CZ", "turkey": "TR", "türkiye": "TR", "south korea": "KR", "korea": "KR",
+        "russian federation": "RU", "holland": "NL", "the netherlands": "NL", "uae": "AE", "hong kong sar": "HK",
+        "hong kong sar china": "HK", "viet nam": "VN", "macedonia": "MK", "ivory coast": "CI", "burma": "MM",
+    ]
+
+    /// Lower-cased English names to codes, and codes to English names (built once).
+    private static let tables = Mutex<(byName: [String: String], byCode: [String: String])?>(nil)
+
+    private static func table() -> (byName: [String: String], byCode: [String: String]) {
+        tables.withLock { cached in
+            if let cached { return cached }
+            let english = Locale(identifier: "en_US")
+            var byName: [String: String] = [:]
+            var byCode: [String: String] = [:]
+            for region in Locale.Region.isoRegions where region.identifier.count == 2 && region.identifier.allSatisfy(\.isLetter) {
+                if let name = english.localizedString(forRegionCode: region.identifier), name != region.identifier {
+                    byName[name.lowercased()] = region.identifier
+                    byCode[region.identifier] = name
+                }
+            }
+            cached = (byName, byCode)
+            return (byName, byCode)
+        }
+    }
+
+    /// The ISO code of `text` (a code in any case, an English name, a common alias, a flag emoji),
+    /// and the name to show beside it; `nil` when it names no country probe knows.
+    public static func normalise(_ text: String) -> (code: String, name: String?)? {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty, trimmed.count <= 64 else { return nil }
+        if let flag = flagCode(trimmed) { return (flag, englishName(flag)) }
+        let lower = trimmed.lowercased()
+        if trimmed.count == 2, trimmed.allSatisfy({ $0.isASCII && $0.isLetter }) {
+            let code = trimmed.uppercased()
+            guard let name = englishName(code) else { return nil }
+            return (code, name)
+        }
+        if let code = aliases[lower] ?? table().byName[lower] { return (code, trimmed) }
+        return nil
+    }
+
+    /// The code for `text`, or `text` itself when it names no known country.
+    public static func code(_ text: String) -> String { normalise(text)?.code ?? text }
+
+    static func englishName(_ code: String) -> String? { table().byCode[code] }
+
+    /// The code of a flag emoji (two regional indicators).
+    static func flagCode(_ text: String) -> String? {
+        let scalars = Array(text.unicodeScalars)
+        guard scalars.count == 2, scalars.allSatisfy({ (0x1F1E6...0x1F1FF).contains($0.value) }) else { return nil }
+        return String(String.UnicodeScalarView(scalars.compactMap { Unicode.Scalar($0.value - 0x1F1E6 + 65) }))
+    }
+}
