@@ -40,10 +40,8 @@ public enum CountryCode {
         guard !trimmed.isEmpty, trimmed.count <= 64 else { return nil }
         if let flag = flagCode(trimmed) { return (flag, englishName(flag)) }
         let lower = trimmed.lowercased()
-        if trimmed.count == 2, trimmed.allSatisfy({ $0.isASCII && $0.isLetter }) {
-            let code = trimmed.uppercased()
-            guard let name = englishName(code) else { return nil }
-            return (code, name)
+        if trimmed.count == 2, trimmed.allSatisfy({ $0.isASCII && $0.isLetter }), let name = englishName(trimmed.uppercased()) {
+            return (trimmed.uppercased(), name)
         }
         if let code = aliases[lower] ?? table().byName[lower] { return (code, trimmed) }
         return nil

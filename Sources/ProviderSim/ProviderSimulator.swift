@@ -148,6 +148,10 @@ public final class ProviderSimulator: @unchecked Sendable {
         return result + rest
     }
 
+    /// Server lists served instead of the built-in ones, by route: `xmplus.servers`,
+    /// `vpnscript.servers`, `netmimic.servers`, `xpay.servers` (the JSON answer as text).
+    public var answers: [String: String] = [:]
+
     /// Where each DELETE of a WireGuard configuration is recorded, one line each (`providersim --record`).
     public var recordFile: String?
 
@@ -174,6 +178,7 @@ public final class ProviderSimulator: @unchecked Sendable {
             _ = self.hit("xmplus.servers")
             if self.takeExpiry() { return Self.json(#"{"ret":0,"msg":"token expired"}"#) }
             guard (try await Self.body(request))["token"]?.string?.hasPrefix("eyJ") == true else { return Self.json(#"{"ret":0,"msg":"token invalid"}"#) }
+            if let answer = self.answers["xmplus.servers"] { return Self.json(answer) }
             if self.xmplusAllTypes {
                 let uuid = Credentials.xmplusUUID, password = Credentials.xmplusPassword2
                 return Self.json(#"""
@@ -223,6 +228,7 @@ public final class ProviderSimulator: @unchecked Sendable {
             if self.takeExpiry() || request.headers[.authorization]?.hasPrefix("Bearer 12|") != true {
                 return Self.json(#"{"success":false,"message":"Unauthenticated."}"#, status: .unauthorized)
             }
+            if let answer = self.answers["vpnscript.servers"] { return Self.json(answer) }
             let all = (1...5).map { id in
                 #"{"id":\#(id),"name":"VS \#(id)","country":"Germany","country_iso_code":"de","city":"","state":"Frankfurt","host":"","ipaddr":"127.0.1.\#(id)","protocol":"\#(id % 2 == 0 ? "wireguard" : "openvpn")","config_id":null,"wg_available_slots":\#(id == 2 ? 0 : 10),"wg_slots":10}"#
             }
@@ -347,6 +353,7 @@ public final class ProviderSimulator: @unchecked Sendable {
             guard request.headers[.authorization] == "Bearer nmTOKEN",
                   device == (self.netmimicNumericDevice ? .number(12345) : .string("server-assigned-7"))
             else { return Self.json(#"{"error":"Unauthenticated"}"#, status: .unauthorized) }
+            if let answer = self.answers["netmimic.servers"] { return Self.json(answer) }
             return Self.json(#"{"data":[{"id":"a","name":"Amsterdam","country":"NL","city":"Amsterdam","api_url":"http://127.0.2.1:8443/ping","active_connections":"12"},{"id":"b","ipaddr":"127.0.2.2","port":"443","connections":3}]}"#)
         }
         await server.appendRoute("POST /api/key") { request in
@@ -378,6 +385,7 @@ public final class ProviderSimulator: @unchecked Sendable {
         await server.appendRoute("POST /client/servers") { request in
             if self.takeExpiry() { return Self.json(#"{"error":{"message":"token expired"}}"#, status: .unauthorized) }
             guard request.headers[.authorization] == "Bearer xpTOKEN" else { return Self.json(#"{"error":{"message":"no"}}"#, status: .unauthorized) }
+            if let answer = self.answers["xpay.servers"] { return Self.json(answer) }
             return Self.json(#"{"success":{"data":{"items":[{"host":"127.0.3.1","port":"443","label":"XP one","region":"FR","load":"0.3"}]}}}"#)
         }
         await server.appendRoute("POST /client/connect/*") { request in

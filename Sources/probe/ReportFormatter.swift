@@ -90,7 +90,9 @@ enum ReportFormatter {
         for (position, entry) in scored.prefix(4).enumerated() {
             guard let score = entry.score, let t = entry.scoreTerms else { continue }
             var line = "  \(position + 1). \(name(entry)): score \(ms(score)) = \(terms(t))"
-            if position > 0, let best = scored.first, let bestScore = best.score, let b = best.scoreTerms {
+            if entry.state == "refused" {
+                line += "; port refused: ranked after every server whose port answered"
+            } else if position > 0, let best = scored.first, let bestScore = best.score, let b = best.scoreTerms {
                 let gaps = [("median", t.median - b.median), ("loss", t.loss - b.loss), ("jitter", t.jitter - b.jitter),
                             ("tail", t.tail - b.tail), ("load", t.load - b.load), ("slots", t.slots - b.slots)]
                     .filter { abs($0.1) >= 0.0005 }.sorted { $0.1 > $1.1 }

@@ -24,6 +24,9 @@ struct ProviderSimCommand: AsyncParsableCommand {
     @Option(help: "XMPlus lists one server of each type with every connection field.")
     var xmplusAllTypes = true
 
+    @Option(help: "Serve this file's JSON as a server list: ROUTE=FILE, ROUTE one of xmplus.servers, vpnscript.servers, netmimic.servers, xpay.servers (repeatable).")
+    var answer: [String] = []
+
     @Option(help: "Seconds before it stops by itself.")
     var lifetime = 120.0
 
@@ -40,6 +43,13 @@ struct ProviderSimCommand: AsyncParsableCommand {
         simulator.wireguardPendingPolls = pendingPolls
         simulator.xmplusAllTypes = xmplusAllTypes
         simulator.recordFile = record
+        for item in answer {
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let text = try? String(contentsOfFile: parts[1], encoding: .utf8) else {
+                throw ValidationError("--answer takes ROUTE=FILE with a readable FILE, got '\(item)'")
+            }
+            simulator.answers[parts[0]] = text
+        }
         try await simulator.start()
         FileHandle.standardError.write(Data("providersim: listening on \(simulator.url)\n".utf8))
         try? await Task.sleep(for: .seconds(lifetime))
