@@ -15,100 +15,103 @@ extension ProbeSession {
         let plan = EarlyPlan(session: self, targets: targets, servers: servers)
         let methods = configuration.method.kinds
 
-        // The first round: one cheap probe each; the sweep keeps the tightest cutoff the answers
-        // so far allow. A target that answers within the cutoff in force is a finalist at once:
-        // its full measurement starts while the first round goes on.
+        // One live sweep for the whole answer: the first round (one cheap probe each; the sweep keeps
+        // the tightest cutoff the answers so far allow), and the finalists the plan names, measured
+        // in full on the same reactor as they qualify (one in-flight limit, one token bucket).
         var firstOptions = configuration.probe
         firstOptions.samples = 1
         let firstRound = FirstRound { [plan, options] index, samples in
             plan.score(index, samples).map { UInt64((options.cutoff(forScore: $0) * 1_000_000).rounded(.up)) }
         }
+        var rules = EarlyAnswerPlan(options: options, timeoutMilliseconds: configuration.probe.timeoutMilliseconds)
         var results = [TargetResult?](repeating: nil, count: all.count)
         var summary: SweepSummary?
-        var cutoff: Double?
-        var finalists = Set<Int>()  // target indices
-        var launchScores: [Int: Double] = [:]  // first-round score of each finalist launched on its score
-        var bestLaunched = Double.infinity
-        let drops = FinalistDrops()
         var finalMs = 0.0
         var firstMs = 0.0
         var firstDone = 0
-        var probes = 0
-        await withTaskGroup(of: (Int, SweepReport?, Double).self) { group in
-            func launch(_ result: TargetResult, score: Double? = nil) {
-                // Past the cap, only a new leader (or the incumbent) is measured: the answer needs it.
-                let room = finalists.count < max(1, options.maximumFinalists) || (score ?? .infinity) < bestLaunched
-                guard result.address != nil, room || isIncumbent(result), finalists.insert(result.index).inserted else { return }
-                if let score {
-                    launchScores[result.index] = score
-                    bestLaunched = min(bestLaunched, score)
+        var leaderPass: Set<Int>?  // targets measured for the leader check, while it runs
+        var finalistStart: [Int: MonotonicInstant] = [:]
+        let (live, events) = ProbeEngine(options: firstOptions).live(for: all, methods: methods, firstRound: firstRound)
+        func perform(_ actions: [EarlyAnswerPlan.Action]) {
+            for action in actions {
+                switch action {
+                case .measure(let target, let timeout):
+                    guard let result = results[target], let address = result.address else { continue }
+                    finalistStart[target] = MonotonicInstant.now()
+                    live.measure([LiveSweep.Request(
+                        tag: target, target: result.target, address: address, samples: configuration.probe.samples, timeoutMilliseconds: timeout)])
+                case .drop(let target):
+                    live.drop(tags: [target])
+                case .finish:
+                    leaderCheck()
                 }
-                let target = Self.numeric(result)
-                // A final-round probe unanswered after several cutoffs cannot make its server win
-                // (the late sample alone would cost it more in jitter and tail than the cutoff allows):
-                // it counts as lost then, so one lossy finalist never holds the answer for the whole timeout.
-                // The incumbent and servers with a good history keep the full timeout: they are measured
-                // because of what they were, not because they beat the cutoff.
-                var finalOptions = configuration.probe
-                if score != nil, let cutoff {
-                    finalOptions.timeoutMilliseconds = min(finalOptions.timeoutMilliseconds, Int(max(30, 3 * cutoff).rounded(.up)))
-                }
-                let index = result.index
-                group.addTask { [finalOptions] in
-                    let began = MonotonicInstant.now()
-                    // Dropped (its first-round figure is beyond the final cutoff): stop measuring it.
-                    let report = await withTaskGroup(of: SweepReport?.self) { race in
-                        race.addTask { await ProbeEngine(options: finalOptions).probe([target], methods: methods) }
-                        race.addTask { await drops.wait(for: index); return nil }
-                        let first = await race.next() ?? nil
-                        race.cancelAll()
-                        return first
-                    }
-                    return (index, report, MonotonicInstant.now().milliseconds(since: began))
-                }
-            }
-            func isIncumbent(_ result: TargetResult) -> Bool {
-                guard let choice = prior?.choice, let address = result.address?.host else { return false }
-                return choice == Self.candidateID(address: address, result: result)
-            }
-            func promising(_ result: TargetResult) -> Bool {
-                guard let prior, let address = result.address?.host,
-                      let typical = prior.typicalScore(of: Self.candidateID(address: address, result: result)) else { return false }
-                return cutoff.map { typical <= $0 } ?? true
-            }
-            for await batch in ProbeEngine(options: firstOptions).updates(for: all, methods: methods, firstRound: firstRound) {
-                for event in batch {
-                    switch event {
-                    case .result(let result):
-                        results[result.index] = result
-                        firstDone += 1
-                        if let score = plan.score(result.index, result.samples) {
-                            cutoff = min(cutoff ?? .infinity, options.cutoff(forScore: score))
-                            if score <= cutoff ?? .infinity { launch(result, score: score) }
-                        }
-                        // The incumbent, and servers whose recent scores beat the cutoff (an ICMP-silent
-                        // server that answers TCP fast is found this way once a full run has measured it).
-                        if plan.eligible(result.index), isIncumbent(result) || promising(result) { launch(result) }
-                    case .summary(let final):
-                        summary = final
-                    }
-                }
-                progress?(ProbeProgress(phase: .probing, done: firstDone, total: all.count))
-            }
-            firstMs = MonotonicInstant.now().milliseconds(since: start)
-            // The cutoff is final now: finalists that only qualified under a looser one cannot win.
-            for (index, score) in launchScores where score > cutoff ?? .infinity {
-                drops.drop(index)
-                finalists.remove(index)
-            }
-            for await (index, report, milliseconds) in group {
-                guard let report, !report.summary.cancelled else { continue }
-                if let fresh = report.results.first { results[index] = Self.merged(fresh, into: results[index]) }
-                probes += report.summary.probesStarted
-                finalMs = max(finalMs, milliseconds)
-                if let reason = report.summary.icmpUnavailable { summary?.icmpUnavailable = reason }
             }
         }
+        func isIncumbent(_ result: TargetResult) -> Bool {
+            guard let choice = prior?.choice, let address = result.address?.host else { return false }
+            return choice == Self.candidateID(address: address, result: result)
+        }
+        // The leader must be measured in full before the answer: while the ranking's leader (and
+        // those ranked above every fully measured server, 16 at a time) was not, measure them on
+        // the same sweep. Each pass measures at least one more server, so this ends.
+        func leaderCheck() {
+            guard !Task.isCancelled else { live.close(); return }
+            let report = finish(results.compactMap { $0 }, summary: .cancelled(targets: all.count), errors: errors, start: start,
+                                servers: servers, explicit: targets.count)
+            let ahead = report.ranked.prefix { $0.inputIndex.map { !rules.finalists.contains($0) && !(leaderPass?.contains($0) ?? false) } ?? false }.prefix(16)
+            let chosen = ahead.compactMap { entry -> Int? in
+                guard let index = entry.inputIndex, results[index]?.address != nil else { return nil }
+                return index
+            }
+            guard report.best != nil, !chosen.isEmpty else {
+                leaderPass = nil
+                live.close()
+                return
+            }
+            leaderPass = (leaderPass ?? []).union(chosen)
+            pendingLeader = Set(chosen)
+            for index in chosen {
+                guard let result = results[index], let address = result.address else { continue }
+                finalistStart[index] = MonotonicInstant.now()
+                live.measure([LiveSweep.Request(tag: index, target: result.target, address: address, samples: configuration.probe.samples,
+                                                timeoutMilliseconds: configuration.probe.timeoutMilliseconds)])
+            }
+        }
+        var pendingLeader = Set<Int>()
+        for await batch in events {
+            for event in batch {
+                switch event {
+                case .result(let result):
+                    results[result.index] = result
+                    firstDone += 1
+                    perform(rules.firstRoundAnswer(EarlyAnswerPlan.Answer(
+                        target: result.index, score: plan.score(result.index, result.samples), resolved: result.address != nil,
+                        eligible: plan.eligible(result.index), incumbent: isIncumbent(result),
+                        typicalScore: prior.flatMap { prior in
+                            result.address.flatMap { prior.typicalScore(of: Self.candidateID(address: $0.host, result: result)) }
+                        })))
+                case .final(let fresh):
+                    results[fresh.index] = Self.merged(fresh, into: results[fresh.index])
+                    if let began = finalistStart[fresh.index] { finalMs = max(finalMs, MonotonicInstant.now().milliseconds(since: began)) }
+                    if pendingLeader.remove(fresh.index) != nil {
+                        if pendingLeader.isEmpty { leaderCheck() }
+                    } else {
+                        perform(rules.finalistResult(fresh.index))
+                    }
+                case .summary(let final):
+                    summary = final
+                }
+            }
+            if firstDone == all.count, !rules.firstRoundDone {
+                firstMs = MonotonicInstant.now().milliseconds(since: start)
+                perform(rules.firstRoundComplete())
+            }
+            progress?(ProbeProgress(phase: .probing, done: firstDone, total: all.count))
+        }
+        if Task.isCancelled { live.close() }
+        let cutoff = rules.cutoff
+        var finalists = rules.finalists.union(leaderPass ?? [])
+        var probes = 0
         let sweep = summary ?? .cancelled(targets: all.count)
         // Timeouts (not pruned probes: those are only slower) across many targets: re-probe slower.
         let paced = await repaced(results.compactMap { $0 }, summary: sweep, methods: methods)

@@ -39,6 +39,7 @@ public struct ProbeEngine: Sendable {
                     results[result.index] = result
                     done += 1
                 case .summary(let final): summary = final
+                case .final: break  // only a live sweep has those
                 }
             }
             progress?(done)
@@ -51,6 +52,15 @@ public struct ProbeEngine: Sendable {
     /// is cancelled or the stream is dropped.
     public func updates(for targets: [ProbeTarget], methods: Set<ProbeKind> = [.tcp], firstRound: FirstRound? = nil) -> AsyncStream<[SweepEvent]> {
         SweepRunner.events(for: targets, methods: methods, options: options, firstRound: firstRound)
+    }
+
+    /// A sweep that stays open for more work (``LiveSweep``): the first round runs on `targets`;
+    /// servers handed to ``LiveSweep/measure(_:)`` join the same reactor; it ends after
+    /// ``LiveSweep/close()`` once every job is final.
+    package func live(for targets: [ProbeTarget], methods: Set<ProbeKind>, firstRound: FirstRound? = nil) -> (LiveSweep, AsyncStream<[SweepEvent]>) {
+        let control = SweepControl()
+        let live = LiveSweep(control: control)
+        return (live, SweepRunner.events(for: targets, methods: methods, options: options, firstRound: firstRound, control: control, live: live))
     }
 
     /// The results as an `AsyncSequence`, each target's result as soon as it is final.
@@ -143,6 +153,8 @@ public enum SweepEvent: Sendable {
     case result(TargetResult)
     /// The sweep's figures, after every result.
     case summary(SweepSummary)
+    /// The result of a server measured on a live sweep (``LiveSweep/measure(_:)``); its index is the request's tag.
+    case final(TargetResult)
 }
 
 /// Starts sweeps on threads of their own and bridges them to structured concurrency.
@@ -152,14 +164,14 @@ enum SweepRunner {
     /// The sweep starts now, on its own thread, and is cancelled when the stream is dropped or
     /// the consuming task is cancelled.
     static func events(
-        for targets: [ProbeTarget], methods: Set<ProbeKind>, options: ProbeOptions, firstRound: FirstRound? = nil
+        for targets: [ProbeTarget], methods: Set<ProbeKind>, options: ProbeOptions, firstRound: FirstRound? = nil,
+        control: SweepControl = SweepControl(), live: LiveSweep? = nil
     ) -> AsyncStream<[SweepEvent]> {
         let (stream, continuation) = AsyncStream.makeStream(of: [SweepEvent].self, bufferingPolicy: .unbounded)
-        let control = SweepControl()
         continuation.onTermination = { _ in control.cancel() }
         let thread = Thread {
             let batch = EventBatch()
-            run(targets: targets, methods: methods, options: options, firstRound: firstRound, control: control,
+            run(targets: targets, methods: methods, options: options, firstRound: firstRound, control: control, live: live,
                 emit: { batch.events.append($0) },
                 flush: {
                     guard !batch.events.isEmpty else { return }
@@ -177,7 +189,7 @@ enum SweepRunner {
     /// The whole sweep, on the calling (dedicated) thread: resolve, open the ICMP sockets, probe.
     static func run(
         targets: [ProbeTarget], methods: Set<ProbeKind>, options: ProbeOptions, firstRound: FirstRound? = nil, control: SweepControl,
-        emit: @escaping (SweepEvent) -> Void, flush: @escaping () -> Void
+        live: LiveSweep? = nil, emit: @escaping (SweepEvent) -> Void, flush: @escaping () -> Void
     ) {
         let methods = methods.isEmpty ? [.tcp] : methods
         let resolveStart = MonotonicInstant.now()
@@ -253,26 +265,71 @@ enum SweepRunner {
             }
             partial[position] = result
         }
-        let state = PartialResults(partial: partial, pending: pendingJobs)
+        let state = PartialResults(partial: partial, pending: pendingJobs, jobs: jobs, addresses: addresses)
+        let initialCount = addresses.count
         for position in addresses.indices where pendingJobs[position] == 0 {
             emit(.result(state.partial[position]))  // nothing could run for it (ICMP alone, no permission)
         }
 
         let probeStart = MonotonicInstant.now()
         let sweep = ProbeSweep(addresses: addresses, jobs: jobs, options: options, icmpSockets: icmpSockets, control: control) { job, samples in
-            let position = jobs[job].position
-            let socketKind = icmpSockets[addresses[position].family == .inet6 ? 1 : 0]?.kind
-            switch jobs[job].kind {
+            let position = state.jobs[job].position
+            let socketKind = icmpSockets[state.addresses[position].family == .inet6 ? 1 : 0]?.kind
+            switch state.jobs[job].kind {
             case .tcp: state.partial[position].tcp = Measurement(method: .tcp, samples: samples)
             case .icmp: state.partial[position].icmp = Measurement(method: .icmp, samples: samples, socketKind: socketKind)
             }
             state.pending[position] -= 1
-            if state.pending[position] == 0 { emit(.result(state.partial[position])) }
+            if state.pending[position] == 0 {
+                if position < initialCount { emit(.result(state.partial[position])) } else if !state.dropped.contains(position) { emit(.final(state.partial[position])) }
+            }
         } beforeWaiting: {
             flush()
         }
         if let firstRound {
-            sweep.cutoff = { job, samples in firstRound.cutoff(sweepIndices[jobs[job].position], samples) }
+            // Only the first round's jobs set the cutoff (and only they can be pruned by it).
+            sweep.cutoff = { job, samples in job < jobs.count ? firstRound.cutoff(sweepIndices[jobs[job].position], samples) : nil }
+        }
+        if let live {
+            sweep.holdOpen = true
+            var positionsByTag: [Int: Int] = [:]
+            var jobsByPosition: [Int: [Int]] = [:]
+            sweep.beforeActions = { [unowned sweep] in
+                for command in live.take() {
+                    switch command {
+                    case .measure(let requests):
+                        for request in requests {
+                            let position = sweep.addresses.count
+                            let icmpRuns = methods.contains(.icmp) && icmpSockets[request.address.family == .inet6 ? 1 : 0] != nil
+                            var kinds: [ProbeKind] = []
+                            if icmpRuns { kinds.append(.icmp) }
+                            if methods.contains(.tcp), request.target.portKnown || !icmpRuns { kinds.append(.tcp) }
+                            if !request.target.portKnown, !icmpRuns { kinds.removeAll { $0 == .tcp } }
+                            var result = TargetResult(index: request.tag, target: request.target, address: request.address)
+                            if methods.contains(.icmp), let reason = icmpUnavailable[request.address.family == .inet6 ? 1 : 0] {
+                                result.icmp = Measurement(method: .icmp, samples: [], unavailable: reason)
+                            }
+                            state.partial.append(result)
+                            state.pending.append(kinds.count)
+                            positionsByTag[request.tag] = position
+                            let spec = SweepStateMachine.JobSpec(
+                                samples: max(1, request.samples), timeoutNanoseconds: UInt64(max(1, request.timeoutMilliseconds)) * 1_000_000, prunable: false)
+                            jobsByPosition[position] = sweep.add(address: request.address, kinds: kinds, spec: spec)
+                            state.addresses.append(request.address)
+                            state.jobs += kinds.map { ProbeJob(position: position, kind: $0) }
+                            if kinds.isEmpty { emit(.final(result)) }
+                        }
+                    case .drop(let tags):
+                        for tag in tags {
+                            guard let position = positionsByTag[tag] else { continue }
+                            state.dropped.insert(position)
+                            for job in jobsByPosition[position] ?? [] { sweep.drop(job: job) }
+                        }
+                    case .close:
+                        sweep.holdOpen = false
+                    }
+                }
+            }
         }
         var cancelled = control.isCancelled
         if !cancelled {
@@ -318,8 +375,15 @@ private final class EventBatch {
 private final class PartialResults {
     var partial: [TargetResult]
     var pending: [Int]
-    init(partial: [TargetResult], pending: [Int]) {
+    /// Positions of live requests given up on: their results are not reported.
+    var dropped = Set<Int>()
+    /// Every job and address so far (live requests append to both).
+    var jobs: [ProbeJob]
+    var addresses: [SocketAddress]
+    init(partial: [TargetResult], pending: [Int], jobs: [ProbeJob], addresses: [SocketAddress]) {
         self.partial = partial
         self.pending = pending
+        self.jobs = jobs
+        self.addresses = addresses
     }
 }

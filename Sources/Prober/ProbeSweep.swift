@@ -17,8 +17,8 @@ struct ProbeJob: Hashable {
 ///
 /// ICMP: one socket per address family for the whole sweep; see `ProbeSweep+ICMP.swift`.
 final class ProbeSweep {
-    let addresses: [SocketAddress]
-    let jobs: [ProbeJob]
+    private(set) var addresses: [SocketAddress]
+    private(set) var jobs: [ProbeJob]
     let options: ProbeOptions
     private let control: SweepControl
     private let onJob: (Int, [ProbeSample]) -> Void
@@ -26,6 +26,13 @@ final class ProbeSweep {
     /// For an early answer: given a job that just became final and its samples, the time after
     /// which an unanswered probe can no longer beat it (nanoseconds), or `nil`.
     var cutoff: ((Int, [ProbeSample]) -> UInt64?)?
+    /// Runs at the top of every turn of the loop, on the reactor thread: where work handed over
+    /// while the sweep runs is applied (``add(address:kinds:spec:)``, ``drop(job:)``).
+    var beforeActions: (() -> Void)?
+    /// Whether the sweep stays open for more work once every job is final (see ``SweepStateMachine/holdOpen``).
+    var holdOpen = false {
+        didSet { machine.holdOpen = holdOpen }
+    }
 
     var machine: SweepStateMachine
     var fds: [Int32]
@@ -72,6 +79,7 @@ final class ProbeSweep {
         var cap = usesTCP ? FileDescriptorBudget.cap(requested: options.maxInFlight) : 65_536
         cap = min(cap, 65_536)
         machine = SweepStateMachine(targetCount: jobs.count, options: options, cap: cap, start: .now())
+        machine.holdOpen = holdOpen
         fds = Array(repeating: -1, count: machine.slotCount)
         startTimes = Array(repeating: MonotonicInstant(nanoseconds: 0), count: machine.slotCount)
         sequences = Array(repeating: 0, count: machine.slotCount)
@@ -82,6 +90,7 @@ final class ProbeSweep {
         defer { closeAll() }
         while true {
             if control.isCancelled { return true }
+            beforeActions?()
             var waitUntil: MonotonicInstant?
             var burst = 0
             var polled = false
@@ -90,6 +99,7 @@ final class ProbeSweep {
                 // cutoffs count from each probe's own start.
                 switch machine.nextAction(now: .now()) {
                 case .start(let handle, let job, _):
+                    growSlotStorage(to: machine.slotCount)
                     // In a long burst (rate 0), read what has answered every 64 starts: answers are
                     // handed over (and a cutoff takes effect) while the burst goes on.
                     burst += 1
@@ -129,6 +139,28 @@ final class ProbeSweep {
         case Self.icmpData(v6: true): receiveICMP(v6: true, events: events)
         default: handleTCPEvent(SweepStateMachine.ProbeHandle(packed: data), events: events)
         }
+    }
+
+    /// Adds a job for each of `kinds` on `address` while the sweep runs; returns their numbers.
+    /// (TCP jobs need no more than the sweep has: the in-flight limit already fits `ulimit -n`.)
+    func add(address: SocketAddress, kinds: [ProbeKind], spec: SweepStateMachine.JobSpec) -> [Int] {
+        let position = addresses.count
+        addresses.append(address)
+        let numbers = Array(machine.add(Array(repeating: spec, count: kinds.count), now: .now()))
+        for kind in kinds { jobs.append(ProbeJob(position: position, kind: kind)) }
+        return numbers
+    }
+
+    /// Gives up on `job` (its probes in flight are closed; it reports nothing).
+    func drop(job: Int) { machine.drop(job) }
+
+    /// Slots may grow while the sweep runs (jobs added): the per-slot tables grow with them.
+    private func growSlotStorage(to count: Int) {
+        guard count > fds.count else { return }
+        let extra = count - fds.count
+        fds += Array(repeating: -1, count: extra)
+        startTimes += Array(repeating: MonotonicInstant(nanoseconds: 0), count: extra)
+        sequences += Array(repeating: 0, count: extra)
     }
 
     /// Epoll user data for the ICMP sockets (below the reactor's own reserved values).

@@ -107,6 +107,13 @@ final class SweepControl: Sendable {
         }
     }
 
+    /// Wakes the reactor (work was handed over), if it runs.
+    func wake() {
+        state.withLock { state in
+            if let fd = state.wakeFD { Syscall.signal(fd) }
+        }
+    }
+
     /// Whether ``cancel()`` was called.
     var isCancelled: Bool { state.withLock { $0.cancelled } }
 

@@ -61,11 +61,32 @@ struct SweepStateMachine {
         }
     }
 
-    let targetCount: Int
-    let samplesPerTarget: Int
+    /// What one job asks for: how many samples, each ending by `timeout` after its start, and
+    /// whether the first round's cutoff may prune it.
+    struct JobSpec: Hashable {
+        var samples: Int
+        var timeoutNanoseconds: UInt64
+        var prunable: Bool
+    }
+
+    /// An entry of the deadline heap: the probe behind `handle` times out at `deadline`.
+    struct Deadline: Comparable {
+        var deadline: MonotonicInstant
+        var order: UInt64
+        var handle: ProbeHandle
+        static func < (lhs: Deadline, rhs: Deadline) -> Bool {
+            lhs.deadline != rhs.deadline ? lhs.deadline < rhs.deadline : lhs.order < rhs.order
+        }
+    }
+
     let intervalNanoseconds: UInt64
-    let timeoutNanoseconds: UInt64
     let rate: Int
+
+    /// Jobs so far (those given at the start and those added while it runs).
+    var targetCount: Int { specs.count }
+    /// While set, the sweep does not finish when every job is final: more may be added
+    /// (``add(_:now:)``), until the owner clears it.
+    var holdOpen = false
 
     /// The in-flight limit now in force.
     private(set) var cap: Int
@@ -75,19 +96,26 @@ struct SweepStateMachine {
     private(set) var peakInFlight = 0
     /// Probes started so far.
     private(set) var started = 0
-    /// Targets whose every sample is final.
+    /// Jobs whose every sample is final (or that were dropped).
     private(set) var finishedTargets = 0
-    /// Probes unanswered this long after their start are pruned (`nil`: only the timeout applies).
+    /// Prunable probes unanswered this long after their start are pruned (`nil`: only the timeout applies).
     private(set) var cutoffNanoseconds: UInt64?
     /// Probes pruned so far.
     private(set) var prunedCount = 0
 
+    private var specs: [JobSpec]
+    private var dropped: [Bool]
     private var slots: [Slot]
     private var freeSlots: [UInt32]
     private var pending: Heap<Pending>
     private var pendingOrder: UInt64 = 0
-    /// Started probes in start order: with one timeout for all, also deadline order.
-    private var deadlines: RingBuffer<ProbeHandle>
+    /// Every probe in flight by its deadline (entries of completed probes are skipped when reached).
+    private var deadlines: Heap<Deadline>
+    private var deadlineOrder: UInt64 = 0
+    /// Prunable probes in start order: with one cutoff for all, also the order they reach it.
+    private var prunables: RingBuffer<ProbeHandle>
+    /// Probes of dropped jobs still in flight, to close.
+    private var droppedInFlight: RingBuffer<ProbeHandle>
     /// Samples whose socket could not be opened (EMFILE), to start again before anything new.
     private var retries: RingBuffer<(target: Int, sample: Int)>
     private var nextSample: [Int]
@@ -96,21 +124,23 @@ struct SweepStateMachine {
     private let tokenCapacity: Double
     private var lastRefill: MonotonicInstant
 
-    /// A sweep of `targetCount` targets starting at `start`.
+    /// A sweep of `targetCount` jobs, each with the options' samples and timeout, starting at `start`.
     init(targetCount: Int, options: ProbeOptions, cap: Int, start: MonotonicInstant) {
-        self.targetCount = targetCount
-        samplesPerTarget = max(1, options.samples)
+        let spec = JobSpec(samples: max(1, options.samples), timeoutNanoseconds: UInt64(max(1, options.timeoutMilliseconds)) * 1_000_000, prunable: true)
         intervalNanoseconds = UInt64(max(0, options.intervalMilliseconds)) * 1_000_000
-        timeoutNanoseconds = UInt64(max(1, options.timeoutMilliseconds)) * 1_000_000
         rate = max(0, options.rate)
         self.cap = max(1, cap)
-        let slotCount = max(1, min(cap, targetCount * samplesPerTarget))
+        let slotCount = max(1, min(cap, targetCount * spec.samples))
         slots = Array(repeating: Slot(), count: slotCount)
         freeSlots = (0..<UInt32(slotCount)).reversed()
+        specs = Array(repeating: spec, count: targetCount)
+        dropped = Array(repeating: false, count: targetCount)
         // Every target is eligible at the start, in input order: a sorted array is a valid heap.
         pending = Heap(sortedElements: (0..<targetCount).map { Pending(eligible: start, order: UInt64($0), target: $0) })
         pendingOrder = UInt64(targetCount)
-        deadlines = RingBuffer(capacity: slotCount)
+        deadlines = Heap()
+        prunables = RingBuffer(capacity: slotCount)
+        droppedInFlight = RingBuffer(capacity: 4)
         retries = RingBuffer(capacity: 4)
         nextSample = Array(repeating: 0, count: targetCount)
         samples = Array(repeating: [], count: targetCount)
@@ -119,33 +149,80 @@ struct SweepStateMachine {
         lastRefill = start
     }
 
+    /// Adds jobs while the sweep runs (the early answer's finalists); they are eligible at once and
+    /// share the in-flight limit and the token bucket with everything else. Returns their numbers.
+    mutating func add(_ jobs: [JobSpec], now: MonotonicInstant) -> Range<Int> {
+        let first = specs.count
+        for spec in jobs {
+            let job = specs.count
+            specs.append(JobSpec(samples: max(1, spec.samples), timeoutNanoseconds: max(1, spec.timeoutNanoseconds), prunable: spec.prunable))
+            dropped.append(false)
+            nextSample.append(0)
+            samples.append([])
+            pending.insert(Pending(eligible: now, order: pendingOrder, target: job))
+            pendingOrder += 1
+        }
+        return first..<specs.count
+    }
+
+    /// Gives up on `job`: nothing more of it starts, its probes in flight are closed (as pruned),
+    /// and it counts as final (its samples are never reported).
+    mutating func drop(_ job: Int) {
+        guard job < specs.count, !dropped[job], !isFinished(job) else { return }
+        dropped[job] = true
+        samples[job] = []
+        finishedTargets += 1
+        for index in slots.indices where slots[index].busy && slots[index].target == job {
+            droppedInFlight.append(ProbeHandle(slot: UInt32(index), generation: slots[index].generation))
+        }
+    }
+
+    /// Whether `job` has every sample final (dropped jobs report nothing).
+    private func isFinished(_ job: Int) -> Bool {
+        !dropped[job] && nextSample[job] >= specs[job].samples && samples[job].isEmpty && !slots.contains { $0.busy && $0.target == job }
+    }
+
     /// The next thing to do at `now`.
     mutating func nextAction(now: MonotonicInstant) -> Action {
-        // 1. Timeouts first: they free slots.
-        while let front = deadlines.first {
-            let slot = slots[Int(front.slot)]
-            guard slot.busy, slot.generation == front.generation else {
-                deadlines.removeFirst()  // already completed
+        // 1. Timeouts and prunes first: they free slots.
+        while let front = deadlines.min {
+            guard isCurrent(front.handle) else {
+                _ = deadlines.removeMin()  // already completed
                 continue
             }
-            if slot.deadline <= now {
-                deadlines.removeFirst()
-                return .expire(front)
+            if front.deadline <= now {
+                _ = deadlines.removeMin()
+                return .expire(front.handle)
             }
-            if let cutoff = cutoffNanoseconds, slot.startedAt.advanced(byNanoseconds: cutoff) <= now {
-                deadlines.removeFirst()
+            break
+        }
+        while let front = prunables.first {
+            guard isCurrent(front) else {
+                prunables.removeFirst()
+                continue
+            }
+            if let cutoff = cutoffNanoseconds, slots[Int(front.slot)].startedAt.advanced(byNanoseconds: cutoff) <= now {
+                prunables.removeFirst()
                 return .prune(front)
             }
             break
         }
-        if finishedTargets == targetCount { return .finished }
+        while let handle = droppedInFlight.first {
+            droppedInFlight.removeFirst()
+            if isCurrent(handle) { return .prune(handle) }
+        }
+        if finishedTargets == specs.count, !holdOpen { return .finished }
 
         // 2. Start the next eligible sample if a slot and a token are free.
-        var wakeAt: MonotonicInstant? = deadlines.first.map { effectiveDeadline(slots[Int($0.slot)]) }
+        var wakeAt: MonotonicInstant? = deadlines.min?.deadline
+        if let front = prunables.first, let cutoff = cutoffNanoseconds {
+            wakeAt = earliest(wakeAt, slots[Int(front.slot)].startedAt.advanced(byNanoseconds: cutoff))
+        }
         if inFlight < cap, let retry = retries.first {
             retries.removeFirst()
-            return occupySlot(target: retry.target, sample: retry.sample, now: now)
+            if !dropped[retry.target] { return occupySlot(target: retry.target, sample: retry.sample, now: now) }
         }
+        while let next = pending.min, dropped[next.target] { _ = pending.removeMin() }
         if inFlight < cap, let next = pending.min {
             if next.eligible <= now {
                 refill(now: now)
@@ -167,14 +244,8 @@ struct SweepStateMachine {
     /// pruned. Only ever lowers it (a later, looser bound changes nothing). One cutoff for all keeps
     /// the deadlines in start order, so the earliest is always at the front.
     mutating func tighten(cutoffNanoseconds nanoseconds: UInt64) {
-        guard nanoseconds < (cutoffNanoseconds ?? .max), nanoseconds < timeoutNanoseconds else { return }
+        guard nanoseconds < (cutoffNanoseconds ?? .max) else { return }
         cutoffNanoseconds = nanoseconds
-    }
-
-    /// When the probe in `slot` ends unless answered: its timeout, or the cutoff if earlier.
-    private func effectiveDeadline(_ slot: Slot) -> MonotonicInstant {
-        guard let cutoff = cutoffNanoseconds else { return slot.deadline }
-        return min(slot.deadline, slot.startedAt.advanced(byNanoseconds: cutoff))
     }
 
     /// Records how the probe behind `handle` ended. Returns the target's samples, in send order,
@@ -183,11 +254,12 @@ struct SweepStateMachine {
         guard isCurrent(handle) else { return nil }
         let slot = slots[Int(handle.slot)]
         release(handle)
+        guard !dropped[slot.target] else { return nil }
         if sample.outcome == .pruned { prunedCount += 1 }
         var recorded = sample
         recorded.index = slot.sample
         samples[slot.target].append(recorded)
-        guard samples[slot.target].count == samplesPerTarget else { return nil }
+        guard samples[slot.target].count == specs[slot.target].samples else { return nil }
         finishedTargets += 1
         let finished = samples[slot.target].sorted { $0.index < $1.index }
         samples[slot.target] = []
@@ -232,7 +304,7 @@ struct SweepStateMachine {
         _ = pending.removeMin()
         let sample = nextSample[target]
         nextSample[target] += 1
-        if nextSample[target] < samplesPerTarget {
+        if nextSample[target] < specs[target].samples {
             pending.insert(Pending(eligible: now.advanced(byNanoseconds: intervalNanoseconds), order: pendingOrder, target: target))
             pendingOrder += 1
         }
@@ -240,14 +312,21 @@ struct SweepStateMachine {
     }
 
     private mutating func occupySlot(target: Int, sample: Int, now: MonotonicInstant) -> Action {
+        if freeSlots.isEmpty {
+            // Jobs added while running may need more slots than the start did (up to the cap).
+            slots.append(Slot())
+            freeSlots.append(UInt32(slots.count - 1))
+        }
         let index = freeSlots.removeLast()
         slots[Int(index)].busy = true
         slots[Int(index)].target = target
         slots[Int(index)].sample = sample
-        slots[Int(index)].deadline = now.advanced(byNanoseconds: timeoutNanoseconds)
+        slots[Int(index)].deadline = now.advanced(byNanoseconds: specs[target].timeoutNanoseconds)
         slots[Int(index)].startedAt = now
         let handle = ProbeHandle(slot: index, generation: slots[Int(index)].generation)
-        deadlines.append(handle)
+        deadlines.insert(Deadline(deadline: slots[Int(index)].deadline, order: deadlineOrder, handle: handle))
+        deadlineOrder += 1
+        if specs[target].prunable { prunables.append(handle) }
         inFlight += 1
         peakInFlight = max(peakInFlight, inFlight)
         started += 1

@@ -23,7 +23,7 @@ import Testing
                           C.xpaySecret, "xpTOKEN", "nmTOKEN", "vsTOKEN", staticToken, "Authorization", "XMPus-API-Token"]
 
     static func bearer(_ url: String, path: String, name: String = "bearer") -> String {
-        #",{"type": "json", "name": "\#(name)", "url": "\#(url)", "auth": {"type": "bearer", "token": "\#(staticToken)"}, "request": {"path": "\#(path)"}, "timeoutSeconds": 2}"#
+        #",{"type": "json", "name": "\#(name)", "url": "\#(url)", "auth": {"type": "bearer", "token": "\#(staticToken)"}, "request": {"path": "\#(path)"}, "timeoutSeconds": 10}"#
     }
 
     @Test func aRedirectToAnotherOriginIsNotFollowedAndTheOtherHostGetsNoCredential() async throws {
