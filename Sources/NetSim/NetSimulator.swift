@@ -30,6 +30,9 @@ public enum NetSimulator {
         public var statsPath: String?
         /// Print the one-line summary on stderr at exit.
         public var printSummary = true
+        /// Where to write the arrival time (monotonic ns) of every probe start it received (a
+        /// TCP SYN or an ICMP echo request), one per line: how a probe run paced itself.
+        public var arrivalsPath: String?
         /// Options with defaults.
         public init() {}
     }
@@ -60,6 +63,12 @@ public enum NetSimulator {
         let status = spawnAndWait(command)
         let stats = loop.stop()
         Glibc.close(tun)
+        if let path = options.arrivalsPath {
+            let text = loop.arrivals.map(String.init).joined(separator: "\n") + "\n"
+            if (try? text.write(toFile: path, atomically: true, encoding: .utf8)) == nil {
+                FileHandle.standardError.write(Data("netsim: cannot write arrivals to \(path)\n".utf8))
+            }
+        }
         if options.printSummary { FileHandle.standardError.write(Data((stats.summary + "\n").utf8)) }
         if let path = options.statsPath {
             let encoder = JSONEncoder()
@@ -162,6 +171,8 @@ final class PacketLoop: @unchecked Sendable {
     private var pending = Heap<Scheduled>()
     private var order: UInt64 = 0
     private var lateness: [UInt32] = []
+    /// Arrival times of probe starts (SYNs and echo requests); read after ``stop()``.
+    private(set) var arrivals: [UInt64] = []
     private let stopping = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
     private var started = MonotonicInstant.now()
@@ -214,10 +225,30 @@ final class PacketLoop: @unchecked Sendable {
             let count = buffer.withUnsafeMutableBytes { read(tun, $0.baseAddress, $0.count) }
             guard count > 0 else { return }
             let now = MonotonicInstant.now().nanoseconds
+            if Self.isProbeStart(buffer, count: count) { arrivals.append(now) }
             if let reply = responder.respond(to: Array(buffer[0..<count]), at: now) {
                 pending.insert(Scheduled(due: reply.due, order: order, bytes: reply.bytes))
                 order += 1
             }
+        }
+    }
+
+    /// A TCP SYN (without ACK) or an ICMP/ICMPv6 echo request.
+    static func isProbeStart(_ bytes: [UInt8], count: Int) -> Bool {
+        guard count >= 20 else { return false }
+        if bytes[0] >> 4 == 4 {
+            let header = Int(bytes[0] & 0x0F) * 4
+            switch bytes[9] {
+            case 6: return count > header + 13 && bytes[header + 13] & 0x12 == 0x02
+            case 1: return count > header && bytes[header] == 8
+            default: return false
+            }
+        }
+        guard bytes[0] >> 4 == 6, count >= 41 else { return false }
+        switch bytes[6] {
+        case 6: return count > 53 && bytes[53] & 0x12 == 0x02
+        case 58: return bytes[40] == 128
+        default: return false
         }
     }
 

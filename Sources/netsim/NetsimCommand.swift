@@ -28,6 +28,9 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Write netsim's figures (packets served, lateness) as JSON to FILE.", valueName: "FILE"))
     var stats: String?
 
+    @Option(help: ArgumentHelp("Write the arrival time (monotonic ns) of every TCP SYN and echo request to FILE, one per line.", valueName: "FILE"))
+    var arrivals: String?
+
     @Option(help: "Seed for loss and jitter.")
     var seed: UInt64 = 1
 
@@ -52,6 +55,7 @@ struct Run: ParsableCommand {
         var options = NetSimulator.Options()
         options.seed = seed
         options.statsPath = stats
+        options.arrivalsPath = arrivals
         options.printSummary = !quiet
         throw ExitCode(NetSimulator.run(world: loaded, command: command, options: options))
     }

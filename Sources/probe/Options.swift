@@ -61,7 +61,9 @@ struct ProbingOptions: ParsableArguments {
     @Option(help: "Samples per target.")
     var samples = 3
 
-    @Option(help: ArgumentHelp("Per-probe timeout in milliseconds.", valueName: "MS"))
+    @Option(help: ArgumentHelp(
+        "Per-probe timeout in milliseconds. With --best's early answer, a finalist that qualified on its first answer gives up after min(MS, max(30, 3 × the cutoff)) instead: a later sample could not make it win (--explain says so).",
+        valueName: "MS"))
     var timeout = 1_000
 
     @Option(help: "Most sockets open at once (also kept under 'ulimit -n').")

@@ -114,6 +114,11 @@ enum ReportFormatter {
         for entry in report.ranked where entry.excluded == nil && entry.score == nil {
             lines.append("  no answer: \(name(entry)) (\(entry.state))")
         }
+        if let early = report.early, let cutoff = early.cutoffMs {
+            lines.append("  early answer: cutoff \(ms(cutoff)) (1.5 × the best first answer + 5 ms); \(early.finalists) finalist(s) measured in full, "
+                + "those qualified on their first answer giving up after \(ms(Double(min(1_000_000, Int(max(30, 3 * cutoff).rounded(.up)))))) per probe "
+                + "(or the --timeout, if shorter); --full measures every server")
+        }
         if let sticky = report.sticky { lines.append("  sticky: \(sticky.reason)") }
         return (["explain: lower score wins; terms in ms of effective latency"] + lines).joined(separator: "\n")
     }

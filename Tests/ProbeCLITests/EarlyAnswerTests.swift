@@ -39,6 +39,31 @@ extension SimulatedNetworks {
         #expect(same >= 7, "the early answer matched the full sweep in \(same) of 8 seeds")
     }
 
+    /// One reactor and one token bucket for the whole answer: `--rate 1000` holds across the
+    /// first round and the finalists' full measurements together, counted from the packets netsim
+    /// received (every TCP SYN and echo request), in every 100 ms window of the run.
+    @Test func theRateHoldsAcrossTheFirstAndFinalRounds() async throws {
+        // Many servers near the best: many finalists measured while the first round goes on.
+        let world = WorldGenerator.generate(count: 400, seed: 3, rtt: 6...14, bestMs: 5)
+        let file = try CLIRunner.temporaryFile(world.hosts.map { "\($0.address):443" }.joined(separator: "\n"))
+        let (run, arrivals) = try await SimulatedNetwork.probeWithArrivals(world, ["--best", "--no-sticky", "--rate", "1000", "--targets", file.path])
+        let early = try #require(run.json["early"] as? [String: Any])
+        #expect((early["finalists"] as? Int ?? 0) >= 8, "\(early)")
+        let sorted = arrivals.sorted()
+        #expect(sorted.count >= 400, "\(sorted.count) probe starts")
+        // Every window of 100 ms, sliding from each arrival: at most 100 starts plus the bucket's
+        // one-token burst (and a little for the TUN's own scheduling jitter at the edges).
+        var worst = 0
+        var low = 0
+        for high in sorted.indices {
+            while sorted[high] - sorted[low] >= 100_000_000 { low += 1 }
+            worst = max(worst, high - low + 1)
+        }
+        #expect(worst <= 104, "\(worst) probe starts within 100 ms at --rate 1000")
+        // Finalists' probes were among them: more starts than the first round's one per host.
+        #expect(sorted.count > world.hosts.count)
+    }
+
     @Test func theIncumbentIsMeasuredInFullAndTheHistoryIsKept() async throws {
         var hosts = [SimulatedHost(address: "198.18.9.1", rttMs: 5), SimulatedHost(address: "198.18.9.2", rttMs: 40)]
         hosts += (3..<60).map { SimulatedHost(address: "198.18.9.\($0)", rttMs: 100 + Double($0)) }

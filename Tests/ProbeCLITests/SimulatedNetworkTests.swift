@@ -137,8 +137,19 @@ enum SimulatedNetwork {
         try await execute(world, arguments, prefix: prefix).output
     }
 
+    /// `probe ARGS --json` in the simulated network, with the arrival time of every probe start netsim received.
+    static func probeWithArrivals(_ world: World, _ arguments: [String]) async throws -> (Run, [UInt64]) {
+        let arrivals = FileManager.default.temporaryDirectory.appendingPathComponent("probe-arrivals-\(UUID().uuidString).txt")
+        defer { try? FileManager.default.removeItem(at: arrivals) }
+        let (output, statsFile) = try await execute(world, arguments + ["--json"], arrivals: arrivals)
+        #expect(output.status == 0, "stderr: \(output.stderr)")
+        let stats = try JSONDecoder().decode(LatenessStats.self, from: Data(contentsOf: statsFile))
+        let times = try String(contentsOf: arrivals, encoding: .utf8).split(separator: "\n").compactMap { UInt64($0) }
+        return (Run(json: try output.json(), stats: stats), times)
+    }
+
     private static func execute(
-        _ world: World, _ arguments: [String], pidFile: URL? = nil, background: String? = nil, prefix: String = "exec"
+        _ world: World, _ arguments: [String], pidFile: URL? = nil, background: String? = nil, prefix: String = "exec", arrivals: URL? = nil
     ) async throws -> (output: CLIRunner.Output, stats: URL) {
         let worldFile = try CLIRunner.temporaryFile(String(decoding: try JSONEncoder().encode(world), as: UTF8.self), name: "world.json")
         let statsFile = worldFile.deletingLastPathComponent().appendingPathComponent("stats.json")
@@ -153,7 +164,8 @@ enum SimulatedNetwork {
         let script = worldFile.deletingLastPathComponent().appendingPathComponent("inner.sh")
         try inner.write(to: script, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: worldFile.deletingLastPathComponent().path)
-        let shell = "exec '\(netsim)' run '\(worldFile.path)' --stats '\(statsFile.path)' --quiet -- /bin/sh '\(script.path)'"
+        let arrivalsFlag = arrivals.map { " --arrivals '\($0.path)'" } ?? ""
+        let shell = "exec '\(netsim)' run '\(worldFile.path)' --stats '\(statsFile.path)'\(arrivalsFlag) --quiet -- /bin/sh '\(script.path)'"
         return (try await CLIRunner.run([], shell: shell, timeout: 120), statsFile)
     }
 }

@@ -189,3 +189,66 @@ import Testing
         #expect(Self.drain(&machine, now: Self.at(ms: 11)).expired.count == 1)
     }
 }
+
+/// A sweep that takes work while it runs: the early answer's finalists on the same machine.
+@Suite struct LiveSweepStateMachineTests {
+    typealias Machine = SweepStateMachine
+    static let t0 = MonotonicInstant(nanoseconds: 1_000_000_000)
+
+    static func started(_ action: Machine.Action) -> (Machine.ProbeHandle, Int)? {
+        if case .start(let handle, let target, _) = action { return (handle, target) }
+        return nil
+    }
+
+    @Test func heldOpenItWaitsForWorkThenMeasuresAddedJobsWithTheirOwnSpec() throws {
+        var machine = Machine(targetCount: 1, options: ProbeOptions(rate: 0, timeoutMilliseconds: 1_000, samples: 1), cap: 4, start: Self.t0)
+        machine.holdOpen = true
+        let (first, _) = try #require(Self.started(machine.nextAction(now: Self.t0)))
+        #expect(machine.complete(first, sample: ProbeSample(index: 0, outcome: .reply, rttNanoseconds: 1_000_000)) != nil)
+        #expect(machine.nextAction(now: Self.t0) == .wait(until: nil))  // every job final, but held open
+        let jobs = machine.add([Machine.JobSpec(samples: 1, timeoutNanoseconds: 50_000_000, prunable: false)], now: Self.t0)
+        #expect(jobs == 1..<2)
+        let (probe, job) = try #require(Self.started(machine.nextAction(now: Self.t0)))
+        #expect(job == 1)
+        // Its own 50 ms timeout, not the sweep's 1 s.
+        #expect(machine.nextAction(now: Self.t0.advanced(byNanoseconds: 49_000_000)) == .wait(until: Self.t0.advanced(byNanoseconds: 50_000_000)))
+        #expect(machine.nextAction(now: Self.t0.advanced(byNanoseconds: 50_000_000)) == .expire(probe))
+        #expect(machine.complete(probe, sample: ProbeSample(index: 0, outcome: .timeout))?.target == 1)
+        #expect(machine.nextAction(now: Self.t0.advanced(byNanoseconds: 50_000_000)) == .wait(until: nil))
+        machine.holdOpen = false
+        #expect(machine.nextAction(now: Self.t0.advanced(byNanoseconds: 50_000_000)) == .finished)
+    }
+
+    @Test func aCutoffNeverPrunesAFinalistAndADroppedJobClosesItsProbes() throws {
+        var machine = Machine(targetCount: 1, options: ProbeOptions(rate: 0, timeoutMilliseconds: 1_000, samples: 1), cap: 4, start: Self.t0)
+        machine.holdOpen = true
+        let (firstRound, _) = try #require(Self.started(machine.nextAction(now: Self.t0)))
+        _ = machine.add([Machine.JobSpec(samples: 1, timeoutNanoseconds: 1_000_000_000, prunable: false)], now: Self.t0)
+        let (finalist, _) = try #require(Self.started(machine.nextAction(now: Self.t0)))
+        machine.tighten(cutoffNanoseconds: 10_000_000)
+        // At 11 ms the first-round probe is pruned; the finalist is not.
+        #expect(machine.nextAction(now: Self.t0.advanced(byNanoseconds: 11_000_000)) == .prune(firstRound))
+        _ = machine.complete(firstRound, sample: ProbeSample(index: 0, outcome: .pruned))
+        #expect(machine.nextAction(now: Self.t0.advanced(byNanoseconds: 11_000_000)) == .wait(until: Self.t0.advanced(byNanoseconds: 1_000_000_000)))
+        // Dropped: its probe in flight is closed, its sample never reported, and the job counts as final.
+        machine.drop(1)
+        #expect(machine.nextAction(now: Self.t0.advanced(byNanoseconds: 12_000_000)) == .prune(finalist))
+        #expect(machine.complete(finalist, sample: ProbeSample(index: 0, outcome: .pruned)) == nil)
+        machine.holdOpen = false
+        #expect(machine.nextAction(now: Self.t0.advanced(byNanoseconds: 12_000_000)) == .finished)
+    }
+
+    /// The token bucket is shared: added jobs wait for tokens like the first ones.
+    @Test func addedJobsShareTheRate() throws {
+        var machine = Machine(targetCount: 1, options: ProbeOptions(rate: 1_000, timeoutMilliseconds: 1_000, samples: 1), cap: 100, start: Self.t0)
+        machine.holdOpen = true
+        _ = try #require(Self.started(machine.nextAction(now: Self.t0)))
+        _ = machine.add(Array(repeating: Machine.JobSpec(samples: 1, timeoutNanoseconds: 1_000_000_000, prunable: false), count: 10), now: Self.t0)
+        // One token per ms at 1,000/s: the second start waits for the next token.
+        if case .wait(let until) = machine.nextAction(now: Self.t0) {
+            #expect(until == Self.t0.advanced(byNanoseconds: 1_000_000))
+        } else {
+            Issue.record("an added job started without a token")
+        }
+    }
+}
