@@ -67,7 +67,8 @@ public struct ProbeReport: Hashable, Sendable, Codable {
         connection = try container.decodeIfPresent(Connection.self, forKey: .connection)
     }
 
-    /// Writes `best` as `null` when there is none.
+    /// The same keys as ``writeJSON(pretty:prefix:to:)`` writes (`best`, `sweep` and `durations`
+    /// as `null` when there is none; `sticky`, `notes`, `early` and `connection` only when set).
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(best, forKey: .best)
@@ -78,8 +79,8 @@ public struct ProbeReport: Hashable, Sendable, Codable {
         try container.encodeIfPresent(sticky, forKey: .sticky)
         if !notes.isEmpty { try container.encode(notes, forKey: .notes) }
         try container.encodeIfPresent(early, forKey: .early)
-        if !providers.isEmpty { try container.encode(providers, forKey: .providers) }
-        try container.encodeIfPresent(durations, forKey: .durations)
+        try container.encode(providers, forKey: .providers)
+        try container.encode(durations, forKey: .durations)
         try container.encodeIfPresent(connection, forKey: .connection)
     }
 

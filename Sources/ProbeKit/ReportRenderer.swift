@@ -80,29 +80,9 @@ public struct ReportRenderer: Sendable {
         value(ReportEntry.ms(milliseconds(round.startedAt)))
         switch round.result {
         case .success(let report):
-            raw(",\"best\":")
-            if let best = report.best { value(best) } else { raw("null") }
-            raw(",\"ranked\":[")
-            for (index, entry) in report.ranked.enumerated() {
-                if index > 0 { raw(",") }
-                value(entry)
-            }
-            raw("],\"errors\":")
-            value(report.errors)
-            raw(",\"providers\":")
-            value(report.providers)
-            raw(",\"durations\":")
-            if let durations = report.durations { value(durations) } else { raw("null") }
-            raw(",\"elapsed_ms\":")
-            value(report.elapsedMs)
-            if let sticky = report.sticky {
-                raw(",\"sticky\":")
-                value(sticky)
-            }
-            if !report.notes.isEmpty {
-                raw(",\"notes\":")
-                value(report.notes)
-            }
+            // The round's own keys first, then the report, in the one schema ``ProbeReport`` writes.
+            let prefix = String(decoding: bytes.dropFirst(), as: UTF8.self) + ","
+            return report.jsonText(pretty: false, prefix: prefix) + "\n"
         case .failure(let error):
             raw(",\"best\":null,\"ranked\":[],\"errors\":")
             value([ReportError(source: "round", message: error.message)])

@@ -8,50 +8,7 @@ enum ReportFormatter {
     /// Entries are encoded one at a time, so memory stays flat however many targets there are;
     /// keys come in the schema's order.
     static func writeJSON(_ report: ProbeReport, to write: (inout [UInt8]) -> Void) throws {
-        let encoder = StreamingJSONEncoder()
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(1 << 16)
-        func raw(_ text: String) { bytes.append(contentsOf: text.utf8) }
-        raw("{\n  \"best\": ")
-        if let best = report.best { try encoder.encode(best, into: &bytes) } else { raw("null") }
-        raw(",\n  \"ranked\": [")
-        for (index, entry) in report.ranked.enumerated() {
-            raw(index == 0 ? "\n    " : ",\n    ")
-            try encoder.encode(entry, into: &bytes)
-            if bytes.count >= 1 << 16 { write(&bytes) }
-        }
-        raw(report.ranked.isEmpty ? "],\n  \"errors\": " : "\n  ],\n  \"errors\": ")
-        try encoder.encode(report.errors, into: &bytes)
-        raw(",\n  \"elapsed_ms\": ")
-        try encoder.encode(report.elapsedMs, into: &bytes)
-        raw(",\n  \"sweep\": ")
-        if let sweep = report.sweep { try encoder.encode(sweep, into: &bytes) } else { raw("null") }
-        if let sticky = report.sticky {
-            raw(",\n  \"sticky\": ")
-            try encoder.encode(sticky, into: &bytes)
-        }
-        if let early = report.early {
-            raw(",\n  \"early\": ")
-            try encoder.encode(early, into: &bytes)
-        }
-        if !report.notes.isEmpty {
-            raw(",\n  \"notes\": ")
-            try encoder.encode(report.notes, into: &bytes)
-        }
-        if !report.providers.isEmpty {
-            raw(",\n  \"providers\": ")
-            try encoder.encode(report.providers, into: &bytes)
-        }
-        if let durations = report.durations {
-            raw(",\n  \"durations\": ")
-            try encoder.encode(durations, into: &bytes)
-        }
-        if let connection = report.connection {
-            raw(",\n  \"connection\": ")
-            try encoder.encode(connection, into: &bytes)
-        }
-        raw("\n}\n")
-        write(&bytes)
+        try report.writeJSON(pretty: true, to: write)
     }
 
     /// What `-q` prints: the target as given, or for a provider's server whose service port is

@@ -111,9 +111,10 @@ enum ReadmeExample {
     }
 }
 
-/// Reports travel as JSON between processes (an orchestrator reading `probe --json` or a jsonl line).
+/// Reports travel as JSON between processes (an orchestrator reading `probe --json` or a jsonl
+/// line: `ReportSchemaTests` decodes what the real `probe` writes); here the library's `Codable`.
 @Suite struct ReportJSONTests {
-    @Test func aReportDecodesFromWhatProbeWrites() async throws {
+    @Test func aReportRoundTripsThroughCodable() async throws {
         let open = try LoopbackListener(kind: .open)
         defer { open.close() }
         var configuration = ProbeClient.Configuration(targets: ["127.0.0.1:\(open.address.port)"])
