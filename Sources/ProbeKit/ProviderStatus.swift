@@ -12,6 +12,9 @@ public struct ProviderStatus: Hashable, Sendable, Codable {
     public var fetchMs: Double
     /// Why it failed or was left out.
     public var error: String?
+    /// The account as the provider reported it (status, expiry, traffic left, devices online),
+    /// when it reports one: an orchestrator needs no second fetch for it.
+    public var account: AccountState?
 
     /// A provider's status.
     public init(name: String, up: Bool, servers: Int, fetchMs: Double, error: String? = nil) {
@@ -28,9 +31,10 @@ public struct ProviderStatus: Hashable, Sendable, Codable {
         servers = outcome.servers.count
         fetchMs = ReportEntry.ms(outcome.milliseconds)
         error = outcome.error ?? outcome.exclusion.map { "left out: \($0)" }
+        account = outcome.account
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, up, servers, fetchMs = "fetch_ms", error
+        case name, up, servers, fetchMs = "fetch_ms", error, account
     }
 }
