@@ -126,7 +126,7 @@ public struct ProbeClient: Sendable {
             return report  // every target was bad, or every provider failed: each is in `errors`
         }
         if Task.isCancelled { throw ProbeClientError(.cancelled, "cancelled") }
-        let session = ProbeSession(configuration: configuration.session, progress: progress)
+        let session = ProbeSession(configuration: try effectiveSession(), progress: progress)
         let store = configuration.stateFile.map(StateStore.init(path:))
         var prior: StickyState?
         if let store {
@@ -175,14 +175,14 @@ public struct ProbeClient: Sendable {
 
     /// Every configured provider's answer (servers, account state, or the error), fetched at once;
     /// servers of accounts that are expired, suspended or out of traffic come with that reason.
-    public func fetchProviders() async throws(ProbeClientError) -> (servers: [Server], outcomes: [ProviderOutcome], errors: [ReportError], warnings: [String]) {
+    public func fetchProviders() async throws(ProbeClientError) -> ProviderListing {
         let (loaded, directory) = try loadProviders()
         let cache = TokenCache(path: configuration.tokenCacheFile ?? TokenCache.defaultPath())
         let fetched = await ProbeSession.fetch(loaded, cache: cache, baseDirectory: directory, progress: progress)
         let accountNotes = fetched.outcomes.compactMap { outcome in
             outcome.error == nil && outcome.exclusion == nil ? outcome.account?.note.map { "\(outcome.provider): \($0)" } : nil
         }
-        return (fetched.servers, fetched.outcomes, fetched.errors, loaded.warnings + accountNotes)
+        return ProviderListing(servers: fetched.servers, outcomes: fetched.outcomes, errors: fetched.errors, warnings: loaded.warnings + accountNotes)
     }
 
     /// Ends the session with provider `name` (NetMimic's logout) and forgets its cached token;
@@ -197,6 +197,33 @@ public struct ProbeClient: Sendable {
             return try await ProviderFetcher(configuration: loaded, cache: cache, baseDirectory: directory).logout(spec)
         } catch {
             throw ProbeClientError(.provider, "\(name): \(error.message)")
+        }
+    }
+
+    /// The session's configuration with the providers file's `ranking` section applied: defaults,
+    /// then the file, then what this configuration sets (the `probe` command's flags) win. The
+    /// same file gives the same weights to `probe` and to an orchestrator.
+    package func effectiveSession() throws(ProbeClientError) -> ProbeConfiguration {
+        var session = configuration.session
+        guard configuration.providersFile != nil else { return session }
+        let (loaded, _) = try loadProviders()
+        session.ranking = try Self.rankingWeights(session.ranking, file: loaded.ranking)
+        return session
+    }
+
+    /// `weights` with a configuration file's `ranking` section applied (see ``effectiveSession()``).
+    package static func rankingWeights(_ weights: RankingWeights, file section: JSONValue?) throws(ProbeClientError) -> RankingWeights {
+        guard let section else { return weights }
+        guard case .object(let members) = section else { throw ProbeClientError(.configuration, "ranking must be an object of numbers") }
+        var numbers: [String: Double] = [:]
+        for (key, value) in members {
+            guard case .number(let number) = value else { throw ProbeClientError(.configuration, "ranking.\(key) must be a number of 0 or more") }
+            numbers[key] = number
+        }
+        do {
+            return try weights.applying(section: numbers)
+        } catch {
+            throw ProbeClientError(.configuration, error.message)
         }
     }
 

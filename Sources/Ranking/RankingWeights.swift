@@ -55,19 +55,88 @@ public struct RankingWeights: Hashable, Sendable, Codable {
             capacityCapShare: clean(capacityCapShare))
     }
 
+    /// The key names, the same in the configuration file's `ranking` section, the library's
+    /// `Codable` and (kebab-cased) the flags: `lossPenaltyMs`, `jitterWeight`, `tailWeight`,
+    /// `loadPenaltyMs`, `slotsPenaltyMs`, `loadKnee`, `slotsThreshold`, `slotsThresholdShare`,
+    /// `capacityCapMs`, `capacityCapShare`.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case lossPenaltyMilliseconds = "lossPenaltyMs"
+        case jitterWeight
+        case tailWeight
+        case loadPenaltyMilliseconds = "loadPenaltyMs"
+        case slotsPenaltyMilliseconds = "slotsPenaltyMs"
+        case loadKnee
+        case slotsThreshold
+        case slotsThresholdShare
+        case capacityCapMilliseconds = "capacityCapMs"
+        case capacityCapShare
+    }
+
+    /// The spellings earlier versions wrote (`lossPenaltyMilliseconds`, ...), still read.
+    private struct LegacyKeys: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
     /// Codable with every key optional (a config file's `ranking` section names only what it changes).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
+        let legacy = try decoder.container(keyedBy: LegacyKeys.self)
+        func value(_ key: CodingKeys, legacy name: String? = nil, _ fallback: Double) throws -> Double {
+            if let value = try container.decodeIfPresent(Double.self, forKey: key) { return value }
+            if let name, let value = try legacy.decodeIfPresent(Double.self, forKey: LegacyKeys(stringValue: name)) { return value }
+            return fallback
+        }
         let defaults = RankingWeights()
-        lossPenaltyMilliseconds = try container.decodeIfPresent(Double.self, forKey: .lossPenaltyMilliseconds) ?? defaults.lossPenaltyMilliseconds
-        jitterWeight = try container.decodeIfPresent(Double.self, forKey: .jitterWeight) ?? defaults.jitterWeight
-        tailWeight = try container.decodeIfPresent(Double.self, forKey: .tailWeight) ?? defaults.tailWeight
-        loadPenaltyMilliseconds = try container.decodeIfPresent(Double.self, forKey: .loadPenaltyMilliseconds) ?? defaults.loadPenaltyMilliseconds
-        slotsPenaltyMilliseconds = try container.decodeIfPresent(Double.self, forKey: .slotsPenaltyMilliseconds) ?? defaults.slotsPenaltyMilliseconds
-        loadKnee = try container.decodeIfPresent(Double.self, forKey: .loadKnee) ?? defaults.loadKnee
-        slotsThreshold = try container.decodeIfPresent(Double.self, forKey: .slotsThreshold) ?? defaults.slotsThreshold
-        slotsThresholdShare = try container.decodeIfPresent(Double.self, forKey: .slotsThresholdShare) ?? defaults.slotsThresholdShare
-        capacityCapMilliseconds = try container.decodeIfPresent(Double.self, forKey: .capacityCapMilliseconds) ?? defaults.capacityCapMilliseconds
-        capacityCapShare = try container.decodeIfPresent(Double.self, forKey: .capacityCapShare) ?? defaults.capacityCapShare
+        self.init(
+            lossPenaltyMilliseconds: try value(.lossPenaltyMilliseconds, legacy: "lossPenaltyMilliseconds", defaults.lossPenaltyMilliseconds),
+            jitterWeight: try value(.jitterWeight, defaults.jitterWeight), tailWeight: try value(.tailWeight, defaults.tailWeight),
+            loadPenaltyMilliseconds: try value(.loadPenaltyMilliseconds, legacy: "loadPenaltyMilliseconds", defaults.loadPenaltyMilliseconds),
+            slotsPenaltyMilliseconds: try value(.slotsPenaltyMilliseconds, legacy: "slotsPenaltyMilliseconds", defaults.slotsPenaltyMilliseconds),
+            loadKnee: try value(.loadKnee, defaults.loadKnee), slotsThreshold: try value(.slotsThreshold, defaults.slotsThreshold),
+            slotsThresholdShare: try value(.slotsThresholdShare, defaults.slotsThresholdShare),
+            capacityCapMilliseconds: try value(.capacityCapMilliseconds, legacy: "capacityCapMilliseconds", defaults.capacityCapMilliseconds),
+            capacityCapShare: try value(.capacityCapShare, defaults.capacityCapShare))
     }
+
+    /// These weights with every key `section` names taken from it where these are at their
+    /// default: defaults, then the configuration file, then what the caller set (flags) win.
+    /// Throws a one-line reason for a value that is not a number of 0 or more (a knee of 1 or more).
+    public func applying(section: [String: Double]) throws(RankingError) -> RankingWeights {
+        var result = self
+        let defaults = RankingWeights()
+        for (name, value) in section {
+            guard let key = CodingKeys(stringValue: name) ?? CodingKeys.allCases.first(where: { "\($0)" == name }) else {
+                throw RankingError("ranking.\(name) is not a ranking setting (\(CodingKeys.allCases.map(\.stringValue).joined(separator: ", ")))")
+            }
+            guard value.isFinite, value >= 0 else { throw RankingError("ranking.\(key.stringValue) must be a number of 0 or more") }
+            switch key {
+            case .lossPenaltyMilliseconds: if result.lossPenaltyMilliseconds == defaults.lossPenaltyMilliseconds { result.lossPenaltyMilliseconds = value }
+            case .jitterWeight: if result.jitterWeight == defaults.jitterWeight { result.jitterWeight = value }
+            case .tailWeight: if result.tailWeight == defaults.tailWeight { result.tailWeight = value }
+            case .loadPenaltyMilliseconds: if result.loadPenaltyMilliseconds == defaults.loadPenaltyMilliseconds { result.loadPenaltyMilliseconds = value }
+            case .slotsPenaltyMilliseconds: if result.slotsPenaltyMilliseconds == defaults.slotsPenaltyMilliseconds { result.slotsPenaltyMilliseconds = value }
+            case .loadKnee:
+                guard value < 1 else { throw RankingError("ranking.loadKnee must be below 1") }
+                if result.loadKnee == defaults.loadKnee { result.loadKnee = value }
+            case .slotsThreshold: if result.slotsThreshold == defaults.slotsThreshold { result.slotsThreshold = value }
+            case .slotsThresholdShare: if result.slotsThresholdShare == defaults.slotsThresholdShare { result.slotsThresholdShare = value }
+            case .capacityCapMilliseconds: if result.capacityCapMilliseconds == defaults.capacityCapMilliseconds { result.capacityCapMilliseconds = value }
+            case .capacityCapShare: if result.capacityCapShare == defaults.capacityCapShare { result.capacityCapShare = value }
+            }
+        }
+        return result
+    }
+}
+
+/// A ranking setting that cannot be used, in one line.
+public struct RankingError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The reason.
+    public var message: String
+    /// An error.
+    public init(_ message: String) { self.message = message }
+    /// The reason.
+    public var description: String { message }
 }

@@ -111,12 +111,15 @@ enum RunCommand {
         let (targets, errors) = try input.load()
         let explicit = !input.targets.isEmpty || input.targetsFile != nil || input.demo
         let providersFile = input.providers.path(useDefault: !explicit)
-        var weights = try ranking.weights(configured: nil)
+        let weights = ranking.weights
         if let providersFile {
-            // Read once here for the ranking section and a one-line error now rather than per round.
+            // Read once here for a one-line error now rather than per round (ProbeClient applies the
+            // file's `ranking` section itself).
             do {
-                weights = try ranking.weights(configured: try ProviderConfiguration.load(path: providersFile).ranking)
+                _ = try ProbeClient.rankingWeights(weights, file: try ProviderConfiguration.load(path: providersFile).ranking)
             } catch let error as ProviderError {
+                throw ValidationError(error.message)
+            } catch let error as ProbeClientError {
                 throw ValidationError(error.message)
             }
         }

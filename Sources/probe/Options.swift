@@ -178,27 +178,10 @@ struct RankingOptions: ParsableArguments {
         CandidateFilter(countries: country, providers: provider, protocols: protocols, excluded: exclude)
     }
 
-    /// Weights: the defaults, then the configuration's `ranking` section, then these flags.
-    func weights(configured: JSONValue?) throws -> RankingWeights {
+    /// Weights: the defaults and these flags (ProbeClient puts the configuration file's
+    /// `ranking` section between the two).
+    var weights: RankingWeights {
         var weights = RankingWeights()
-        if let section = configured {
-            func number(_ key: String) throws -> Double? {
-                guard let value = section[key] else { return nil }
-                guard let number = value.double, number >= 0 else { throw ValidationError("ranking.\(key) must be a number of 0 or more") }
-                return number
-            }
-            weights.lossPenaltyMilliseconds = try number("lossPenaltyMs") ?? weights.lossPenaltyMilliseconds
-            weights.jitterWeight = try number("jitterWeight") ?? weights.jitterWeight
-            weights.tailWeight = try number("tailWeight") ?? weights.tailWeight
-            weights.loadPenaltyMilliseconds = try number("loadPenaltyMs") ?? weights.loadPenaltyMilliseconds
-            weights.slotsPenaltyMilliseconds = try number("slotsPenaltyMs") ?? weights.slotsPenaltyMilliseconds
-            weights.loadKnee = try number("loadKnee") ?? weights.loadKnee
-            weights.slotsThreshold = try number("slotsThreshold") ?? weights.slotsThreshold
-            weights.slotsThresholdShare = try number("slotsThresholdShare") ?? weights.slotsThresholdShare
-            weights.capacityCapMilliseconds = try number("capacityCapMs") ?? weights.capacityCapMilliseconds
-            weights.capacityCapShare = try number("capacityCapShare") ?? weights.capacityCapShare
-            guard weights.loadKnee < 1 else { throw ValidationError("ranking.loadKnee must be below 1") }
-        }
         weights.lossPenaltyMilliseconds = lossPenalty ?? weights.lossPenaltyMilliseconds
         weights.jitterWeight = jitterWeight ?? weights.jitterWeight
         weights.tailWeight = tailWeight ?? weights.tailWeight

@@ -88,7 +88,7 @@ struct LogoutCommand: AsyncParsableCommand {
 }
 
 enum ProvidersCommand {
-    static func fetch(_ input: ProviderInput, quiet: Bool) async throws -> (servers: [Server], outcomes: [ProviderOutcome], errors: [ReportError]) {
+    static func fetch(_ input: ProviderInput, quiet: Bool) async throws -> ProviderListing {
         let progress = ProgressLine.make(quiet: quiet)
         var report: (@Sendable (ProbeProgress) -> Void)?
         if let progress { report = { progress.update($0) } }
@@ -98,7 +98,7 @@ enum ProvidersCommand {
             progress?.clear()
             for warning in fetched.warnings where !quiet { Console.error("warning: \(warning)") }
             for error in fetched.errors { Console.error(error.description) }
-            return (fetched.servers, fetched.outcomes, fetched.errors)
+            return fetched
         } catch {
             progress?.clear()
             throw ValidationError(error.message)
