@@ -18,10 +18,8 @@ let package = Package(
     products: [
         .executable(name: "probe", targets: ["probe"]),
         .executable(name: "netsim", targets: ["netsim"]),
+        // The one library product: ProbeKit's public surface is what an orchestrator codes against.
         .library(name: "ProbeKit", targets: ["ProbeKit"]),
-        .library(name: "Prober", targets: ["Prober"]),
-        .library(name: "Ranking", targets: ["Ranking"]),
-        .library(name: "ProviderFetch", targets: ["ProviderFetch"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -46,10 +44,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "probe",
-            dependencies: [
-                "ProbeKit", "ProviderFetch", "Ranking", "SafeText",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            // The CLI is thin: ProbeKit and ArgumentParser, nothing else.
+            dependencies: ["ProbeKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         // The provider APIs of the tests (FlyingFox), as a library for the tests and as the

@@ -10,7 +10,7 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "ProbeFuzz",
-            dependencies: [.product(name: "ProbeKit", package: "probe"), .product(name: "Prober", package: "probe"), .product(name: "ProviderFetch", package: "probe")],
+            dependencies: [.product(name: "ProbeKit", package: "probe")],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
     ]
 )

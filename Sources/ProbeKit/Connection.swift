@@ -38,7 +38,7 @@ public struct Connection: Hashable, Sendable, Codable, CustomStringConvertible {
     public static let manifestName = "connection.json"
 
     /// A connection from a provider's material for `server`.
-    public init(provider: String, server: Server, material: ConnectionMaterial, fetchedAt: String, fallbackReason: String? = nil) {
+    package init(provider: String, server: Server, material: ConnectionMaterial, fetchedAt: String, fallbackReason: String? = nil) {
         self.provider = provider
         self.server = server
         self.protocol = material.protocol

@@ -1,22 +1,22 @@
-public import Prober
-public import ProviderFetch
+package import Prober
+package import ProviderFetch
 
 /// The built-in demo: a handful of listeners on loopback addresses, some ports open, some
 /// closed, probed with the real engine. No setup, no network.
-public final class DemoNetwork: Sendable {
+package final class DemoNetwork: Sendable {
     /// The demo's targets, open ones first.
-    public let targets: [ProbeTarget]
+    package let targets: [ProbeTarget]
     /// The same listeners as four providers (XMPlus, VPNScript, NetMimic, xpay JSON) list them,
     /// decoded from sample answers by the real decoders.
-    public let servers: [Server]
+    package let servers: [Server]
     /// How many ports are open and how many closed.
-    public let openCount: Int
+    package let openCount: Int
     /// Closed ports.
-    public let closedCount: Int
+    package let closedCount: Int
     private let listeners: [LoopbackListener]
 
     /// Starts the listeners. IPv6 `::1` is included when the machine has it.
-    public init() throws {
+    package init() throws {
         var listeners: [LoopbackListener] = []
         for host in ["127.0.0.1", "127.0.0.2", "127.0.0.3"] {
             listeners.append(try LoopbackListener(kind: .open, host: host))
@@ -36,7 +36,7 @@ public final class DemoNetwork: Sendable {
     }
 
     /// Closes every listener.
-    public func stop() {
+    package func stop() {
         for listener in listeners { listener.close() }
     }
 }

@@ -28,7 +28,7 @@ public struct ProbeClient: Sendable {
         /// The provider configuration file (the format in the README), if any.
         public var providersFile: String?
         /// How to probe and rank.
-        public var session: ProbeConfiguration
+        public var probing: ProbeConfiguration
         /// Where the sticky choice and its history are kept; `nil`: no stickiness.
         public var stateFile: String?
         /// When a challenger replaces the incumbent.
@@ -38,19 +38,30 @@ public struct ProbeClient: Sendable {
 
         /// A configuration with the documented defaults, or the values given.
         public init(
-            targets: [String] = [], providersFile: String? = nil, session: ProbeConfiguration = ProbeConfiguration(),
+            targets: [String] = [], providersFile: String? = nil, probing: ProbeConfiguration = ProbeConfiguration(),
             stateFile: String? = nil, sticky: StickyPolicy = StickyPolicy(), tokenCacheFile: String? = nil
         ) {
             self.targets = targets
             self.providersFile = providersFile
-            self.session = session
+            self.probing = probing
             self.stateFile = stateFile
             self.sticky = sticky
             self.tokenCacheFile = tokenCacheFile
         }
 
         enum CodingKeys: String, CodingKey {
-            case targets, providersFile, session, stateFile, sticky, tokenCacheFile
+            case targets, providersFile, probing, session, stateFile, sticky, tokenCacheFile
+        }
+
+        /// Writes every key (under its current name).
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(targets, forKey: .targets)
+            try container.encodeIfPresent(providersFile, forKey: .providersFile)
+            try container.encode(probing, forKey: .probing)
+            try container.encodeIfPresent(stateFile, forKey: .stateFile)
+            try container.encode(sticky, forKey: .sticky)
+            try container.encodeIfPresent(tokenCacheFile, forKey: .tokenCacheFile)
         }
 
         /// Reads a configuration; every key is optional.
@@ -58,7 +69,9 @@ public struct ProbeClient: Sendable {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             targets = try container.decodeIfPresent([String].self, forKey: .targets) ?? []
             providersFile = try container.decodeIfPresent(String.self, forKey: .providersFile)
-            session = try container.decodeIfPresent(ProbeConfiguration.self, forKey: .session) ?? ProbeConfiguration()
+            // `session` is what earlier versions called it.
+            probing = try container.decodeIfPresent(ProbeConfiguration.self, forKey: .probing)
+                ?? container.decodeIfPresent(ProbeConfiguration.self, forKey: .session) ?? ProbeConfiguration()
             stateFile = try container.decodeIfPresent(String.self, forKey: .stateFile)
             sticky = try container.decodeIfPresent(StickyPolicy.self, forKey: .sticky) ?? StickyPolicy()
             tokenCacheFile = try container.decodeIfPresent(String.self, forKey: .tokenCacheFile)
@@ -175,7 +188,7 @@ public struct ProbeClient: Sendable {
 
     /// Every configured provider's answer (servers, account state, or the error), fetched at once;
     /// servers of accounts that are expired, suspended or out of traffic come with that reason.
-    public func fetchProviders() async throws(ProbeClientError) -> ProviderListing {
+    package func fetchProviders() async throws(ProbeClientError) -> ProviderListing {
         let (loaded, directory) = try loadProviders()
         let cache = TokenCache(path: configuration.tokenCacheFile ?? TokenCache.defaultPath())
         let fetched = await ProbeSession.fetch(loaded, cache: cache, baseDirectory: directory, progress: progress)
@@ -204,7 +217,7 @@ public struct ProbeClient: Sendable {
     /// then the file, then what this configuration sets (the `probe` command's flags) win. The
     /// same file gives the same weights to `probe` and to an orchestrator.
     package func effectiveSession() throws(ProbeClientError) -> ProbeConfiguration {
-        var session = configuration.session
+        var session = configuration.probing
         guard configuration.providersFile != nil else { return session }
         let (loaded, _) = try loadProviders()
         session.ranking = try Self.rankingWeights(session.ranking, file: loaded.ranking)

@@ -13,7 +13,7 @@ public enum ProbeMethod: String, Hashable, Sendable, Codable, CaseIterable {
     case auto
 
     /// The probe kinds this method runs.
-    public var kinds: Set<ProbeKind> {
+    package var kinds: Set<ProbeKind> {
         switch self {
         case .tcp: [.tcp]
         case .icmp: [.icmp]

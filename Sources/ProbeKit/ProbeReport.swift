@@ -85,7 +85,7 @@ public struct ProbeReport: Hashable, Sendable, Codable {
     }
 
     /// The sticky decision for this report, given the previous runs' state.
-    public func stickyDecision(state: StickyState, policy: StickyPolicy) -> StickyDecision {
+    package func stickyDecision(state: StickyState, policy: StickyPolicy) -> StickyDecision {
         let candidates = ranked.enumerated().map { index, entry in
             RankedCandidate(
                 candidate: Candidate(id: entry.candidateID, status: entry.score == nil ? .down : .up,
@@ -96,7 +96,7 @@ public struct ProbeReport: Hashable, Sendable, Codable {
     }
 
     /// Adds this run to `state`'s short history: the best 32 servers that answered, and the choice.
-    public func recordHistory(into state: inout StickyState) {
+    package func recordHistory(into state: inout StickyState) {
         let choice = sticky?.choice ?? state.choice
         let kept = ranked.enumerated().filter { index, entry in
             (index < 32 && entry.score != nil) || (choice != nil && entry.candidateID == choice)
@@ -107,7 +107,7 @@ public struct ProbeReport: Hashable, Sendable, Codable {
     }
 
     /// Applies the sticky decision: `best` becomes the chosen entry (the incumbent when kept).
-    public mutating func apply(_ decision: StickyDecision) {
+    package mutating func apply(_ decision: StickyDecision) {
         sticky = Sticky(choice: decision.choice, switched: decision.switched, reason: decision.reason)
         if let choice = decision.choice, let entry = ranked.first(where: { $0.candidateID == choice }) { best = entry }
     }

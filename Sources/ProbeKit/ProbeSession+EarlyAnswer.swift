@@ -1,6 +1,6 @@
-public import Prober
-public import ProviderFetch
-public import Ranking
+package import Prober
+package import ProviderFetch
+package import Ranking
 
 extension ProbeSession {
     /// The best server, answered early: every target and server gets one cheap probe, those that
@@ -8,7 +8,7 @@ extension ProbeSession {
     /// (`prior.choice`) and servers whose recent history beats the cutoff get every sample.
     /// The report ranks everything: finalists on their full measurement, the rest on their one
     /// first-round sample (or as `pruned`, left out with the reason). Cancellation stops at once.
-    public func best(targets: [ProbeTarget], servers: [Server] = [], errors: [ReportError] = [], prior: StickyState? = nil) async -> ProbeReport {
+    package func best(targets: [ProbeTarget], servers: [Server] = [], errors: [ReportError] = [], prior: StickyState? = nil) async -> ProbeReport {
         let start = MonotonicInstant.now()
         let options = configuration.early
         let all = targets + servers.map(Self.target)

@@ -1,5 +1,5 @@
-public import Prober
-public import ProviderFetch
+package import Prober
+package import ProviderFetch
 import Ranking
 
 /// The one entry point the CLI and an orchestrator use: probe targets, rank them, report.
@@ -10,14 +10,14 @@ import Ranking
 /// let report = await session.run(targets: [try ProbeTarget(parsing: "vpn1.example:443")])
 /// if let best = report.best { print("connect to", best.target) }
 /// ```
-public struct ProbeSession: Sendable {
+package struct ProbeSession: Sendable {
     /// How runs go.
-    public var configuration: ProbeConfiguration
+    package var configuration: ProbeConfiguration
     /// Called as targets become final (on any thread; keep it cheap).
-    public var progress: (@Sendable (ProbeProgress) -> Void)?
+    package var progress: (@Sendable (ProbeProgress) -> Void)?
 
     /// A session with this configuration.
-    public init(configuration: ProbeConfiguration = ProbeConfiguration(), progress: (@Sendable (ProbeProgress) -> Void)? = nil) {
+    package init(configuration: ProbeConfiguration = ProbeConfiguration(), progress: (@Sendable (ProbeProgress) -> Void)? = nil) {
         var configuration = configuration
         // Countries as users type them (`de`, `Germany`, `🇩🇪`) match servers by ISO code.
         configuration.filter.countries = configuration.filter.countries.map(CountryCode.code)
@@ -28,7 +28,7 @@ public struct ProbeSession: Sendable {
     /// Probes every target, ranks them and returns the report. `errors` (bad input found while
     /// reading targets) are carried into the report. Cancellation stops probing at once and
     /// ranks what was measured.
-    public func run(targets: [ProbeTarget], servers: [Server] = [], errors: [ReportError] = []) async -> ProbeReport {
+    package func run(targets: [ProbeTarget], servers: [Server] = [], errors: [ReportError] = []) async -> ProbeReport {
         let start = MonotonicInstant.now()
         let all = targets + servers.map(Self.target)
         let sweep = await ProbeEngine(options: configuration.probe).probe(all, methods: configuration.method.kinds) { [progress] done in
@@ -93,14 +93,14 @@ public struct ProbeSession: Sendable {
 
     /// The probe target of a provider's server: its host and port; without a known port it is
     /// pinged only (or, with `--method tcp`, knocked on at 443).
-    public static func target(_ server: Server) -> ProbeTarget {
+    package static func target(_ server: Server) -> ProbeTarget {
         let port = server.port.flatMap { UInt16(exactly: $0) }
         return ProbeTarget(host: server.host, port: port ?? ProbeTarget.defaultPort, portKnown: port != nil)
     }
 
     /// Fetches every configured provider at once. Servers of providers whose account is
     /// expired, suspended or out of traffic are left out, with that reason among the errors.
-    public static func fetch(
+    package static func fetch(
         _ providers: ProviderConfiguration, cache: TokenCache, baseDirectory: String, progress: (@Sendable (ProbeProgress) -> Void)? = nil
     ) async -> (servers: [Server], outcomes: [ProviderOutcome], errors: [ReportError]) {
         let deadline = (providers.providers.map(\.timeoutSeconds).max() ?? 10) * Double(HTTPClient.maximumRetries + 1) + 5

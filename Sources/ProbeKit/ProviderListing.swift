@@ -3,18 +3,18 @@ public import ProviderFetch
 /// Every configured provider's answer at once (``ProbeClient/fetchProviders()``): the servers to
 /// rank, each provider's outcome (servers, account, error), the errors to report and the
 /// configuration's warnings.
-public struct ProviderListing: Sendable {
+package struct ProviderListing: Sendable {
     /// The servers of every provider that answered (those of unusable accounts left out).
-    public var servers: [Server]
+    package var servers: [Server]
     /// Each provider's outcome, in configuration order.
-    public var outcomes: [ProviderOutcome]
+    package var outcomes: [ProviderOutcome]
     /// One per failed provider, or left-out account, or server entry that could not be used.
-    public var errors: [ReportError]
+    package var errors: [ReportError]
     /// The configuration's warnings (secrets readable by others, plain http) and account notes.
-    public var warnings: [String]
+    package var warnings: [String]
 
     /// A listing.
-    public init(servers: [Server], outcomes: [ProviderOutcome], errors: [ReportError], warnings: [String]) {
+    package init(servers: [Server], outcomes: [ProviderOutcome], errors: [ReportError], warnings: [String]) {
         self.servers = servers
         self.outcomes = outcomes
         self.errors = errors

@@ -1,4 +1,4 @@
-import ProviderFetch
+public import ProviderFetch
 
 /// A provider's part in a run (`providers` in the report; the Prometheus `probe_provider_*` metrics).
 public struct ProviderStatus: Hashable, Sendable, Codable {

@@ -177,7 +177,7 @@ public struct ReportEntry: Hashable, Sendable, Codable {
     }
 
     /// An entry from a probe result and its ranking.
-    public init(result: TargetResult, ranked: RankedCandidate, method: ProbeMethod) {
+    package init(result: TargetResult, ranked: RankedCandidate, method: ProbeMethod) {
         self.init(figures: ResultFigures(result), ranked: ranked, method: method)
     }
 

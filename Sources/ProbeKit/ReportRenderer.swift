@@ -1,7 +1,7 @@
 import Foundation
 
 /// The formats of `probe report`.
-public enum ReportFormat: String, Hashable, Sendable, Codable, CaseIterable {
+package enum ReportFormat: String, Hashable, Sendable, Codable, CaseIterable {
     /// One JSON object per round, one line each.
     case jsonl
     /// One row per server per round, with a header.
@@ -14,18 +14,18 @@ public enum ReportFormat: String, Hashable, Sendable, Codable, CaseIterable {
     case html
 
     /// Whether a file holds every round (appended) or only the latest output (replaced).
-    public var accumulates: Bool { self == .jsonl || self == .csv }
+    package var accumulates: Bool { self == .jsonl || self == .csv }
 }
 
 /// Turns rounds into report text. Keeps what the HTML trend needs (the last ``historyLimit``
 /// rounds' figures of each server), so one renderer follows one run of rounds.
-public struct ReportRenderer: Sendable {
+package struct ReportRenderer: Sendable {
     /// The format.
-    public let format: ReportFormat
+    package let format: ReportFormat
     /// Servers charted in HTML.
-    public static let chartedServers = 5
+    package static let chartedServers = 5
     /// Rounds kept for the HTML trend.
-    public static let historyLimit = 500
+    package static let historyLimit = 500
 
     private var trend: [String: [TrendPoint]] = [:]
     private var roundsSeen = 0
@@ -37,16 +37,16 @@ public struct ReportRenderer: Sendable {
     }
 
     /// A renderer.
-    public init(format: ReportFormat) { self.format = format }
+    package init(format: ReportFormat) { self.format = format }
 
     /// The header written once before the first round (CSV's header row), else empty.
-    public var header: String {
+    package var header: String {
         format == .csv ? Self.csvColumns.joined(separator: ",") + "\n" : ""
     }
 
     /// The text for `round` ended at `timestamp` (seconds since 1970, wall clock: a label, not a measurement).
     /// For `jsonl` and `csv` this is what to append; for the others, the whole current output.
-    public mutating func render(_ round: ProbeRound, timestamp: Double) -> String {
+    package mutating func render(_ round: ProbeRound, timestamp: Double) -> String {
         roundsSeen += 1
         if case .success(let report) = round.result {
             for entry in report.ranked.prefix(Self.historyLimit) {

@@ -1,18 +1,18 @@
-public import Prober
+package import Prober
 
 /// Pacing that watches itself: when probes to many targets time out at once, the likely cause is
 /// probe's own burst (a saturated uplink, a full NAT table), not the servers. Those targets are
 /// probed again, slower, before they are called lost; the report says what happened.
-public struct PacingCheck: Hashable, Sendable {
+package struct PacingCheck: Hashable, Sendable {
     /// At least this many targets with timed-out probes...
-    public static let minimumTargets = 16
+    package static let minimumTargets = 16
     /// ...and at least this share of the targets probed.
-    public static let minimumShare = 0.25
+    package static let minimumShare = 0.25
 
     /// The positions (in `results`) of targets whose ranked measurement had a timed-out probe,
     /// when they are many enough to suspect the local link; `nil` otherwise. Only the measurement
     /// the ranking uses counts: a host that ignores ping but answers TCP is not losing anything.
-    public static func suspects(_ results: [TargetResult]) -> [Int]? {
+    package static func suspects(_ results: [TargetResult]) -> [Int]? {
         var probed = 0
         var lossy: [Int] = []
         for (position, result) in results.enumerated() where result.address != nil {
@@ -25,7 +25,7 @@ public struct PacingCheck: Hashable, Sendable {
 
     /// The slower pace for the re-probe: a quarter of the rate the sweep reached (or was capped at),
     /// at least 100 per second, and a quarter of its sockets in flight, at least 16.
-    public static func slower(_ options: ProbeOptions, summary: SweepSummary) -> ProbeOptions {
+    package static func slower(_ options: ProbeOptions, summary: SweepSummary) -> ProbeOptions {
         var slower = options
         let seconds = max(0.001, summary.probeMilliseconds / 1_000)
         let reached = Double(summary.probesStarted) / seconds

@@ -1,27 +1,28 @@
-public import Foundation
-public import Ranking
+import ProviderFetch
+package import Foundation
+package import Ranking
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// The sticky choice kept between runs: `$XDG_STATE_HOME/probe/state.json`, else
 /// `~/.local/state/probe/state.json`, or a file given with `--state`.
-public struct StateStore: Sendable {
+package struct StateStore: Sendable {
     /// The file.
-    public var path: String
+    package var path: String
 
     /// A store at `path`.
-    public init(path: String) { self.path = path }
+    package init(path: String) { self.path = path }
 
     /// The default file, when a home or XDG_STATE_HOME is known.
-    public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+    package static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
         if let xdg = environment["XDG_STATE_HOME"], !xdg.isEmpty { return xdg + "/probe/state.json" }
         if let home = environment["HOME"], !home.isEmpty { return home + "/.local/state/probe/state.json" }
         return nil
     }
 
     /// The saved state; a missing file is a fresh state, a corrupt one too, with a warning to show.
-    public func load() -> (state: StickyState, warning: String?) {
+    package func load() -> (state: StickyState, warning: String?) {
         guard let data = FileManager.default.contents(atPath: path) else { return (StickyState(), nil) }
         do {
             return (try JSONDecoder().decode(StickyState.self, from: data), nil)
@@ -32,7 +33,7 @@ public struct StateStore: Sendable {
 
     /// Writes the state atomically (a new file, then rename). Returns a warning when it cannot.
     @discardableResult
-    public func save(_ state: StickyState) -> String? {
+    package func save(_ state: StickyState) -> String? {
         update { $0 = state }
     }
 
@@ -40,7 +41,7 @@ public struct StateStore: Sendable {
     /// advisory lock: when another probe process saved since this one loaded, its update is kept
     /// and this one is applied on top. Returns a warning when the file cannot be written.
     @discardableResult
-    public func update(_ change: (inout StickyState) -> Void) -> String? {
+    package func update(_ change: (inout StickyState) -> Void) -> String? {
         do {
             try AtomicFile.update(path, mode: 0o600) { existing throws(AtomicFile.WriteError) -> Data in
                 var state = existing.flatMap { try? JSONDecoder().decode(StickyState.self, from: $0) } ?? StickyState()

@@ -5,19 +5,19 @@
 /// schema lives in one place; it only supports what reports need (no `superEncoder`, and
 /// nested containers must be filled before the next key is written, which is how
 /// synthesized and hand-written `encode(to:)` use them).
-public struct StreamingJSONEncoder {
+package struct StreamingJSONEncoder {
     /// A JSON encoder.
-    public init() {}
+    package init() {}
 
     /// The JSON text of `value`.
-    public func encode(_ value: some Encodable) throws -> String {
+    package func encode(_ value: some Encodable) throws -> String {
         var bytes: [UInt8] = []
         try encode(value, into: &bytes)
         return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Appends the JSON text of `value` to `bytes`.
-    public func encode(_ value: some Encodable, into bytes: inout [UInt8]) throws {
+    package func encode(_ value: some Encodable, into bytes: inout [UInt8]) throws {
         let sink = JSONSink()
         swap(&sink.bytes, &bytes)
         defer { swap(&sink.bytes, &bytes) }

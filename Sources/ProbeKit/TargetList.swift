@@ -1,4 +1,4 @@
-public import Prober
+package import Prober
 import SafeText
 #if canImport(Glibc)
 import Glibc
@@ -8,17 +8,17 @@ import Glibc
 ///
 /// Hostile files lose nothing but their bad lines: invalid UTF-8, NUL bytes, over-long lines,
 /// duplicates and bad targets are each a `file:line: ...` error, and every other line is probed.
-public enum TargetList {
+package enum TargetList {
     /// Lines longer than this (bytes) are not targets (a host name is at most 253 bytes).
-    public static let maximumLineBytes = 1_024
+    package static let maximumLineBytes = 1_024
     /// Errors listed per source; past this one more line counts the rest.
-    public static let maximumErrors = 100
+    package static let maximumErrors = 100
     /// Targets files larger than this are refused (about two million targets).
-    public static let maximumFileBytes = 64 << 20
+    package static let maximumFileBytes = 64 << 20
 
     /// The targets of `bytes`, and one ``ReportError`` per bad line (`source:line`), so a bad
     /// line never loses the good ones.
-    public static func parse(bytes: some Collection<UInt8>, source: String) -> (targets: [ProbeTarget], errors: [ReportError]) {
+    package static func parse(bytes: some Collection<UInt8>, source: String) -> (targets: [ProbeTarget], errors: [ReportError]) {
         var targets: [ProbeTarget] = []
         var errors: [ReportError] = []
         var unlisted = 0
@@ -68,12 +68,12 @@ public enum TargetList {
     }
 
     /// The targets of `text` (see ``parse(bytes:source:)``).
-    public static func parse(_ text: String, source: String) -> (targets: [ProbeTarget], errors: [ReportError]) {
+    package static func parse(_ text: String, source: String) -> (targets: [ProbeTarget], errors: [ReportError]) {
         parse(bytes: Array(text.utf8), source: source)
     }
 
     /// Parses targets given one per argument; bad ones become errors whose source is the argument.
-    public static func parse(arguments: [String]) -> (targets: [ProbeTarget], errors: [ReportError]) {
+    package static func parse(arguments: [String]) -> (targets: [ProbeTarget], errors: [ReportError]) {
         var targets: [ProbeTarget] = []
         var errors: [ReportError] = []
         for argument in arguments {
@@ -89,7 +89,7 @@ public enum TargetList {
     /// Reads and parses a targets file; `-` is standard input. Read as a stream (`read(2)` to the
     /// end), so a pipe, a FIFO, `<(cmd)` and `/dev/null` work as well as a regular file. Throws a
     /// one-line reason when the file cannot be read at all.
-    public static func read(path: String) throws(TargetFileError) -> (targets: [ProbeTarget], errors: [ReportError]) {
+    package static func read(path: String) throws(TargetFileError) -> (targets: [ProbeTarget], errors: [ReportError]) {
         let fd: Int32
         if path == "-" {
             fd = STDIN_FILENO
@@ -121,12 +121,12 @@ public enum TargetList {
 }
 
 /// A targets file that could not be read at all: `cannot read targets file 'x': it is a directory`.
-public struct TargetFileError: Error, Hashable, Sendable, CustomStringConvertible {
+package struct TargetFileError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The path as given.
-    public var path: String
+    package var path: String
     /// Why, in a few words.
-    public var reason: String
+    package var reason: String
 
     /// One line.
-    public var description: String { "cannot read targets file \(SafeText.quoted(path)): \(reason)" }
+    package var description: String { "cannot read targets file \(SafeText.quoted(path)): \(reason)" }
 }

@@ -8,54 +8,54 @@ import CProbe
 /// Modelled on swift-system's `Errno`: a `RawRepresentable` wrapper with named
 /// statics for the values probe cares about and the symbolic name (`ECONNREFUSED`)
 /// for reporting.
-public struct Errno: RawRepresentable, Error, Hashable, Sendable, CustomStringConvertible {
+package struct Errno: RawRepresentable, Error, Hashable, Sendable, CustomStringConvertible {
     /// The raw `errno` value.
-    public let rawValue: Int32
+    package let rawValue: Int32
 
     /// Wraps a raw `errno` value.
-    public init(rawValue: Int32) { self.rawValue = rawValue }
+    package init(rawValue: Int32) { self.rawValue = rawValue }
 
     /// The calling thread's current `errno`.
-    public static var current: Errno { Errno(rawValue: cprobe_errno()) }
+    package static var current: Errno { Errno(rawValue: cprobe_errno()) }
 
     /// The symbolic name, such as `ECONNREFUSED`, or `E<number>` when the C library has none.
-    public var name: String {
+    package var name: String {
         if let cName = cprobe_errno_name(rawValue) { return String(cString: cName) }
         return "E\(rawValue)"
     }
 
     /// The C library's message for this error.
-    public var message: String { String(cString: strerror(rawValue)) }
+    package var message: String { String(cString: strerror(rawValue)) }
 
     /// `ECONNREFUSED (Connection refused)`.
-    public var description: String { "\(name) (\(message))" }
+    package var description: String { "\(name) (\(message))" }
 
     /// Interrupted system call.
-    public static let interrupted = Errno(rawValue: EINTR)
+    package static let interrupted = Errno(rawValue: EINTR)
     /// Resource temporarily unavailable.
-    public static let wouldBlock = Errno(rawValue: EAGAIN)
+    package static let wouldBlock = Errno(rawValue: EAGAIN)
     /// Operation now in progress (non-blocking connect).
-    public static let inProgress = Errno(rawValue: EINPROGRESS)
+    package static let inProgress = Errno(rawValue: EINPROGRESS)
     /// Connection refused: the host answered with RST.
-    public static let connectionRefused = Errno(rawValue: ECONNREFUSED)
+    package static let connectionRefused = Errno(rawValue: ECONNREFUSED)
     /// Connection reset by peer (after the handshake completed).
-    public static let connectionReset = Errno(rawValue: ECONNRESET)
+    package static let connectionReset = Errno(rawValue: ECONNRESET)
     /// Broken pipe.
-    public static let brokenPipe = Errno(rawValue: EPIPE)
+    package static let brokenPipe = Errno(rawValue: EPIPE)
     /// Connection timed out (kernel-level).
-    public static let timedOut = Errno(rawValue: ETIMEDOUT)
+    package static let timedOut = Errno(rawValue: ETIMEDOUT)
     /// No route to host.
-    public static let hostUnreachable = Errno(rawValue: EHOSTUNREACH)
+    package static let hostUnreachable = Errno(rawValue: EHOSTUNREACH)
     /// Network is unreachable.
-    public static let networkUnreachable = Errno(rawValue: ENETUNREACH)
+    package static let networkUnreachable = Errno(rawValue: ENETUNREACH)
     /// Too many open files in this process.
-    public static let tooManyOpenFiles = Errno(rawValue: EMFILE)
+    package static let tooManyOpenFiles = Errno(rawValue: EMFILE)
     /// Too many open files in the system.
-    public static let tooManyOpenFilesInSystem = Errno(rawValue: ENFILE)
+    package static let tooManyOpenFilesInSystem = Errno(rawValue: ENFILE)
     /// No buffer space available.
-    public static let noBufferSpace = Errno(rawValue: ENOBUFS)
+    package static let noBufferSpace = Errno(rawValue: ENOBUFS)
     /// Cannot assign requested address (ephemeral ports exhausted, or a bad source).
-    public static let addressNotAvailable = Errno(rawValue: EADDRNOTAVAIL)
+    package static let addressNotAvailable = Errno(rawValue: EADDRNOTAVAIL)
     /// Address family not supported (for example IPv6 disabled).
-    public static let addressFamilyNotSupported = Errno(rawValue: EAFNOSUPPORT)
+    package static let addressFamilyNotSupported = Errno(rawValue: EAFNOSUPPORT)
 }

@@ -22,11 +22,11 @@ public enum ICMPSocketKind: String, Hashable, Sendable, Codable {
 }
 
 /// No ICMP socket could be opened, with the exact fix.
-public struct ICMPUnavailableError: Error, Hashable, Sendable, CustomStringConvertible {
+package struct ICMPUnavailableError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The address family that failed.
-    public var family: SocketAddress.Family
+    package var family: SocketAddress.Family
     /// Why, and what would fix it.
-    public var description: String
+    package var description: String
 }
 
 /// One ICMP socket per address family for a whole run (as fping does), non-blocking, with

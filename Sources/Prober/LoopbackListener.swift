@@ -9,9 +9,9 @@ import CProbe
 /// (bound but not listening, so connects get RST). For the demo and for tests.
 ///
 /// Only loopback addresses (127.0.0.0/8, ::1) are accepted: it can never expose anything.
-public final class LoopbackListener: Sendable {
+package final class LoopbackListener: Sendable {
     /// Whether the port accepts connections.
-    public enum Kind: Sendable {
+    package enum Kind: Sendable {
         /// Listening: handshakes complete.
         case open
         /// Bound, not listening: the kernel answers with RST.
@@ -22,9 +22,9 @@ public final class LoopbackListener: Sendable {
     }
 
     /// The bound address, with the port the kernel chose when 0 was asked.
-    public let address: SocketAddress
+    package let address: SocketAddress
     /// Open or closed.
-    public let kind: Kind
+    package let kind: Kind
 
     private struct State {
         var fd: Int32
@@ -36,7 +36,7 @@ public final class LoopbackListener: Sendable {
     private let done = DispatchSemaphore(value: 0)
 
     /// Binds `host` (a loopback address) on `port` (0: any free port).
-    public init(kind: Kind, host: String = "127.0.0.1", port: UInt16 = 0, backlog: Int32 = 4096) throws {
+    package init(kind: Kind, host: String = "127.0.0.1", port: UInt16 = 0, backlog: Int32 = 4096) throws {
         guard let requested = SocketAddress(numericHost: host, port: port) else {
             throw LoopbackListenerError(message: "'\(host)' is not a numeric address")
         }
@@ -89,10 +89,10 @@ public final class LoopbackListener: Sendable {
     }
 
     /// Connections accepted so far.
-    public var acceptedCount: Int { state.withLock { $0.accepted } }
+    package var acceptedCount: Int { state.withLock { $0.accepted } }
 
     /// Stops accepting and closes the port. Idempotent.
-    public func close() {
+    package func close() {
         let fd = state.withLock { state -> Int32? in
             guard !state.stopped else { return nil }
             state.stopped = true
@@ -137,16 +137,16 @@ public final class LoopbackListener: Sendable {
 }
 
 /// A loopback listener could not be set up.
-public struct LoopbackListenerError: Error, CustomStringConvertible {
+package struct LoopbackListenerError: Error, CustomStringConvertible {
     /// What went wrong.
-    public var message: String
+    package var message: String
     /// The message.
-    public var description: String { message }
+    package var description: String { message }
 }
 
 extension SocketAddress {
     /// Whether this is a loopback address (127.0.0.0/8 or ::1).
-    public var isLoopback: Bool {
+    package var isLoopback: Bool {
         switch storage {
         case .v4(let sin):
             return UInt32(bigEndian: sin.sin_addr.s_addr) >> 24 == 127

@@ -1,16 +1,16 @@
 /// What one method (TCP or ICMP) measured of one target.
-public struct Measurement: Hashable, Sendable {
+package struct Measurement: Hashable, Sendable {
     /// The method.
-    public var method: ProbeKind
+    package var method: ProbeKind
     /// Every sample, in send order.
-    public var samples: [ProbeSample]
+    package var samples: [ProbeSample]
     /// For ICMP: the kind of socket used.
-    public var socketKind: ICMPSocketKind?
+    package var socketKind: ICMPSocketKind?
     /// Why this method could not run at all (for example no ICMP permission); no samples then.
-    public var unavailable: String?
+    package var unavailable: String?
 
     /// A measurement.
-    public init(method: ProbeKind, samples: [ProbeSample], socketKind: ICMPSocketKind? = nil, unavailable: String? = nil) {
+    package init(method: ProbeKind, samples: [ProbeSample], socketKind: ICMPSocketKind? = nil, unavailable: String? = nil) {
         self.method = method
         self.samples = samples
         self.socketKind = socketKind
@@ -18,31 +18,31 @@ public struct Measurement: Hashable, Sendable {
     }
 
     /// Probes sent.
-    public var sent: Int { samples.count }
+    package var sent: Int { samples.count }
     /// Probes abandoned at the early-answer cutoff.
-    public var pruned: Int { samples.reduce(0) { $0 + ($1.outcome == .pruned ? 1 : 0) } }
+    package var pruned: Int { samples.reduce(0) { $0 + ($1.outcome == .pruned ? 1 : 0) } }
     /// Probes answered.
-    public var received: Int { samples.reduce(0) { $0 + ($1.outcome.answered ? 1 : 0) } }
+    package var received: Int { samples.reduce(0) { $0 + ($1.outcome.answered ? 1 : 0) } }
     /// Share of probes not answered, 0...1 (1 when nothing was sent).
-    public var loss: Double { sent == 0 ? 1 : Double(sent - received) / Double(sent) }
+    package var loss: Double { sent == 0 ? 1 : Double(sent - received) / Double(sent) }
     /// Whether the host answered at least once.
-    public var reachable: Bool { received > 0 }
+    package var reachable: Bool { received > 0 }
 
     /// RTT figures over the answered samples, `nil` when none was answered.
-    public var rtt: RTTStatistics? {
+    package var rtt: RTTStatistics? {
         RTTStatistics(samplesInSendOrder: samples.compactMap { $0.outcome.answered ? $0.rttMilliseconds : nil })
     }
 
     /// `kernel` when every RTT came from the kernel, `monotonic` when any was taken with the
     /// monotonic clock, `nil` without RTT samples.
-    public var timing: TimingSource? {
+    package var timing: TimingSource? {
         let sources = samples.compactMap { $0.outcome.answered ? $0.timing : nil }
         if sources.isEmpty { return nil }
         return sources.allSatisfy { $0 == .kernel } ? .kernel : .monotonic
     }
 
     /// The most informative outcome across the samples.
-    public var state: TargetState {
+    package var state: TargetState {
         if samples.isEmpty, method == .tcp, unavailable != nil { return .unmeasurable }
         var sawRefused = false, sawReply = false, sawUnreachable = false, sawTimeout = false, sawPruned = false
         for sample in samples {
@@ -65,7 +65,7 @@ public struct Measurement: Hashable, Sendable {
     }
 
     /// The errno names (or ICMP error names) of error and unreachable samples, deduplicated, in order.
-    public var errorNames: [String] {
+    package var errorNames: [String] {
         var names: [String] = []
         for sample in samples {
             switch sample.outcome {

@@ -3,16 +3,16 @@ import Glibc
 #endif
 
 /// A point on `CLOCK_MONOTONIC`, in nanoseconds. probe never measures with wall-clock time.
-public struct MonotonicInstant: Comparable, Hashable, Sendable {
+package struct MonotonicInstant: Comparable, Hashable, Sendable {
     /// Nanoseconds since an arbitrary, fixed point (boot).
-    public var nanoseconds: UInt64
+    package var nanoseconds: UInt64
 
     /// Wraps a nanosecond count.
-    public init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
+    package init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
 
     /// Reads `CLOCK_MONOTONIC` now.
     @inline(__always)
-    public static func now() -> MonotonicInstant {
+    package static func now() -> MonotonicInstant {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return MonotonicInstant(nanoseconds: UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec))
@@ -20,24 +20,24 @@ public struct MonotonicInstant: Comparable, Hashable, Sendable {
 
     /// This instant moved later by `ns` nanoseconds (saturating).
     @inline(__always)
-    public func advanced(byNanoseconds ns: UInt64) -> MonotonicInstant {
+    package func advanced(byNanoseconds ns: UInt64) -> MonotonicInstant {
         let (sum, overflow) = nanoseconds.addingReportingOverflow(ns)
         return MonotonicInstant(nanoseconds: overflow ? .max : sum)
     }
 
     /// Nanoseconds from `earlier` to this instant, 0 if `earlier` is later.
     @inline(__always)
-    public func nanoseconds(since earlier: MonotonicInstant) -> UInt64 {
+    package func nanoseconds(since earlier: MonotonicInstant) -> UInt64 {
         nanoseconds >= earlier.nanoseconds ? nanoseconds - earlier.nanoseconds : 0
     }
 
     /// Milliseconds from `earlier` to this instant, as a `Double`.
-    public func milliseconds(since earlier: MonotonicInstant) -> Double {
+    package func milliseconds(since earlier: MonotonicInstant) -> Double {
         Double(nanoseconds(since: earlier)) / 1_000_000
     }
 
     /// Earlier first.
-    public static func < (lhs: MonotonicInstant, rhs: MonotonicInstant) -> Bool {
+    package static func < (lhs: MonotonicInstant, rhs: MonotonicInstant) -> Bool {
         lhs.nanoseconds < rhs.nanoseconds
     }
 }

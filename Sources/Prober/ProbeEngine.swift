@@ -11,12 +11,12 @@ import Foundation
 /// Names are resolved first, on threads of their own; the sweep then runs on a dedicated
 /// reactor thread, so no blocking system call ever runs on Swift's cooperative pool.
 /// Cancelling the calling task stops sending at once and closes every socket.
-public struct ProbeEngine: Sendable {
+package struct ProbeEngine: Sendable {
     /// How sweeps run.
-    public var options: ProbeOptions
+    package var options: ProbeOptions
 
     /// An engine with these options.
-    public init(options: ProbeOptions = ProbeOptions()) {
+    package init(options: ProbeOptions = ProbeOptions()) {
         self.options = options
     }
 
@@ -25,7 +25,7 @@ public struct ProbeEngine: Sendable {
     /// With `firstRound`, each target gets a single probe (ICMP where it runs, else TCP) and probes
     /// are abandoned at the cutoff the finished ones set (see ``FirstRound``). `progress` is told
     /// how many targets are final so far, once per batch of results.
-    public func probe(
+    package func probe(
         _ targets: [ProbeTarget], methods: Set<ProbeKind> = [.tcp], firstRound: FirstRound? = nil,
         progress: (@Sendable (_ done: Int) -> Void)? = nil
     ) async -> SweepReport {
@@ -50,7 +50,7 @@ public struct ProbeEngine: Sendable {
     /// The sweep's events as they happen, in batches (one per reactor wake-up): each target's
     /// result as soon as it is final, then the sweep's figures last. Stops when the consuming task
     /// is cancelled or the stream is dropped.
-    public func updates(for targets: [ProbeTarget], methods: Set<ProbeKind> = [.tcp], firstRound: FirstRound? = nil) -> AsyncStream<[SweepEvent]> {
+    package func updates(for targets: [ProbeTarget], methods: Set<ProbeKind> = [.tcp], firstRound: FirstRound? = nil) -> AsyncStream<[SweepEvent]> {
         SweepRunner.events(for: targets, methods: methods, options: options, firstRound: firstRound)
     }
 
@@ -65,7 +65,7 @@ public struct ProbeEngine: Sendable {
 
     /// The results as an `AsyncSequence`, each target's result as soon as it is final.
     /// The sweep starts when iteration starts and stops when the iterating task is cancelled.
-    public func results(for targets: [ProbeTarget], methods: Set<ProbeKind> = [.tcp]) -> ProbeResults {
+    package func results(for targets: [ProbeTarget], methods: Set<ProbeKind> = [.tcp]) -> ProbeResults {
         ProbeResults(targets: targets, methods: methods, options: options)
     }
 }
@@ -77,50 +77,50 @@ public struct ProbeEngine: Sendable {
 /// means a probe unanswered after `t` cannot beat a server whose score is already below what
 /// `t` allows. Prober knows nothing of scores; the caller's closure turns a finished target
 /// into that time, and the sweep keeps the smallest.
-public struct FirstRound: Sendable {
+package struct FirstRound: Sendable {
     /// Given a finished target's index (in the list given to the engine) and its samples, the
     /// time in nanoseconds after which an unanswered probe can no longer beat it; `nil` when it
     /// sets no bound. Runs on the reactor thread: keep it cheap.
-    public var cutoff: @Sendable (_ target: Int, _ samples: [ProbeSample]) -> UInt64?
+    package var cutoff: @Sendable (_ target: Int, _ samples: [ProbeSample]) -> UInt64?
 
     /// A first round with this cutoff rule.
-    public init(cutoff: @escaping @Sendable (_ target: Int, _ samples: [ProbeSample]) -> UInt64?) {
+    package init(cutoff: @escaping @Sendable (_ target: Int, _ samples: [ProbeSample]) -> UInt64?) {
         self.cutoff = cutoff
     }
 }
 
 /// All results of a sweep, in input order, and its figures.
-public struct SweepReport: Sendable {
+package struct SweepReport: Sendable {
     /// One result per target, in the order given.
-    public var results: [TargetResult]
+    package var results: [TargetResult]
     /// Figures about the sweep.
-    public var summary: SweepSummary
+    package var summary: SweepSummary
 
     /// A sweep's results and figures.
-    public init(results: [TargetResult], summary: SweepSummary) {
+    package init(results: [TargetResult], summary: SweepSummary) {
         self.results = results
         self.summary = summary
     }
 }
 
 /// The results of a sweep, yielded as each target becomes final.
-public struct ProbeResults: AsyncSequence, Sendable {
+package struct ProbeResults: AsyncSequence, Sendable {
     /// A final target result.
-    public typealias Element = TargetResult
+    package typealias Element = TargetResult
     /// This sequence never throws.
-    public typealias Failure = Never
+    package typealias Failure = Never
 
     let targets: [ProbeTarget]
     let methods: Set<ProbeKind>
     let options: ProbeOptions
 
     /// Starts the sweep lazily, on the first call to `next()`.
-    public func makeAsyncIterator() -> Iterator {
+    package func makeAsyncIterator() -> Iterator {
         Iterator(targets: targets, methods: methods, options: options)
     }
 
     /// Iterates a sweep's results.
-    public struct Iterator: AsyncIteratorProtocol {
+    package struct Iterator: AsyncIteratorProtocol {
         let targets: [ProbeTarget]
         let methods: Set<ProbeKind>
         let options: ProbeOptions
@@ -129,7 +129,7 @@ public struct ProbeResults: AsyncSequence, Sendable {
         var position = 0
 
         /// The next final result, or `nil` when every target is final or the task was cancelled.
-        public mutating func next() async -> TargetResult? {
+        package mutating func next() async -> TargetResult? {
             if base == nil {
                 base = SweepRunner.events(for: targets, methods: methods, options: options).makeAsyncIterator()
             }
@@ -148,7 +148,7 @@ public struct ProbeResults: AsyncSequence, Sendable {
 }
 
 /// What a running sweep reports.
-public enum SweepEvent: Sendable {
+package enum SweepEvent: Sendable {
     /// A target's result, final.
     case result(TargetResult)
     /// The sweep's figures, after every result.

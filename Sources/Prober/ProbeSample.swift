@@ -1,5 +1,5 @@
 /// How a target is probed.
-public enum ProbeKind: String, Hashable, Sendable, Codable, CaseIterable {
+package enum ProbeKind: String, Hashable, Sendable, Codable, CaseIterable {
     /// TCP connect: the handshake's RTT.
     case tcp
     /// ICMP (or ICMPv6) echo.
@@ -7,7 +7,7 @@ public enum ProbeKind: String, Hashable, Sendable, Codable, CaseIterable {
 }
 
 /// What one probe (a connect attempt or an echo request) ended with.
-public enum ProbeOutcome: Hashable, Sendable {
+package enum ProbeOutcome: Hashable, Sendable {
     /// The handshake completed: the port is open.
     case open
     /// An ICMP echo reply came back.
@@ -25,7 +25,7 @@ public enum ProbeOutcome: Hashable, Sendable {
     case error(errno: String)
 
     /// The outcome's name as reported: `open`, `reply`, `refused`, `timeout`, `pruned`, `unreachable`, `error`.
-    public var name: String {
+    package var name: String {
         switch self {
         case .open: "open"
         case .reply: "reply"
@@ -38,7 +38,7 @@ public enum ProbeOutcome: Hashable, Sendable {
     }
 
     /// Whether the host answered (open, refused or an echo reply), which gives an RTT sample.
-    public var answered: Bool {
+    package var answered: Bool {
         switch self {
         case .open, .refused, .reply: true
         default: false
@@ -47,7 +47,7 @@ public enum ProbeOutcome: Hashable, Sendable {
 }
 
 /// Where an RTT figure came from.
-public enum TimingSource: String, Hashable, Sendable, Codable {
+package enum TimingSource: String, Hashable, Sendable, Codable {
     /// The kernel's own measurement (`TCP_INFO` `tcpi_rtt`, or an `SO_TIMESTAMPNS` receive timestamp).
     case kernel
     /// `CLOCK_MONOTONIC` read around the system calls.
@@ -55,18 +55,18 @@ public enum TimingSource: String, Hashable, Sendable, Codable {
 }
 
 /// One sample of one target.
-public struct ProbeSample: Hashable, Sendable {
+package struct ProbeSample: Hashable, Sendable {
     /// The sample's index (0-based, in send order).
-    public var index: Int
+    package var index: Int
     /// How it ended.
-    public var outcome: ProbeOutcome
+    package var outcome: ProbeOutcome
     /// Round-trip time in nanoseconds, for answered samples.
-    public var rttNanoseconds: UInt64?
+    package var rttNanoseconds: UInt64?
     /// Where the RTT came from.
-    public var timing: TimingSource?
+    package var timing: TimingSource?
 
     /// A sample.
-    public init(index: Int, outcome: ProbeOutcome, rttNanoseconds: UInt64? = nil, timing: TimingSource? = nil) {
+    package init(index: Int, outcome: ProbeOutcome, rttNanoseconds: UInt64? = nil, timing: TimingSource? = nil) {
         self.index = index
         self.outcome = outcome
         self.rttNanoseconds = rttNanoseconds
@@ -74,5 +74,5 @@ public struct ProbeSample: Hashable, Sendable {
     }
 
     /// RTT in milliseconds, for answered samples.
-    public var rttMilliseconds: Double? { rttNanoseconds.map { Double($0) / 1_000_000 } }
+    package var rttMilliseconds: Double? { rttNanoseconds.map { Double($0) / 1_000_000 } }
 }

@@ -4,7 +4,7 @@ import Glibc
 import CProbe
 
 /// An IPv4 or IPv6 socket address (address and port).
-public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
+package struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     enum Storage: Sendable {
         case v4(sockaddr_in)
         case v6(sockaddr_in6)
@@ -13,7 +13,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     var storage: Storage
 
     /// The address family.
-    public enum Family: String, Sendable, Codable {
+    package enum Family: String, Sendable, Codable {
         /// IPv4.
         case inet = "ipv4"
         /// IPv6.
@@ -22,7 +22,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses a numeric IPv4 or IPv6 address (an IPv6 address may carry a `%scope`).
     /// Returns `nil` when `text` is not a numeric address; never does a DNS lookup.
-    public init?(numericHost text: String, port: UInt16) {
+    package init?(numericHost text: String, port: UInt16) {
         if text.isEmpty { return nil }
         var v4 = in_addr()
         if inet_pton(AF_INET, text, &v4) == 1 {
@@ -69,7 +69,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The address family.
-    public var family: Family {
+    package var family: Family {
         switch storage {
         case .v4: .inet
         case .v6: .inet6
@@ -77,7 +77,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The port, in host byte order.
-    public var port: UInt16 {
+    package var port: UInt16 {
         switch storage {
         case .v4(let sin): UInt16(bigEndian: sin.sin_port)
         case .v6(let sin6): UInt16(bigEndian: sin6.sin6_port)
@@ -85,7 +85,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The same address with another port.
-    public func withPort(_ port: UInt16) -> SocketAddress {
+    package func withPort(_ port: UInt16) -> SocketAddress {
         var copy = self
         switch storage {
         case .v4(var sin):
@@ -99,7 +99,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The numeric host part: `127.0.0.1`, `::1`, `fe80::1%2`.
-    public var host: String {
+    package var host: String {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(INET6_ADDRSTRLEN) + 1) { buffer in
             guard let base = buffer.baseAddress else { return "" }
             switch storage {
@@ -115,7 +115,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// `127.0.0.1:443` or `[::1]:443`.
-    public var description: String {
+    package var description: String {
         switch storage {
         case .v4: "\(host):\(port)"
         case .v6: "[\(host)]:\(port)"
@@ -157,7 +157,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Same family, address and port.
-    public static func == (lhs: SocketAddress, rhs: SocketAddress) -> Bool { lhs.key == rhs.key }
+    package static func == (lhs: SocketAddress, rhs: SocketAddress) -> Bool { lhs.key == rhs.key }
     /// Hashes family, address and port.
-    public func hash(into hasher: inout Hasher) { hasher.combine(key) }
+    package func hash(into hasher: inout Hasher) { hasher.combine(key) }
 }

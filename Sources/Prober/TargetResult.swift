@@ -1,5 +1,5 @@
 /// The overall state of a target after all its samples.
-public enum TargetState: String, Hashable, Sendable, Codable {
+package enum TargetState: String, Hashable, Sendable, Codable {
     /// At least one handshake completed.
     case open
     /// At least one ICMP echo reply came back.
@@ -22,24 +22,24 @@ public enum TargetState: String, Hashable, Sendable, Codable {
 }
 
 /// Everything measured for one target: the final result a sweep yields for it.
-public struct TargetResult: Hashable, Sendable {
+package struct TargetResult: Hashable, Sendable {
     /// The target's position in the list given to the engine.
-    public var index: Int
+    package var index: Int
     /// The target as given.
-    public var target: ProbeTarget
+    package var target: ProbeTarget
     /// The address probed, `nil` when the name did not resolve.
-    public var address: SocketAddress?
+    package var address: SocketAddress?
     /// Time the name lookup took, in milliseconds (`nil` for numeric addresses). Never part of an RTT.
-    public var resolveMilliseconds: Double?
+    package var resolveMilliseconds: Double?
     /// Why the name did not resolve.
-    public var resolveError: String?
+    package var resolveError: String?
     /// What TCP connect measured, when it ran.
-    public var tcp: Measurement?
+    package var tcp: Measurement?
     /// What ICMP echo measured, when it ran (or why it could not).
-    public var icmp: Measurement?
+    package var icmp: Measurement?
 
     /// A result.
-    public init(
+    package init(
         index: Int, target: ProbeTarget, address: SocketAddress?, resolveMilliseconds: Double? = nil,
         resolveError: String? = nil, tcp: Measurement? = nil, icmp: Measurement? = nil
     ) {
@@ -53,7 +53,7 @@ public struct TargetResult: Hashable, Sendable {
     }
 
     /// A TCP-only result (as earlier versions built them).
-    public init(
+    package init(
         index: Int, target: ProbeTarget, address: SocketAddress?, resolveMilliseconds: Double? = nil,
         resolveError: String? = nil, samples: [ProbeSample]
     ) {
@@ -63,36 +63,36 @@ public struct TargetResult: Hashable, Sendable {
 
     /// The measurement a ranking should use: TCP when the port is open, else ICMP when it was
     /// answered, else whichever ran (TCP first).
-    public var primary: Measurement? {
+    package var primary: Measurement? {
         if let tcp, tcp.state == .open { return tcp }
         if let icmp, icmp.reachable { return icmp }
         return tcp ?? icmp
     }
 
     /// The primary measurement's samples.
-    public var samples: [ProbeSample] { primary?.samples ?? [] }
+    package var samples: [ProbeSample] { primary?.samples ?? [] }
     /// Probes sent (primary measurement).
-    public var sent: Int { primary?.sent ?? 0 }
+    package var sent: Int { primary?.sent ?? 0 }
     /// Probes answered (primary measurement).
-    public var received: Int { primary?.received ?? 0 }
+    package var received: Int { primary?.received ?? 0 }
     /// Share lost, 0...1 (primary measurement; 1 when nothing was sent).
-    public var loss: Double { primary?.loss ?? 1 }
+    package var loss: Double { primary?.loss ?? 1 }
     /// Whether the host answered at least once, by any method.
-    public var reachable: Bool { (tcp?.reachable ?? false) || (icmp?.reachable ?? false) }
+    package var reachable: Bool { (tcp?.reachable ?? false) || (icmp?.reachable ?? false) }
     /// RTT figures of the primary measurement.
-    public var rtt: RTTStatistics? { primary?.rtt }
+    package var rtt: RTTStatistics? { primary?.rtt }
     /// Timing of the primary measurement.
-    public var timing: TimingSource? { primary?.timing }
+    package var timing: TimingSource? { primary?.timing }
     /// The target's state: TCP's when its port answered (`open` or `refused`: the service is, or
     /// is not, there), else the primary measurement's (`alive` when only ICMP answered);
     /// `unresolved` when the name did not resolve.
-    public var state: TargetState {
+    package var state: TargetState {
         guard address != nil else { return .unresolved }
         if let tcp, tcp.state == .open || tcp.state == .refused { return tcp.state }
         return primary?.state ?? .error
     }
     /// Error names of the primary measurement.
-    public var errorNames: [String] { primary?.errorNames ?? [] }
+    package var errorNames: [String] { primary?.errorNames ?? [] }
 }
 
 /// Figures about the sweep itself, for tests, benchmarks and the curious.

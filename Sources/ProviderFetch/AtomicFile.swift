@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,21 +9,21 @@ import Glibc
 /// disk (`ENOSPC`) or any other failure leaves the old file intact and no temporary file behind.
 /// ``update(_:mode:_:)`` takes an advisory lock first, so two processes updating one file in turn
 /// never lose each other's update.
-public enum AtomicFile {
+package enum AtomicFile {
     /// A write that failed, naming the step and the errno.
-    public struct WriteError: Error, CustomStringConvertible, Sendable {
+    package struct WriteError: Error, CustomStringConvertible, Sendable {
         /// One line.
-        public var description: String
+        package var description: String
         /// A failure described in one line.
-        public init(description: String) { self.description = description }
+        package init(description: String) { self.description = description }
     }
 
     /// How long ``update(_:mode:_:)`` waits for another process's lock before giving up.
-    public static let lockTimeoutSeconds = 10.0
+    package static let lockTimeoutSeconds = 10.0
 
     /// Writes `data` to `path` atomically, with `mode` (whatever the umask); creates the directory
     /// (mode 0700) when missing. On failure the old file is untouched and no temporary file is left.
-    public static func write(_ data: Data, to path: String, mode: mode_t = 0o644) throws(WriteError) {
+    package static func write(_ data: Data, to path: String, mode: mode_t = 0o644) throws(WriteError) {
         let directory = directoryOf(path)
         if !FileManager.default.fileExists(atPath: directory) {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -65,7 +65,7 @@ public enum AtomicFile {
     /// Reads the file at `path` (`nil` when missing), lets `transform` compute the new contents,
     /// and writes them atomically, all under an advisory lock (`flock` on the file's directory),
     /// so a second process updating the same file waits for the first and builds on its result.
-    public static func update(_ path: String, mode: mode_t = 0o644, _ transform: (Data?) throws(WriteError) -> Data) throws(WriteError) {
+    package static func update(_ path: String, mode: mode_t = 0o644, _ transform: (Data?) throws(WriteError) -> Data) throws(WriteError) {
         let directory = directoryOf(path)
         if !FileManager.default.fileExists(atPath: directory) {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -90,7 +90,7 @@ public enum AtomicFile {
 
     /// The contents of the regular file at `path`, never through a symlink (a link planted there
     /// must not copy another file into probe's output), nor from a FIFO or device; `nil` otherwise.
-    public static func readRegular(_ path: String) -> Data? {
+    package static func readRegular(_ path: String) -> Data? {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }

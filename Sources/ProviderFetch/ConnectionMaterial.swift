@@ -3,24 +3,24 @@
 /// was created on the provider's side for it (to give back on release).
 ///
 /// Every file's contents are secret: ``MaterialFile`` never prints them.
-public struct ConnectionMaterial: Sendable {
+package struct ConnectionMaterial: Sendable {
     /// `openvpn`, `wireguard`, `vmess`, `vless`, `trojan`, `shadowsocks`, `key`, ...
-    public var `protocol`: String
+    package var `protocol`: String
     /// Where the client connects (the service's host, which may differ from the probed one).
-    public var host: String
+    package var host: String
     /// The service's port, when known.
-    public var port: Int?
+    package var port: Int?
     /// `udp` or `tcp` (or a proxy transport: `ws`, `grpc`, ...), when known.
-    public var transport: String?
+    package var transport: String?
     /// The files, in the order they are written.
-    public var files: [MaterialFile]
+    package var files: [MaterialFile]
     /// What probe created on the provider's side and must release (`wireguard_config_id`).
-    public var created: [String: Int]
+    package var created: [String: Int]
     /// What was adapted or left out, one line each (never a secret).
-    public var notes: [String]
+    package var notes: [String]
 
     /// Material.
-    public init(
+    package init(
         protocol: String, host: String, port: Int? = nil, transport: String? = nil, files: [MaterialFile],
         created: [String: Int] = [:], notes: [String] = []
     ) {

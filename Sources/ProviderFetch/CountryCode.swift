@@ -4,7 +4,7 @@ import Synchronization
 /// Countries as users type them and providers list them (`DE`, `de`, `Germany`, `🇩🇪`), turned
 /// into ISO 3166-1 alpha-2 codes, so that `--country DE` selects the same servers whichever form
 /// a provider gives.
-public enum CountryCode {
+package enum CountryCode {
     /// Common names that differ from the English region names (`UK`, `USA`, `Czech Republic`).
     static let aliases: [String: String] = [
         "uk": "GB", "great britain": "GB", "england": "GB", "britain": "GB", "usa": "US", "united states of america": "US",
@@ -35,7 +35,7 @@ public enum CountryCode {
 
     /// The ISO code of `text` (a code in any case, an English name, a common alias, a flag emoji),
     /// and the name to show beside it; `nil` when it names no country probe knows.
-    public static func normalise(_ text: String) -> (code: String, name: String?)? {
+    package static func normalise(_ text: String) -> (code: String, name: String?)? {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty, trimmed.count <= 64 else { return nil }
         if let flag = flagCode(trimmed) { return (flag, englishName(flag)) }
@@ -48,7 +48,7 @@ public enum CountryCode {
     }
 
     /// The code for `text`, or `text` itself when it names no known country.
-    public static func code(_ text: String) -> String { normalise(text)?.code ?? text }
+    package static func code(_ text: String) -> String { normalise(text)?.code ?? text }
 
     static func englishName(_ code: String) -> String? { table().byCode[code] }
 

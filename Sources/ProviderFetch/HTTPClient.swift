@@ -1,23 +1,23 @@
-public import Foundation
+package import Foundation
 #if canImport(FoundationNetworking)
 internal import FoundationNetworking
 #endif
 
 /// What a provider answered.
-public struct HTTPAnswer: Sendable {
+package struct HTTPAnswer: Sendable {
     /// The HTTP status.
-    public var status: Int
+    package var status: Int
     /// The body (at most ``HTTPClient/maximumBodyBytes``).
-    public var body: Data
+    package var body: Data
     /// The Content-Type, lower-cased, when given.
-    public var contentType: String?
+    package var contentType: String?
     /// Seconds a 429 asked to wait (`Retry-After`), when it said.
-    public var retryAfter: Double?
+    package var retryAfter: Double?
     /// Where a redirect (3xx) points, as given (`Location`).
-    public var location: String?
+    package var location: String?
 
     /// An answer.
-    public init(status: Int, body: Data, contentType: String? = nil, retryAfter: Double? = nil) {
+    package init(status: Int, body: Data, contentType: String? = nil, retryAfter: Double? = nil) {
         self.status = status
         self.body = body
         self.contentType = contentType
@@ -25,7 +25,7 @@ public struct HTTPAnswer: Sendable {
     }
 
     /// The body as JSON; an HTML page or broken JSON is a one-line error.
-    public func json() throws(ProviderError) -> JSONValue {
+    package func json() throws(ProviderError) -> JSONValue {
         let start = body.prefix(64).drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
         if contentType?.contains("html") == true || start.first == UInt8(ascii: "<") {
             throw ProviderError(.notJSON, "the answer is an HTML page, not JSON (a login or challenge page?)")
@@ -38,26 +38,26 @@ public struct HTTPAnswer: Sendable {
 /// HTTP for providers: URLSession, a per-request timeout, a cap on body size enforced while
 /// the body streams in, bounded retries of 429 (honouring Retry-After) and 5xx, and redirects
 /// followed by probe itself, only where the credentials may go (``Origin/admits(_:)``).
-public struct HTTPClient: Sendable {
+package struct HTTPClient: Sendable {
     /// Bodies larger than this are refused (the transfer is cancelled as soon as it is exceeded).
-    public static let maximumBodyBytes = 32 << 20
+    package static let maximumBodyBytes = 32 << 20
     /// Retries of a 429 or 5xx answer, at most.
-    public static let maximumRetries = 2
+    package static let maximumRetries = 2
     /// Redirects followed for one request, at most.
-    public static let maximumRedirects = 5
+    package static let maximumRedirects = 5
     /// `probe/VERSION`: names the program, never the account.
-    public static let userAgent = "probe/\(ProbeVersion.current)"
+    package static let userAgent = "probe/\(ProbeVersion.current)"
 
     /// Per-request timeout.
-    public var timeout: Duration
+    package var timeout: Duration
     /// Longest wait a Retry-After may ask for before probe gives up instead.
-    public var maximumRetryAfter: Duration
+    package var maximumRetryAfter: Duration
     /// Where this provider's credentials belong (its configured URL's origin). Every request and
     /// every redirect must stay there; `nil`: the origin of each request's own URL.
-    public var origin: Origin?
+    package var origin: Origin?
 
     /// A client.
-    public init(timeout: Duration = .seconds(10), maximumRetryAfter: Duration = .seconds(10), origin: Origin? = nil) {
+    package init(timeout: Duration = .seconds(10), maximumRetryAfter: Duration = .seconds(10), origin: Origin? = nil) {
         self.timeout = timeout
         self.maximumRetryAfter = maximumRetryAfter
         self.origin = origin
@@ -67,7 +67,7 @@ public struct HTTPClient: Sendable {
     /// redirects within the credentials' origin (or to https on its host); a redirect anywhere else,
     /// or from https to http, is not followed and is an error. The error never holds the request's
     /// headers or body (they carry credentials), nor a URL's query.
-    public func send(
+    package func send(
         _ method: String, _ url: URL, headers: [String: String] = [:], json body: JSONValue? = nil
     ) async throws(ProviderError) -> HTTPAnswer {
         guard let home = origin ?? Origin(url) else { throw ProviderError(.configuration, "\(Origin.display(url)) is not an http(s) URL") }

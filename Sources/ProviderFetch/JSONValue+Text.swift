@@ -2,7 +2,7 @@ extension JSONValue {
     /// The value as JSON text: keys sorted, whole numbers without a fraction (`443`, never
     /// `443.0`, which config parsers of the field refuse for ports), indented by two spaces when
     /// `pretty`, and ending without a newline.
-    public func text(pretty: Bool = true) -> String {
+    package func text(pretty: Bool = true) -> String {
         var output = ""
         write(into: &output, pretty: pretty, indent: 0)
         return output

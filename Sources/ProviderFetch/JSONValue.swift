@@ -1,8 +1,8 @@
-public import Foundation
+package import Foundation
 
 /// Any JSON value, decoded leniently: providers send numbers as strings, keys in several
 /// spellings, and shapes their documentation does not show.
-public enum JSONValue: Hashable, Sendable {
+package enum JSONValue: Hashable, Sendable {
     /// `null`.
     case null
     /// `true` or `false`.
@@ -17,20 +17,20 @@ public enum JSONValue: Hashable, Sendable {
     case object([String: JSONValue])
 
     /// Parses JSON bytes; the error says in one line why they are not JSON.
-    public static func parse(_ data: Data) throws(ProviderError) -> JSONValue {
+    package static func parse(_ data: Data) throws(ProviderError) -> JSONValue {
         let parsed = data.withUnsafeBytes { raw in JSONParser.parse(raw.bindMemory(to: UInt8.self)) }
         guard let parsed else { throw ProviderError(.malformedJSON, "the answer is not valid JSON") }
         return parsed
     }
 
     /// The member `key` of an object.
-    public subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> JSONValue? {
         if case .object(let members) = self { return members[key] }
         return nil
     }
 
     /// The value at a dotted path (`success.data.items`, `servers.0.host`).
-    public func value(at path: String) -> JSONValue? {
+    package func value(at path: String) -> JSONValue? {
         var current: JSONValue? = self
         for part in path.split(separator: ".") where !part.isEmpty {
             switch current {
@@ -45,7 +45,7 @@ public enum JSONValue: Hashable, Sendable {
     }
 
     /// The first of `keys` that is present, not null and not an empty string.
-    public func first(_ keys: [String]) -> JSONValue? {
+    package func first(_ keys: [String]) -> JSONValue? {
         for key in keys {
             guard let value = self[key], value != .null else { continue }
             if case .string(let text) = value, text.allSatisfy(\.isWhitespace) { continue }
@@ -55,7 +55,7 @@ public enum JSONValue: Hashable, Sendable {
     }
 
     /// A string, or a number written as one; empty strings count as missing.
-    public var string: String? {
+    package var string: String? {
         switch self {
         case .string(let text):
             let trimmed = Self.trimmed(text)
@@ -77,7 +77,7 @@ public enum JSONValue: Hashable, Sendable {
     }
 
     /// A number, or a string holding one.
-    public var double: Double? {
+    package var double: Double? {
         switch self {
         case .number(let value): return value.isFinite ? value : nil
         case .string(let text): return Double(Self.trimmed(text)).flatMap { $0.isFinite ? $0 : nil }
@@ -87,13 +87,13 @@ public enum JSONValue: Hashable, Sendable {
     }
 
     /// A whole number, or a string holding one.
-    public var int: Int? {
+    package var int: Int? {
         guard let value = double, value == value.rounded(), abs(value) < 9e15 else { return nil }
         return Int(value)
     }
 
     /// A boolean, or 1/0, or "true"/"false".
-    public var bool: Bool? {
+    package var bool: Bool? {
         switch self {
         case .bool(let value): return value
         case .number(let value): return value != 0
@@ -108,13 +108,13 @@ public enum JSONValue: Hashable, Sendable {
     }
 
     /// The members of an object (empty for anything else).
-    public var objectMembers: [String: JSONValue] {
+    package var objectMembers: [String: JSONValue] {
         if case .object(let members) = self { return members }
         return [:]
     }
 
     /// The elements of an array (an empty array for anything else).
-    public var items: [JSONValue] {
+    package var items: [JSONValue] {
         if case .array(let values) = self { return values }
         return []
     }

@@ -1,8 +1,8 @@
 /// MD5 (RFC 1321), implemented here because the library takes no package. XMPlus wants
 /// `md5(apiKey)` in lower-case hex; nothing in probe uses MD5 for security.
-public enum MD5 {
+package enum MD5 {
     /// The 16-byte digest of `bytes`.
-    public static func digest(_ bytes: some Collection<UInt8>) -> [UInt8] {
+    package static func digest(_ bytes: some Collection<UInt8>) -> [UInt8] {
         var message = Array(bytes)
         let bitLength = UInt64(message.count) &* 8
         message.append(0x80)
@@ -41,7 +41,7 @@ public enum MD5 {
     }
 
     /// The digest of `text`'s UTF-8 bytes, as 32 lower-case hex digits.
-    public static func hex(_ text: String) -> String {
+    package static func hex(_ text: String) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         for byte in digest(text.utf8) {

@@ -7,18 +7,18 @@
 ///   documented profile (`block-outside-dns` first, the ignore line after) is refused otherwise;
 /// - options OpenVPN 2.5 removed that a client never needs (`client-cert-not-required`, a server
 ///   option) are commented out, with a note, instead of failing the whole profile.
-public struct OpenVPNProfile: Hashable, Sendable {
+package struct OpenVPNProfile: Hashable, Sendable {
     /// The profile text.
-    public var text: String
+    package var text: String
     /// What was changed, one line each.
-    public var notes: [String]
+    package var notes: [String]
 
     /// Options that OpenVPN 2.5 and later refuse as removed, and which a client does without.
     static let removedServerOptions: Set<String> = ["client-cert-not-required"]
 
     /// Adapts `served` and points `auth-user-pass` at `authPath` (added when the profile has none
     /// but asks for no certificate of its own).
-    public init(served: String, authPath: String) {
+    package init(served: String, authPath: String) {
         var notes: [String] = []
         let lines = served.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         var ignores: [String] = []
@@ -61,7 +61,7 @@ public struct OpenVPNProfile: Hashable, Sendable {
     }
 
     /// The first `remote HOST [PORT [PROTO]]`, and the `proto` line: where the client connects.
-    public static func endpoint(of profile: String) -> (host: String, port: Int, transport: String)? {
+    package static func endpoint(of profile: String) -> (host: String, port: Int, transport: String)? {
         var remote: (String, Int, String?)?
         var proto: String?
         for line in profile.split(whereSeparator: \.isNewline) {
@@ -81,7 +81,7 @@ public struct OpenVPNProfile: Hashable, Sendable {
     }
 
     /// The two lines OpenVPN's `auth-user-pass FILE` reads.
-    public static func authFile(username: String, password: String) -> String { "\(username)\n\(password)\n" }
+    package static func authFile(username: String, password: String) -> String { "\(username)\n\(password)\n" }
 
     /// A path in double quotes when it holds white space (OpenVPN's quoting).
     static func quoted(_ path: String) -> String {
@@ -91,9 +91,9 @@ public struct OpenVPNProfile: Hashable, Sendable {
 }
 
 /// A wg-quick configuration as a provider serves it: where its peer listens.
-public enum WireGuardConfig {
+package enum WireGuardConfig {
     /// The `Endpoint = HOST:PORT` of the first `[Peer]` (`[v6]:port` too).
-    public static func endpoint(of config: String) -> (host: String, port: Int)? {
+    package static func endpoint(of config: String) -> (host: String, port: Int)? {
         for line in config.split(whereSeparator: \.isNewline) {
             let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2, parts[0].lowercased() == "endpoint" else { continue }
@@ -107,12 +107,12 @@ public enum WireGuardConfig {
     }
 
     /// Whether `config` looks like a wg-quick file: an `[Interface]` with a `PrivateKey`.
-    public static func isConfiguration(_ config: String) -> Bool {
+    package static func isConfiguration(_ config: String) -> Bool {
         config.contains("[Interface]") && config.lowercased().contains("privatekey")
     }
 
     /// Every private and preshared key of `config`, to be kept out of anything printed.
-    public static func secrets(of config: String) -> [String] {
+    package static func secrets(of config: String) -> [String] {
         config.split(whereSeparator: \.isNewline).compactMap { line in
             let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2, ["privatekey", "presharedkey"].contains(parts[0].lowercased()) else { return nil }

@@ -1,18 +1,18 @@
-public import Foundation
+package import Foundation
 
 /// The scheme, host and port a provider's credentials belong to: the origin of its configured
 /// `url`. Tokens, passwords and API keys are sent there and nowhere else; redirects and URLs that
 /// an answer hands back (a paginator's next page) are followed only where ``admits(_:)`` says.
-public struct Origin: Hashable, Sendable, CustomStringConvertible {
+package struct Origin: Hashable, Sendable, CustomStringConvertible {
     /// `http` or `https`, lower-cased.
-    public var scheme: String
+    package var scheme: String
     /// The host, lower-cased, without brackets.
-    public var host: String
+    package var host: String
     /// The port, the scheme's default when the URL names none.
-    public var port: Int
+    package var port: Int
 
     /// The origin of `url`; `nil` unless it is an http(s) URL with a host.
-    public init?(_ url: URL) {
+    package init?(_ url: URL) {
         guard let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
               let host = url.host?.lowercased(), !host.isEmpty else { return nil }
         self.scheme = scheme
@@ -22,13 +22,13 @@ public struct Origin: Hashable, Sendable, CustomStringConvertible {
 
     /// Whether credentials may go to `url`: the same origin, or `https` on the same host (an
     /// upgrade). Never another host, and never from `https` down to `http`.
-    public func admits(_ url: URL) -> Bool {
+    package func admits(_ url: URL) -> Bool {
         guard let other = Origin(url) else { return false }
         return other == self || (other.scheme == "https" && other.host == host)
     }
 
     /// `https://vpn.example`, the port only when it is not the scheme's default.
-    public var description: String {
+    package var description: String {
         let shownHost = host.contains(":") ? "[\(host)]" : host
         let defaultPort = scheme == "https" ? 443 : 80
         return "\(scheme)://\(shownHost)" + (port == defaultPort ? "" : ":\(port)")

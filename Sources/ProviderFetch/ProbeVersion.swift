@@ -1,5 +1,5 @@
 /// probe's version: in `User-Agent`, `probe --version` and every report.
-public enum ProbeVersion {
+package enum ProbeVersion {
     /// The version, `MAJOR.MINOR.PATCH`.
-    public static let current = "0.11.0"
+    package static let current = "0.11.0"
 }

@@ -1,22 +1,22 @@
-public import Foundation
+package import Foundation
 import SafeText
 
 /// One provider as configured.
-public struct ProviderSpec: Sendable {
+package struct ProviderSpec: Sendable {
     /// `xmplus`, `vpnscript`, `netmimic`, `json` or `static`.
-    public var type: String
+    package var type: String
     /// The name used in output and errors.
-    public var name: String
+    package var name: String
     /// Every configured field, as given (secrets not yet resolved).
-    public var fields: JSONValue
+    package var fields: JSONValue
     /// Per-request timeout (default 10 s).
-    public var timeoutSeconds: Double
+    package var timeoutSeconds: Double
     /// Whether to fetch it at all.
-    public var enabled: Bool
+    package var enabled: Bool
 
     /// A string field, secrets (`env:NAME`, `file:PATH`) resolved; throws naming provider and field.
     /// Every value read here is registered with ``Redaction``, so no error can print it.
-    public func secret(_ field: String, required: Bool = true) throws(ProviderError) -> String? {
+    package func secret(_ field: String, required: Bool = true) throws(ProviderError) -> String? {
         let value = try resolve(field, required: required)
         if let value { Redaction.register(value) }
         return value
@@ -45,7 +45,7 @@ public struct ProviderSpec: Sendable {
     }
 
     /// The `url` field, checked.
-    public func baseURL() throws(ProviderError) -> URL {
+    package func baseURL() throws(ProviderError) -> URL {
         guard let text = fields["url"]?.string else { throw ProviderError(.configuration, "provider '\(name)': missing 'url'") }
         guard let url = URL(string: text.hasSuffix("/") ? String(text.dropLast()) : text),
               let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", url.host != nil
@@ -57,7 +57,7 @@ public struct ProviderSpec: Sendable {
     /// with a leading `/` (`/client/servers` and `client/servers` are both `URL/client/servers`,
     /// keeping the URL's own path); a query string is kept. A full URL is accepted only on the
     /// provider's origin (credentials go nowhere else).
-    public func endpoint(_ path: String) throws(ProviderError) -> URL {
+    package func endpoint(_ path: String) throws(ProviderError) -> URL {
         let base = try baseURL()
         if path.contains("://") {
             guard let url = URL(string: path), let origin = Origin(base), origin.admits(url) else {
@@ -79,26 +79,26 @@ public struct ProviderSpec: Sendable {
 }
 
 /// The configuration file: `{"providers": [...]}`, plus sections later issues read.
-public struct ProviderConfiguration: Sendable {
+package struct ProviderConfiguration: Sendable {
     /// The providers, in file order.
-    public var providers: [ProviderSpec]
+    package var providers: [ProviderSpec]
     /// Warnings to show once (inline secrets in a file others can read, credentials over plain HTTP).
-    public var warnings: [String]
+    package var warnings: [String]
     /// The file's `ranking` section, as given (read by the ranking, not here).
-    public var ranking: JSONValue? = nil
+    package var ranking: JSONValue? = nil
 
     /// The default path: `$XDG_CONFIG_HOME/probe/config.json`, else `~/.config/probe/config.json`.
-    public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+    package static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
         if let xdg = environment["XDG_CONFIG_HOME"], !xdg.isEmpty { return xdg + "/probe/config.json" }
         if let home = environment["HOME"], !home.isEmpty { return home + "/.config/probe/config.json" }
         return nil
     }
 
     /// Known provider types.
-    public static let types: Set<String> = ["xmplus", "vpnscript", "netmimic", "json", "static"]
+    package static let types: Set<String> = ["xmplus", "vpnscript", "netmimic", "json", "static"]
 
     /// Reads and checks a configuration file; every problem is one line naming the provider and field.
-    public static func load(path: String) throws(ProviderError) -> ProviderConfiguration {
+    package static func load(path: String) throws(ProviderError) -> ProviderConfiguration {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ProviderError(.configuration, "cannot read configuration file '\(path)'")
         }
@@ -119,7 +119,7 @@ public struct ProviderConfiguration: Sendable {
     }
 
     /// Parses a configuration from JSON.
-    public static func parse(_ data: Data, source: String = "config") throws(ProviderError) -> ProviderConfiguration {
+    package static func parse(_ data: Data, source: String = "config") throws(ProviderError) -> ProviderConfiguration {
         let json: JSONValue
         do {
             json = try JSONValue.parse(data)

@@ -1,12 +1,12 @@
-public import Foundation
+package import Foundation
 
 /// The documented answers of each provider, decoded into normalised servers. Pure: bytes and
 /// JSON in, values out; every failure is a ``ProviderError`` with a one-line message.
-public enum ProviderDecoders {
+package enum ProviderDecoders {
     // MARK: XMPlus client API v2
 
     /// The token from `POST /api/v2/client/token`.
-    public static func xmplusToken(_ json: JSONValue) throws(ProviderError) -> String {
+    package static func xmplusToken(_ json: JSONValue) throws(ProviderError) -> String {
         try xmplusCheck(json)
         guard let token = json.value(at: "data.token")?.string ?? json["token"]?.string else {
             throw ProviderError(.unexpectedShape, "the token answer holds no data.token")
@@ -16,7 +16,7 @@ public enum ProviderDecoders {
 
     /// The servers from `POST /api/v2/client/servers`; the `uri` only fills what the fields lack.
     /// Entries that cannot be servers are skipped, each a line in `problems`.
-    public static func xmplusServers(_ json: JSONValue, provider: String, problems: ServerProblems? = nil) throws(ProviderError) -> [Server] {
+    package static func xmplusServers(_ json: JSONValue, provider: String, problems: ServerProblems? = nil) throws(ProviderError) -> [Server] {
         try xmplusCheck(json)
         guard case .array(let items)? = json["servers"] ?? json.value(at: "data.servers") else {
             throw ProviderError(.unexpectedShape, "the servers answer holds no servers array")
@@ -51,7 +51,7 @@ public enum ProviderDecoders {
     }
 
     /// The account figures from `POST /api/v2/client/stats`.
-    public static func xmplusAccount(_ json: JSONValue) throws(ProviderError) -> AccountState {
+    package static func xmplusAccount(_ json: JSONValue) throws(ProviderError) -> AccountState {
         try xmplusCheck(json)
         let remaining = json.value(at: "data.remaining")?.string
         let expiresAt = json.value(at: "info.expire_at")?.string
@@ -79,7 +79,7 @@ public enum ProviderDecoders {
     }
 
     /// The `exp` claim of a JWT (seconds since 1970), without checking its signature.
-    public static func jwtExpiry(_ token: String) -> Double? {
+    package static func jwtExpiry(_ token: String) -> Double? {
         let parts = token.split(separator: ".")
         guard parts.count >= 2 else { return nil }
         var payload = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
@@ -99,13 +99,13 @@ public enum ProviderDecoders {
     // MARK: VPNScript
 
     /// The token from `POST /api/auth/token`, or the documented error, in one line.
-    public static func vpnscriptToken(_ json: JSONValue, status: Int) throws(ProviderError) -> String {
+    package static func vpnscriptToken(_ json: JSONValue, status: Int) throws(ProviderError) -> String {
         if let token = json["token"]?.string, json["success"]?.bool != false { return token }
         throw vpnscriptError(json, status: status)
     }
 
     /// The documented error shapes: 422 validation, 422 bad credentials, 400 suspended, 401.
-    public static func vpnscriptError(_ json: JSONValue, status: Int) -> ProviderError {
+    package static func vpnscriptError(_ json: JSONValue, status: Int) -> ProviderError {
         if status == 400 || json["suspend_reason"] != nil {
             let reason = json["suspend_reason"]?.string.map { ": \($0)" } ?? ""
             return ProviderError(.suspended, (json["error"]?.string ?? "the account is suspended") + reason)
@@ -119,7 +119,7 @@ public enum ProviderDecoders {
 
     /// One page of `GET /api/servers`: its servers and the next page's URL, if any.
     /// Entries that cannot be servers are skipped, each a line in `problems`.
-    public static func vpnscriptServers(_ json: JSONValue, provider: String, problems: ServerProblems? = nil) throws(ProviderError) -> (servers: [Server], next: String?) {
+    package static func vpnscriptServers(_ json: JSONValue, provider: String, problems: ServerProblems? = nil) throws(ProviderError) -> (servers: [Server], next: String?) {
         guard case .array(let items)? = json["data"] else {
             throw ProviderError(.unexpectedShape, "the servers answer holds no data array")
         }
@@ -145,7 +145,7 @@ public enum ProviderDecoders {
     }
 
     /// `GET /api/account`: status, suspension and services.
-    public static func vpnscriptAccount(_ json: JSONValue) throws(ProviderError) -> AccountState {
+    package static func vpnscriptAccount(_ json: JSONValue) throws(ProviderError) -> AccountState {
         guard let data = json["data"] else { throw ProviderError(.unexpectedShape, "the account answer holds no data") }
         let reason = data["suspend_reason"]?.string
         let listed: [JSONValue]? = { if case .array(let items)? = data["service"] { return items } else { return nil } }()
@@ -173,7 +173,7 @@ public enum ProviderDecoders {
 
     /// `POST /api/login`: the token and the device id to use afterwards (it can differ from the one sent).
     /// The device id is kept as login returned it: a number stays a number, text stays text.
-    public static func netmimicLogin(_ json: JSONValue, status: Int, sentDeviceID: JSONValue) throws(ProviderError) -> (token: String, deviceID: JSONValue) {
+    package static func netmimicLogin(_ json: JSONValue, status: Int, sentDeviceID: JSONValue) throws(ProviderError) -> (token: String, deviceID: JSONValue) {
         guard let token = json.first(["token", "access_token"])?.string ?? json.value(at: "data.token")?.string else {
             // 401 carries {"error": "..."} in Russian: shown as given.
             throw ProviderError(.authentication, json.first(["error", "message"])?.string ?? "login failed (HTTP \(status))")
@@ -188,7 +188,7 @@ public enum ProviderDecoders {
 
     /// `POST /api/servers`: a bare array or `{"data": [...]}` (undocumented), with the usual key spellings.
     /// Entries that cannot be servers are skipped, each a line in `problems`.
-    public static func netmimicServers(_ json: JSONValue, provider: String, fields: ServerFields, problems: ServerProblems? = nil) throws(ProviderError) -> [Server] {
+    package static func netmimicServers(_ json: JSONValue, provider: String, fields: ServerFields, problems: ServerProblems? = nil) throws(ProviderError) -> [Server] {
         let items: [JSONValue]
         switch json {
         case .array(let values): items = values
@@ -207,7 +207,7 @@ public enum ProviderDecoders {
 
     /// The servers of a generic JSON answer: the array at `items` (a dotted path), mapped by `fields`.
     /// Entries that cannot be servers are skipped, each a line in `problems`.
-    public static func genericServers(_ json: JSONValue, items path: String?, provider: String, fields: ServerFields, problems: ServerProblems? = nil) throws(ProviderError) -> [Server] {
+    package static func genericServers(_ json: JSONValue, items path: String?, provider: String, fields: ServerFields, problems: ServerProblems? = nil) throws(ProviderError) -> [Server] {
         let found = path.map { json.value(at: $0) } ?? json
         guard case .array(let items)? = found else {
             throw ProviderError(.unexpectedShape, "no array at '\(path ?? "(top level)")'")
@@ -217,7 +217,7 @@ public enum ProviderDecoders {
 
     /// `POST /client/authenticate` of xpay.stream: the access token and when it expires (ms since
     /// 1970). Failures come back with HTTP 200 as `{"error": {...}}`.
-    public static func xpayToken(_ json: JSONValue) throws(ProviderError) -> (token: String, expiresAtMilliseconds: Double?) {
+    package static func xpayToken(_ json: JSONValue) throws(ProviderError) -> (token: String, expiresAtMilliseconds: Double?) {
         if let error = json["error"] {
             throw ProviderError(.authentication, error["message"]?.string ?? error.string ?? "authentication failed")
         }
@@ -231,7 +231,7 @@ public enum ProviderDecoders {
 
     /// A static list: a JSON array of servers in the normalised shape, or CSV with a header row.
     /// Entries (or CSV rows) that cannot be servers are skipped, each a line in `problems`.
-    public static func staticServers(_ data: Data, provider: String, problems: ServerProblems? = nil) throws(ProviderError) -> [Server] {
+    package static func staticServers(_ data: Data, provider: String, problems: ServerProblems? = nil) throws(ProviderError) -> [Server] {
         let text = String(decoding: data, as: UTF8.self)
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.hasPrefix("[") || trimmed.hasPrefix("{") {

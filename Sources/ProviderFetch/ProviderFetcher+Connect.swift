@@ -5,7 +5,7 @@ import Foundation
 /// what was created for it.
 extension ProviderFetcher {
     /// Names of the files material is written to, by kind.
-    public static let fileNames: [String: String] = [
+    package static let fileNames: [String: String] = [
         "openvpn": "profile.ovpn", "openvpn_auth": "openvpn-auth.txt", "wireguard": "probe.conf", "uri": "uri.txt",
         "sing-box": "sing-box-outbound.json", "xray": "xray-outbound.json", "key": "key.txt",
     ]
@@ -19,7 +19,7 @@ extension ProviderFetcher {
     /// - Throws: a one-line ``ProviderError`` naming the server and the reason: the documented
     ///   account problems (no service, not active, expired), a server of another protocol, 404, a
     ///   configuration that failed or stayed pending, a provider that gives no material.
-    public func connect(
+    package func connect(
         _ server: Server, spec: ProviderSpec, protocol wanted: String? = nil, timeout: Duration = .seconds(60),
         progress: (@Sendable (String) -> Void)? = nil
     ) async throws(ProviderError) -> ConnectionMaterial {
@@ -44,7 +44,7 @@ extension ProviderFetcher {
     /// Gives back what ``connect(_:spec:protocol:timeout:progress:)`` created: VPNScript's WireGuard
     /// configuration (`DELETE /api/wireguard/delete`). Returns what was done, one line each; a
     /// configuration already gone counts as released.
-    public func release(_ created: [String: Int], spec: ProviderSpec) async throws(ProviderError) -> [String] {
+    package func release(_ created: [String: Int], spec: ProviderSpec) async throws(ProviderError) -> [String] {
         guard let configID = created["wireguard_config_id"] else { return [] }
         guard spec.type == "vpnscript" else {
             throw ProviderError(.unsupported, "'wireguard_config_id' belongs to a vpnscript provider, not \(spec.type)")
@@ -61,7 +61,7 @@ extension ProviderFetcher {
 
     /// Whether a server speaking `spoken` answers a request for `wanted` (`ss` is `shadowsocks`,
     /// `wg` `wireguard`, `ovpn` `openvpn`).
-    public static func speaks(_ spoken: String, _ wanted: String) -> Bool {
+    package static func speaks(_ spoken: String, _ wanted: String) -> Bool {
         let alias: [String: String] = ["ss": "shadowsocks", "wg": "wireguard", "ovpn": "openvpn"]
         return (alias[spoken] ?? spoken) == (alias[wanted] ?? wanted)
     }

@@ -1,39 +1,39 @@
 import SafeText
-public import Foundation
+package import Foundation
 
 /// What fetching one provider gave.
-public struct ProviderOutcome: Sendable {
+package struct ProviderOutcome: Sendable {
     /// The provider's name.
-    public var provider: String
+    package var provider: String
     /// Its servers (empty when it failed).
-    public var servers: [Server]
+    package var servers: [Server]
     /// Its account state, when the provider reports one.
-    public var account: AccountState?
+    package var account: AccountState?
     /// Why it failed, in one line.
-    public var error: String?
+    package var error: String?
     /// Wall time of the fetch, in milliseconds (monotonic clock).
-    public var milliseconds: Double
+    package var milliseconds: Double
     /// Entries of its server list that were skipped or had a figure ignored, one line each
     /// (the other servers are used).
-    public var problems: [String] = []
+    package var problems: [String] = []
 
     /// Why this provider's servers are left out of the ranking although the fetch worked
     /// (account expired, suspended or out of traffic), or `nil`.
-    public var exclusion: String? { error == nil ? account?.exclusionReason : nil }
+    package var exclusion: String? { error == nil ? account?.exclusionReason : nil }
 }
 
 /// Fetches every provider's server list at once, under one overall deadline. One failing
 /// provider never sinks the others. Passwords, API keys and tokens never appear in errors.
-public struct ProviderFetcher: Sendable {
+package struct ProviderFetcher: Sendable {
     /// The providers.
-    public var configuration: ProviderConfiguration
+    package var configuration: ProviderConfiguration
     /// Where logins are kept between runs.
-    public var cache: TokenCache
+    package var cache: TokenCache
     /// Folder that relative static-list paths are read from.
-    public var baseDirectory: String
+    package var baseDirectory: String
 
     /// A fetcher.
-    public init(configuration: ProviderConfiguration, cache: TokenCache, baseDirectory: String = FileManager.default.currentDirectoryPath) {
+    package init(configuration: ProviderConfiguration, cache: TokenCache, baseDirectory: String = FileManager.default.currentDirectoryPath) {
         self.configuration = configuration
         self.cache = cache
         self.baseDirectory = baseDirectory
@@ -42,7 +42,7 @@ public struct ProviderFetcher: Sendable {
     /// Fetches every enabled provider concurrently; a provider still running at `deadline` is cancelled
     /// and reported as timed out. Outcomes come back in configuration order.
     /// `progress` is told how many providers are done, of how many, as each one ends.
-    public func fetchAll(deadline: Duration = .seconds(30), progress: (@Sendable (Int, Int) -> Void)? = nil) async -> [ProviderOutcome] {
+    package func fetchAll(deadline: Duration = .seconds(30), progress: (@Sendable (Int, Int) -> Void)? = nil) async -> [ProviderOutcome] {
         let enabled = configuration.providers.filter(\.enabled)
         return await withTaskGroup(of: (Int, ProviderOutcome)?.self) { group in
             for (index, spec) in enabled.enumerated() {
@@ -71,7 +71,7 @@ public struct ProviderFetcher: Sendable {
     }
 
     /// One provider, start to end.
-    public func fetch(_ spec: ProviderSpec) async -> ProviderOutcome {
+    package func fetch(_ spec: ProviderSpec) async -> ProviderOutcome {
         let start = ContinuousClock.now
         var outcome = ProviderOutcome(provider: spec.name, servers: [], milliseconds: 0)
         let problems = ServerProblems()
@@ -94,7 +94,7 @@ public struct ProviderFetcher: Sendable {
 
     /// Ends the provider's session: NetMimic's `POST /api/logout`, and the cached token is forgotten
     /// for every type. Returns what was done, in one line.
-    public func logout(_ spec: ProviderSpec) async throws(ProviderError) -> String {
+    package func logout(_ spec: ProviderSpec) async throws(ProviderError) -> String {
         let base = spec.type == "static" ? nil : try spec.baseURL()
         let user: String
         switch spec.type {

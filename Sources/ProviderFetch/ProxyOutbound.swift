@@ -5,38 +5,38 @@ import Foundation
 /// three ways clients take it: a share URI, a sing-box outbound and an Xray outbound.
 ///
 /// Pure: fields in, text out.
-public struct ProxyOutbound: Hashable, Sendable {
+package struct ProxyOutbound: Hashable, Sendable {
     /// `vmess`, `vless`, `trojan` or `shadowsocks`; anything else gets the URI only.
-    public var type: String
-    public var host: String
-    public var port: Int
+    package var type: String
+    package var host: String
+    package var port: Int
     /// UUID (vmess, vless) or password (trojan, shadowsocks).
-    public var credential: String
-    public var alterID: Int
+    package var credential: String
+    package var alterID: Int
     /// vmess `security` (`auto`, ...), shadowsocks method, vless `encryption` (`none`).
-    public var cipher: String?
+    package var cipher: String?
     /// `tcp`, `ws`, `grpc`, `http` (h2), `httpupgrade`, `quic`.
-    public var network: String
-    public var tls: Bool
-    public var sni: String?
-    public var allowInsecure: Bool
-    public var fingerprint: String?
+    package var network: String
+    package var tls: Bool
+    package var sni: String?
+    package var allowInsecure: Bool
+    package var fingerprint: String?
     /// The TCP header type (`none`, `http`).
-    public var header: String?
-    public var path: String?
+    package var header: String?
+    package var path: String?
     /// The HTTP `Host` of ws/http transports.
-    public var requestHost: String?
-    public var serviceName: String?
-    public var flow: String?
-    public var remark: String?
+    package var requestHost: String?
+    package var serviceName: String?
+    package var flow: String?
+    package var remark: String?
     /// The share URI the provider gave, kept as served.
-    public var givenURI: String?
+    package var givenURI: String?
 
     /// The types written as outbounds.
-    public static let supported: Set<String> = ["vmess", "vless", "trojan", "shadowsocks"]
+    package static let supported: Set<String> = ["vmess", "vless", "trojan", "shadowsocks"]
 
     /// Reads an XMPlus server entry's fields. `nil` when it names no host, port or credential.
-    public init?(fields: [String: JSONValue], fallbackHost: String? = nil, fallbackPort: Int? = nil) {
+    package init?(fields: [String: JSONValue], fallbackHost: String? = nil, fallbackPort: Int? = nil) {
         let given = fields["uri"]?.string
         let link = given.flatMap(Self.vmessLink) ?? [:]
         func text(_ keys: String...) -> String? {
@@ -86,10 +86,10 @@ public struct ProxyOutbound: Hashable, Sendable {
     // MARK: Share URI
 
     /// The share URI: the provider's own when it gave one, else one built from the fields.
-    public var uri: String { givenURI ?? builtURI }
+    package var uri: String { givenURI ?? builtURI }
 
     /// A share URI built from the fields (v2rayN vmess JSON; `vless://`, `trojan://`, SIP002 `ss://`).
-    public var builtURI: String {
+    package var builtURI: String {
         let fragment = remark.map { "#" + Self.percent($0) } ?? ""
         switch type {
         case "vmess":
@@ -125,7 +125,7 @@ public struct ProxyOutbound: Hashable, Sendable {
     // MARK: sing-box
 
     /// A sing-box `outbound` object (tagged `proxy`), or `nil` for a type sing-box is not given here.
-    public var singBox: JSONValue? {
+    package var singBox: JSONValue? {
         guard Self.supported.contains(type) else { return nil }
         var outbound: [String: JSONValue] = [
             "type": .string(type), "tag": .string("proxy"), "server": .string(host), "server_port": .number(Double(port)),
@@ -182,7 +182,7 @@ public struct ProxyOutbound: Hashable, Sendable {
 
     /// An Xray `outbounds[]` element (tagged `proxy`), or `nil` for a type not written here. It
     /// keeps to what the V2Ray 4 core also reads (Xray extends that schema).
-    public var xray: JSONValue? {
+    package var xray: JSONValue? {
         guard Self.supported.contains(type) else { return nil }
         let address = JSONValue.string(host)
         let portValue = JSONValue.number(Double(port))

@@ -4,15 +4,15 @@ import Synchronization
 /// Every secret this process knows (passwords, API keys, tokens, `md5(apiKey)`), so that any text
 /// can be cleaned of them before it is printed or written: a provider that echoes the request
 /// body or the token in its error message never gets it onto the terminal or into a report.
-public enum Redaction {
+package enum Redaction {
     /// What a secret is replaced with.
-    public static let mask = "[redacted]"
+    package static let mask = "[redacted]"
     /// Shorter values are not treated as secrets (they would blank ordinary words).
     static let minimumLength = 4
     private static let known = Mutex<(set: Set<String>, longestFirst: [String])>(([], []))
 
     /// Remembers `secret` (and the forms it takes in JSON and in a URL) for ``redact(_:)``.
-    public static func register(_ secret: String) {
+    package static func register(_ secret: String) {
         guard secret.count >= minimumLength else { return }
         var forms: Set<String> = [secret]
         if let data = try? JSONSerialization.data(withJSONObject: [secret]),
@@ -29,7 +29,7 @@ public enum Redaction {
 
     /// `text` with every known secret replaced by ``mask``, longest first (so a secret that
     /// contains another is masked whole).
-    public static func redact(_ text: String) -> String {
+    package static func redact(_ text: String) -> String {
         let secrets = known.withLock { $0.longestFirst }
         guard !secrets.isEmpty else { return text }
         var result = text

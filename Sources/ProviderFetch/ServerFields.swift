@@ -1,46 +1,46 @@
 /// Which keys of a provider's server object hold each normalised field, tried in order.
 /// Providers that document nothing get the usual spellings; configuration can override any.
-public struct ServerFields: Hashable, Sendable, Codable {
+package struct ServerFields: Hashable, Sendable, Codable {
     /// Keys for the host (name or address).
-    public var host: [String]
+    package var host: [String]
     /// Keys for the port.
-    public var port: [String]
+    package var port: [String]
     /// Keys for the display name.
-    public var name: [String]
+    package var name: [String]
     /// Keys for the country.
-    public var country: [String]
+    package var country: [String]
     /// Keys for the city.
-    public var city: [String]
+    package var city: [String]
     /// Keys for the protocol.
-    public var `protocol`: [String]
+    package var `protocol`: [String]
     /// Keys for the load (active connections or a 0..1 figure).
-    public var load: [String]
+    package var load: [String]
     /// Keys for free WireGuard slots.
-    public var wgAvailableSlots: [String]
+    package var wgAvailableSlots: [String]
     /// Keys for all WireGuard slots.
-    public var wgSlots: [String]
+    package var wgSlots: [String]
     /// Keys for the provider's own id.
-    public var id: [String]
+    package var id: [String]
     /// Keys for a URL meant for pinging.
-    public var pingURL: [String]
+    package var pingURL: [String]
     /// Keys for the transport.
-    public var transport: [String]
+    package var transport: [String]
     /// What the load figure is (`count`, `utilisation`, `percent`), when configured; else from its key.
-    public var loadKind: String? = nil
+    package var loadKind: String? = nil
 
     /// Load keys that hold a count of connections or users (no capacity).
     static let countKeys: Set<String> = ["active_connections", "connections", "online", "users", "clients", "sessions", "peers"]
 
     /// The kind of a load figure found under `key`: configured, else a count for the count keys
     /// and a utilisation (0...1, or percent when the provider's values exceed 1) for the rest.
-    public func loadKind(forKey key: String?) -> String? {
+    package func loadKind(forKey key: String?) -> String? {
         if let loadKind { return loadKind }
         guard let key else { return nil }
         return Self.countKeys.contains(key.lowercased()) ? "count" : "utilisation"
     }
 
     /// The usual spellings.
-    public static let lenient = ServerFields(
+    package static let lenient = ServerFields(
         host: ["host", "hostname", "ip", "ipaddr", "ip_address", "address", "server", "domain"],
         port: ["port", "server_port"], name: ["name", "label", "title", "remark", "remarks"],
         country: ["country", "country_code", "country_iso_code", "region"], city: ["city", "state", "location"],
@@ -49,7 +49,7 @@ public struct ServerFields: Hashable, Sendable, Codable {
         id: ["id", "server_id", "uuid"], pingURL: ["ping_url", "api_url", "url"], transport: ["transport", "network", "net"])
 
     /// Field lists, each replaced by the configured key when one is given.
-    public func overridden(by keys: [String: String]) -> ServerFields {
+    package func overridden(by keys: [String: String]) -> ServerFields {
         var copy = self
         for (field, key) in keys {
             switch field {
@@ -72,7 +72,7 @@ public struct ServerFields: Hashable, Sendable, Codable {
     }
 
     /// The servers of a list's entries; entries that cannot be servers are skipped, each a line in `problems`.
-    public func servers(from items: [JSONValue], provider: String, problems: ServerProblems? = nil) -> [Server] {
+    package func servers(from items: [JSONValue], provider: String, problems: ServerProblems? = nil) -> [Server] {
         let problems = problems ?? ServerProblems()
         defer { problems.offset += items.count }
         return items.enumerated().compactMap { index, item in
@@ -86,7 +86,7 @@ public struct ServerFields: Hashable, Sendable, Codable {
     }
 
     /// Builds a server from one object; `nil` when it names no host (nor a ping URL with one).
-    public func server(from object: JSONValue, provider: String) -> Server? {
+    package func server(from object: JSONValue, provider: String) -> Server? {
         let pingURL = object.first(self.pingURL)?.string
         let pingParts = pingURL.flatMap(Self.hostAndPort(ofURL:))
         guard let host = object.first(self.host)?.string.flatMap(Self.bareHost) ?? pingParts?.host else { return nil }

@@ -4,22 +4,22 @@ import SafeText
 /// not an object, names no host, or has a host or port of the wrong type is skipped; a figure of
 /// the wrong type (load, WireGuard slots) is ignored and the server kept. Every other server of
 /// the list is still used.
-public final class ServerProblems {
+package final class ServerProblems {
     /// At most this many lines are kept; the rest are counted.
-    public static let maximumLines = 20
+    package static let maximumLines = 20
 
     /// The first ``maximumLines`` problems, one line each (`server #3 (a.example): 'port' 'abc' is not a port number (1-65535): skipped`).
-    public private(set) var lines: [String] = []
+    package private(set) var lines: [String] = []
     /// How many problems there were in all.
-    public private(set) var count = 0
+    package private(set) var count = 0
     /// Entries of earlier pages: numbers in lines count from the first entry of the first page.
     var offset = 0
 
     /// An empty record.
-    public init() {}
+    package init() {}
 
     /// The kept lines, then `... and N more` when some were only counted.
-    public var summary: [String] {
+    package var summary: [String] {
         lines + (count > lines.count ? ["... and \(count - lines.count) more problem(s) in the server list"] : [])
     }
 

@@ -4,11 +4,11 @@
 /// description is a placeholder, so a server printed or logged carries none of them.
 public struct ServerSecrets: Hashable, Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// The fields, by the provider's key.
-    public var fields: [String: JSONValue]
+    package var fields: [String: JSONValue]
 
     /// Fields as listed. (They are registered for redaction when the hand-over uses them, not
     /// here: a list of thousands of servers must not grow the registry every fetch.)
-    public init(_ fields: [String: JSONValue]) {
+    package init(_ fields: [String: JSONValue]) {
         self.fields = fields
     }
 
@@ -16,7 +16,7 @@ public struct ServerSecrets: Hashable, Sendable, CustomStringConvertible, Custom
     public static let none = ServerSecrets([:])
 
     /// The text of `key` (`nil` when absent or empty).
-    public subscript(key: String) -> String? { fields[key]?.string }
+    package subscript(key: String) -> String? { fields[key]?.string }
 
     public var description: String { fields.isEmpty ? "none" : "(\(fields.count) connection fields withheld)" }
     public var debugDescription: String { description }

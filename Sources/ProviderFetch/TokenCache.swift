@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -7,33 +7,33 @@ import Glibc
 /// Provider tokens kept between runs in `$XDG_CACHE_HOME/probe/tokens.json` (mode 0600),
 /// reused until they expire. Keys are hashes of provider type, URL and user, so the file
 /// names no account.
-public final class TokenCache: Sendable {
+package final class TokenCache: Sendable {
     /// One cached login.
-    public struct Entry: Hashable, Sendable, Codable {
+    package struct Entry: Hashable, Sendable, Codable {
         /// The token.
-        public var token: String
+        package var token: String
         /// When it expires (seconds since 1970, wall clock, as the provider states it), if known.
-        public var expiresAt: Double?
+        package var expiresAt: Double?
         /// NetMimic's device id, when the provider assigned one (its text).
-        public var deviceID: String?
+        package var deviceID: String?
         /// Whether login returned the device id as a JSON number (it is sent back as one).
-        public var deviceIDIsNumber: Bool?
+        package var deviceIDIsNumber: Bool?
 
         /// An entry.
-        public init(token: String, expiresAt: Double? = nil, deviceID: String? = nil) {
+        package init(token: String, expiresAt: Double? = nil, deviceID: String? = nil) {
             self.token = token
             self.expiresAt = expiresAt
             self.deviceID = deviceID
         }
 
         /// An entry whose device id is kept as login returned it: a number stays a number.
-        public init(token: String, expiresAt: Double? = nil, deviceIDValue: JSONValue?) {
+        package init(token: String, expiresAt: Double? = nil, deviceIDValue: JSONValue?) {
             self.init(token: token, expiresAt: expiresAt, deviceID: deviceIDValue?.string)
             if case .number? = deviceIDValue { deviceIDIsNumber = true }
         }
 
         /// The device id as it is sent back: a JSON number when login returned one, else text.
-        public var deviceIDValue: JSONValue? {
+        package var deviceIDValue: JSONValue? {
             guard let deviceID else { return nil }
             if deviceIDIsNumber == true, let number = Double(deviceID) { return .number(number) }
             return .string(deviceID)
@@ -41,18 +41,18 @@ public final class TokenCache: Sendable {
     }
 
     /// Where the file lives, `nil` for a cache kept in memory only.
-    public let path: String?
+    package let path: String?
     private let entries: Mutex<[String: Entry]>
 
     /// The default file: `$XDG_CACHE_HOME/probe/tokens.json`, else `~/.cache/probe/tokens.json`.
-    public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+    package static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
         if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty { return xdg + "/probe/tokens.json" }
         if let home = environment["HOME"], !home.isEmpty { return home + "/.cache/probe/tokens.json" }
         return nil
     }
 
     /// A cache backed by `path` (read now; a missing or corrupt file is an empty cache).
-    public init(path: String?) {
+    package init(path: String?) {
         self.path = path
         var loaded: [String: Entry] = [:]
         if let path, let data = FileManager.default.contents(atPath: path) {
@@ -62,10 +62,10 @@ public final class TokenCache: Sendable {
     }
 
     /// The key for one provider login (an MD5 of type, URL and user: no account name on disk).
-    public static func key(type: String, url: String, user: String) -> String { MD5.hex("\(type)|\(url)|\(user)") }
+    package static func key(type: String, url: String, user: String) -> String { MD5.hex("\(type)|\(url)|\(user)") }
 
     /// A token that is still good for at least a minute.
-    public func token(for key: String) -> Entry? {
+    package func token(for key: String) -> Entry? {
         entries.withLock { entries in
             guard let entry = entries[key] else { return nil }
             Redaction.register(entry.token)
@@ -76,14 +76,14 @@ public final class TokenCache: Sendable {
     }
 
     /// Stores a login and writes the file.
-    public func store(_ entry: Entry, for key: String) {
+    package func store(_ entry: Entry, for key: String) {
         Redaction.register(entry.token)
         entries.withLock { $0[key] = entry }
         write { $0[key] = entry }
     }
 
     /// Forgets a login (after a 401, or on logout) and writes the file.
-    public func remove(_ key: String) {
+    package func remove(_ key: String) {
         entries.withLock { $0[key] = nil }
         write { $0[key] = nil }
     }

@@ -2,20 +2,20 @@ import Foundation
 
 /// A `vmess://` link: base64 (standard or URL-safe, with or without padding) of a JSON object
 /// whose numbers may be strings and whose strings may hold raw control characters.
-public struct VMessURI: Hashable, Sendable {
+package struct VMessURI: Hashable, Sendable {
     /// Server address (`add`).
-    public var address: String?
+    package var address: String?
     /// Port (`port`).
-    public var port: Int?
+    package var port: Int?
     /// Remark (`ps`).
-    public var remark: String?
+    package var remark: String?
     /// Transport (`net`).
-    public var network: String?
+    package var network: String?
     /// TLS SNI (`sni`, else `host`).
-    public var sni: String?
+    package var sni: String?
 
     /// Parses a link; `nil` when it is not a vmess link or its payload cannot be read.
-    public init?(_ uri: String) {
+    package init?(_ uri: String) {
         guard uri.lowercased().hasPrefix("vmess://") else { return nil }
         var payload = String(uri.dropFirst("vmess://".count)).trimmingCharacters(in: .whitespacesAndNewlines)
         payload = payload.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")

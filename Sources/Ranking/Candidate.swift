@@ -1,7 +1,7 @@
 /// One server's measured figures, as Ranking sees them. Ranking knows nothing of sockets or providers.
-public struct Candidate: Hashable, Sendable, Codable {
+package struct Candidate: Hashable, Sendable, Codable {
     /// Whether, and how, the server answered.
-    public enum Status: String, Hashable, Sendable, Codable, Comparable {
+    package enum Status: String, Hashable, Sendable, Codable, Comparable {
         /// It answered and the service is there (TCP port open, or ICMP where no port answered).
         case up
         /// The host answered but refused the port (TCP RST).
@@ -18,40 +18,40 @@ public struct Candidate: Hashable, Sendable, Codable {
         }
 
         /// Better first: up, closed, down.
-        public static func < (lhs: Status, rhs: Status) -> Bool { lhs.tier < rhs.tier }
+        package static func < (lhs: Status, rhs: Status) -> Bool { lhs.tier < rhs.tier }
     }
 
     /// A stable identity used for deterministic tie-breaks (for example `address:port`).
-    public var id: String
+    package var id: String
     /// How the server answered.
-    public var status: Status
+    package var status: Status
     /// Median RTT in milliseconds, `nil` without an answer.
-    public var medianMilliseconds: Double?
+    package var medianMilliseconds: Double?
     /// 90th-percentile RTT in milliseconds.
-    public var p90Milliseconds: Double?
+    package var p90Milliseconds: Double?
     /// Mean absolute difference of consecutive RTT samples, in milliseconds.
-    public var jitterMilliseconds: Double?
+    package var jitterMilliseconds: Double?
     /// Share of probes lost, 0...1.
-    public var loss: Double
+    package var loss: Double
     /// The provider, when the server came from one.
-    public var provider: String?
+    package var provider: String?
     /// Country (name or ISO code).
-    public var country: String?
+    package var country: String?
     /// Protocol (`wireguard`, `openvpn`, `vmess`, ...).
-    public var `protocol`: String?
+    package var `protocol`: String?
     /// Free WireGuard slots.
-    public var wgAvailableSlots: Int?
+    package var wgAvailableSlots: Int?
     /// All WireGuard slots.
-    public var wgSlots: Int?
+    package var wgSlots: Int?
     /// Load as the provider reports it: a count (``LoadKind/count``), a fraction or a percentage.
-    public var load: Double?
+    package var load: Double?
     /// What ``load`` is; `nil` is a count.
-    public var loadKind: LoadKind?
+    package var loadKind: LoadKind?
     /// Names it can be excluded by (`--exclude`): target text, host, server name, id.
-    public var names: [String]
+    package var names: [String]
 
     /// What a provider's load figure means.
-    public enum LoadKind: String, Hashable, Sendable, Codable {
+    package enum LoadKind: String, Hashable, Sendable, Codable {
         /// A count with no capacity (active connections): judged within its provider.
         case count
         /// A utilisation, 0...1 (a value above 1 in a provider's list makes them all percentages).
@@ -61,7 +61,7 @@ public struct Candidate: Hashable, Sendable, Codable {
     }
 
     /// A candidate.
-    public init(
+    package init(
         id: String, status: Status, medianMilliseconds: Double?, p90Milliseconds: Double? = nil,
         jitterMilliseconds: Double? = nil, loss: Double, provider: String? = nil, country: String? = nil,
         protocol: String? = nil, wgAvailableSlots: Int? = nil, wgSlots: Int? = nil, load: Double? = nil,

@@ -19,7 +19,7 @@ public struct CandidateFilter: Hashable, Sendable, Codable {
     }
 
     /// Why `candidate` is left out, or `nil` when it may win.
-    public func exclusion(_ candidate: Candidate) -> String? {
+    package func exclusion(_ candidate: Candidate) -> String? {
         var messages = Prepared.Messages()
         return prepared().exclusion(candidate, messages: &messages)
     }

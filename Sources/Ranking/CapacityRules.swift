@@ -15,19 +15,19 @@
 /// - Bounded: load and slots together never add more than the larger of 10 ms and 50 % of the
 ///   server's median RTT, so a figure breaks near-ties and flags full servers, but never hands
 ///   the pick to a server several times farther away.
-public enum CapacityRules {
+package enum CapacityRules {
     /// A provider's load figures, for judging counts within it (median, busiest) and telling
     /// percentages from fractions.
-    public struct ProviderLoads: Hashable, Sendable {
+    package struct ProviderLoads: Hashable, Sendable {
         /// The median count of the provider's servers that report one.
-        public var median: Double
+        package var median: Double
         /// The busiest server's count.
-        public var maximum: Double
+        package var maximum: Double
         /// Whether its utilisations are percentages (a value above 1 was seen).
-        public var percent: Bool
+        package var percent: Bool
 
         /// Figures of one provider.
-        public init(median: Double, maximum: Double, percent: Bool) {
+        package init(median: Double, maximum: Double, percent: Bool) {
             self.median = median
             self.maximum = maximum
             self.percent = percent
@@ -36,7 +36,7 @@ public enum CapacityRules {
 
     /// Every provider's load figures among `candidates` (keyed by provider; servers without one
     /// under the empty name).
-    public static func providerLoads(_ candidates: UnsafeBufferPointer<Candidate>) -> [String: ProviderLoads] {
+    package static func providerLoads(_ candidates: UnsafeBufferPointer<Candidate>) -> [String: ProviderLoads] {
         var counts: [String: [Double]] = [:]
         var percent: [String: Bool] = [:]
         for candidate in candidates {
@@ -65,7 +65,7 @@ public enum CapacityRules {
     }
 
     /// Why a candidate cannot be used whatever the filter: a WireGuard server with no free slot.
-    public static func exclusion(_ candidate: borrowing Candidate) -> String? {
+    package static func exclusion(_ candidate: borrowing Candidate) -> String? {
         guard isWireGuard(candidate.protocol), let free = candidate.wgAvailableSlots, free <= 0 else { return nil }
         return "no free WireGuard slot"
     }
@@ -112,14 +112,14 @@ public enum CapacityRules {
     }
 
     /// The load and slots terms together before their bound (ms).
-    public static func uncapped(_ candidate: borrowing Candidate, loads: ProviderLoads?, weights: RankingWeights) -> Double {
+    package static func uncapped(_ candidate: borrowing Candidate, loads: ProviderLoads?, weights: RankingWeights) -> Double {
         let sane = weights.sanitized
         return load(candidate, loads: loads, weights: sane).0 + slots(candidate, weights: sane).0
     }
 
     /// The most capacity terms may add to a server of median `median` ms: the larger of
     /// ``RankingWeights/capacityCapMilliseconds`` and ``RankingWeights/capacityCapShare`` × median.
-    public static func cap(median: Double, weights: RankingWeights) -> Double {
+    package static func cap(median: Double, weights: RankingWeights) -> Double {
         func clean(_ value: Double) -> Double { value.isFinite && value > 0 ? value : 0 }
         return max(clean(weights.capacityCapMilliseconds), clean(weights.capacityCapShare) * (median.isFinite ? max(0, median) : 0))
     }

@@ -2,18 +2,18 @@
 ///
 /// ``Ranker/order(_:weights:filter:)`` returns it; ``Ranker/rank(_:weights:filter:)`` turns it
 /// into ``RankedCandidate`` values. `scores`, `terms` and `exclusions` are indexed by input position.
-public struct RankOrder: Hashable, Sendable {
+package struct RankOrder: Hashable, Sendable {
     /// Input positions, best first.
-    public var indices: [Int]
+    package var indices: [Int]
     /// Each input's score (`nil`: it did not answer or was left out).
-    public var scores: [Double?]
+    package var scores: [Double?]
     /// Each input's score term by term.
-    public var terms: [ScoreTerms?]
+    package var terms: [ScoreTerms?]
     /// Why each input was left out, when it was.
-    public var exclusions: [String?]
+    package var exclusions: [String?]
 
     /// A ranking.
-    public init(indices: [Int], scores: [Double?], terms: [ScoreTerms?], exclusions: [String?]) {
+    package init(indices: [Int], scores: [Double?], terms: [ScoreTerms?], exclusions: [String?]) {
         self.indices = indices
         self.scores = scores
         self.terms = terms
@@ -21,7 +21,7 @@ public struct RankOrder: Hashable, Sendable {
     }
 
     /// The ranked candidate at `position` (0 for the best) of `candidates`, the array that was ranked.
-    public func ranked(at position: Int, of candidates: [Candidate]) -> RankedCandidate {
+    package func ranked(at position: Int, of candidates: [Candidate]) -> RankedCandidate {
         let index = indices[position]
         return RankedCandidate(candidate: candidates[index], inputIndex: index, score: scores[index], rank: position + 1,
                                terms: terms[index], excluded: exclusions[index])

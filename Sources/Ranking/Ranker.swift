@@ -1,20 +1,20 @@
 /// A candidate with its score and place.
-public struct RankedCandidate: Hashable, Sendable {
+package struct RankedCandidate: Hashable, Sendable {
     /// The candidate.
-    public var candidate: Candidate
+    package var candidate: Candidate
     /// Its position in the list given to ``Ranker/rank(_:weights:)``.
-    public var inputIndex: Int
+    package var inputIndex: Int
     /// Effective latency in milliseconds (lower is better); `nil` when it did not answer or was left out.
-    public var score: Double?
+    package var score: Double?
     /// The score term by term, when it has one.
-    public var terms: ScoreTerms?
+    package var terms: ScoreTerms?
     /// Why it was left out of the ranking (a filter, no free slot), when it was.
-    public var excluded: String?
+    package var excluded: String?
     /// 1 for the best.
-    public var rank: Int
+    package var rank: Int
 
     /// A ranked candidate.
-    public init(candidate: Candidate, inputIndex: Int, score: Double?, rank: Int, terms: ScoreTerms? = nil, excluded: String? = nil) {
+    package init(candidate: Candidate, inputIndex: Int, score: Double?, rank: Int, terms: ScoreTerms? = nil, excluded: String? = nil) {
         self.candidate = candidate
         self.inputIndex = inputIndex
         self.score = score
@@ -29,17 +29,17 @@ public struct RankedCandidate: Hashable, Sendable {
 /// Order: servers that are up, then those that answered with a closed port, then those that
 /// did not answer; within each, the lower score (median RTT plus a loss penalty), then the
 /// lower p90, the lower loss, and finally the identity, so ties are deterministic.
-public enum Ranker {
+package enum Ranker {
     /// The score of one candidate (the sum of its ``ScoreTerms``); `nil` when down.
     /// Monotone: it never improves when the median, p90, jitter or loss gets worse.
-    public static func score(_ candidate: Candidate, weights: RankingWeights = RankingWeights()) -> Double? {
+    package static func score(_ candidate: Candidate, weights: RankingWeights = RankingWeights()) -> Double? {
         ScoreTerms(candidate, weights: weights)?.total
     }
 
     /// Ranks `candidates`, best first; those `filter` leaves out come last with the reason.
     /// Builds one ``RankedCandidate`` per input (a copy of each candidate); for very large
     /// inputs ``order(_:weights:filter:)`` gives the same ranking as indices and scores only.
-    public static func rank(
+    package static func rank(
         _ candidates: [Candidate], weights: RankingWeights = RankingWeights(), filter: CandidateFilter = CandidateFilter()
     ) -> [RankedCandidate] {
         let order = order(candidates, weights: weights, filter: filter)
@@ -52,7 +52,7 @@ public enum Ranker {
 
     /// The ranking of `candidates` as input indices, best first, with each input's score, terms
     /// and exclusion (indexed by input position). Copies no candidate: a million rank in well under a second.
-    public static func order(
+    package static func order(
         _ candidates: [Candidate], weights: RankingWeights = RankingWeights(), filter: CandidateFilter = CandidateFilter()
     ) -> RankOrder {
         let prepared = filter.prepared()
@@ -127,7 +127,7 @@ public enum Ranker {
     }
 
     /// The best candidate that answered and was not left out, if any.
-    public static func best(_ candidates: [Candidate], weights: RankingWeights = RankingWeights(), filter: CandidateFilter = CandidateFilter()) -> RankedCandidate? {
+    package static func best(_ candidates: [Candidate], weights: RankingWeights = RankingWeights(), filter: CandidateFilter = CandidateFilter()) -> RankedCandidate? {
         rank(candidates, weights: weights, filter: filter).first { $0.score != nil }
     }
 

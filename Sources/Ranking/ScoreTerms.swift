@@ -45,7 +45,7 @@ public struct ScoreTerms: Hashable, Sendable, Codable {
     /// grows with its figure, so the score never improves when RTT, jitter or loss get worse.
     /// `loads` holds the candidate's provider's figures (``CapacityRules/providerLoads(_:)``);
     /// without them a count costs nothing.
-    public init?(_ candidate: Candidate, weights: RankingWeights, loads: CapacityRules.ProviderLoads? = nil) {
+    package init?(_ candidate: Candidate, weights: RankingWeights, loads: CapacityRules.ProviderLoads? = nil) {
         self.init(candidate, sanitizedWeights: weights.sanitized, loads: loads)
     }
 

@@ -20,27 +20,27 @@ public struct StickyPolicy: Hashable, Sendable, Codable {
 }
 
 /// What the previous runs chose.
-public struct StickyState: Hashable, Sendable, Codable {
+package struct StickyState: Hashable, Sendable, Codable {
     /// The current choice's id.
-    public var choice: String?
+    package var choice: String?
     /// A challenger that qualified but still needs more confirming runs, and how many it has.
-    public var pending: String?
+    package var pending: String?
     /// Runs the pending challenger has qualified in so far.
-    public var pendingCount: Int
+    package var pendingCount: Int
     /// A short history of each recently measured server's results, oldest first (see ``record(_:)``).
-    public var history: [String: [HistoryEntry]]
+    package var history: [String: [HistoryEntry]]
 
     /// One server's figures in one run.
-    public struct HistoryEntry: Hashable, Sendable, Codable {
+    package struct HistoryEntry: Hashable, Sendable, Codable {
         /// Its score (`nil`: it did not answer or was left out).
-        public var score: Double?
+        package var score: Double?
         /// Its median RTT in ms.
-        public var median: Double?
+        package var median: Double?
         /// Share of probes lost.
-        public var loss: Double
+        package var loss: Double
 
         /// An entry.
-        public init(score: Double?, median: Double?, loss: Double) {
+        package init(score: Double?, median: Double?, loss: Double) {
             self.score = score
             self.median = median
             self.loss = loss
@@ -48,12 +48,12 @@ public struct StickyState: Hashable, Sendable, Codable {
     }
 
     /// Runs kept per server.
-    public static let historyLength = 8
+    package static let historyLength = 8
     /// Servers kept: the best of each run and the choice; the rest are forgotten first.
-    public static let historyServers = 256
+    package static let historyServers = 256
 
     /// A state.
-    public init(choice: String? = nil, pending: String? = nil, pendingCount: Int = 0, history: [String: [HistoryEntry]] = [:]) {
+    package init(choice: String? = nil, pending: String? = nil, pendingCount: Int = 0, history: [String: [HistoryEntry]] = [:]) {
         self.choice = choice
         self.pending = pending
         self.pendingCount = pendingCount
@@ -65,7 +65,7 @@ public struct StickyState: Hashable, Sendable, Codable {
     }
 
     /// Reads a state; files written before the history existed have none.
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         choice = try container.decodeIfPresent(String.self, forKey: .choice)
         pending = try container.decodeIfPresent(String.self, forKey: .pending)
@@ -76,7 +76,7 @@ public struct StickyState: Hashable, Sendable, Codable {
     /// Adds one run's figures (`id` and entry per measured server, best first) to the history:
     /// each server keeps its last ``historyLength`` runs; at most ``historyServers`` servers are
     /// kept, those with the best latest score (and the choice) first.
-    public mutating func record(_ run: [(id: String, entry: HistoryEntry)]) {
+    package mutating func record(_ run: [(id: String, entry: HistoryEntry)]) {
         for (id, entry) in run {
             var entries = history[id] ?? []
             entries.append(entry)
@@ -93,7 +93,7 @@ public struct StickyState: Hashable, Sendable, Codable {
     }
 
     /// The median of a server's recent scores (runs it did not answer count as missing), or `nil`.
-    public func typicalScore(of id: String) -> Double? {
+    package func typicalScore(of id: String) -> Double? {
         let scores = (history[id] ?? []).compactMap(\.score).sorted()
         guard !scores.isEmpty else { return nil }
         return scores[scores.count / 2]
@@ -101,22 +101,22 @@ public struct StickyState: Hashable, Sendable, Codable {
 }
 
 /// The choice of one run, and why.
-public struct StickyDecision: Hashable, Sendable {
+package struct StickyDecision: Hashable, Sendable {
     /// The id chosen (`nil` when nothing answered).
-    public var choice: String?
+    package var choice: String?
     /// Whether the choice changed from the incumbent's.
-    public var switched: Bool
+    package var switched: Bool
     /// Why, in one line.
-    public var reason: String
+    package var reason: String
     /// The state to keep for the next run.
-    public var state: StickyState
+    package var state: StickyState
 }
 
 /// The hysteresis: keep the incumbent unless the challenger wins clearly or the incumbent fails.
-public enum Stickiness {
+package enum Stickiness {
     /// Decides between the incumbent in `state` and the best of `ranked` (best first).
     /// The history in `state` is carried into the decision's state unchanged.
-    public static func decide(ranked: [RankedCandidate], state: StickyState, policy: StickyPolicy = StickyPolicy()) -> StickyDecision {
+    package static func decide(ranked: [RankedCandidate], state: StickyState, policy: StickyPolicy = StickyPolicy()) -> StickyDecision {
         var decision = choose(ranked: ranked, state: state, policy: policy)
         decision.state.history = state.history
         return decision

@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
 import ProbeKit
-import ProviderFetch
-import Ranking
 
 /// `probe --best`: print the best target in one line (the default command).
 struct BestCommand: AsyncParsableCommand {
@@ -144,7 +142,7 @@ enum RunCommand {
         let progress = ProgressLine.make(quiet: quiet)
         let configuration = ProbeClient.Configuration(
             providersFile: providersFile,
-            session: ProbeConfiguration(probe: probing.probeOptions, method: probing.method, ranking: weights, filter: ranking.filter),
+            probing: ProbeConfiguration(probe: probing.probeOptions, method: probing.method, ranking: weights, filter: ranking.filter),
             stateFile: ranking.statePath, sticky: ranking.stickyPolicy)
         var report: (@Sendable (ProbeProgress) -> Void)?
         if let progress { report = { progress.update($0) } }

@@ -1,6 +1,5 @@
 import Foundation
-import ProviderFetch
-import SafeText
+import ProbeKit
 
 /// Writing to stdout and stderr with `write(2)`: a closed or full stdout is one line on stderr
 /// and exit status 74 (EX_IOERR), never a trap. Every line on stderr is cleaned first: known
@@ -55,7 +54,7 @@ enum Console {
 
     /// A message as it may reach the terminal: secrets masked, one line, control characters escaped.
     static func clean(_ message: String) -> String {
-        SafeText.line(Redaction.redact(message), limit: 4_000)
+        SafeLine.line(Redaction.redact(message), limit: 4_000)
     }
 
     /// Bytes on stdout; when stdout cannot take them (closed, a full disk), says so once on stderr

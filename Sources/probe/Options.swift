@@ -1,9 +1,6 @@
 public import ArgumentParser
 import Foundation
 import ProbeKit
-import Prober
-import ProviderFetch
-import Ranking
 
 /// Where targets come from.
 struct TargetInput: ParsableArguments {

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import ProbeKit
-import ProviderFetch
 
 /// `probe servers`: every provider's servers, normalised.
 struct ServersCommand: AsyncParsableCommand {

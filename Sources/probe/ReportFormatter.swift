@@ -1,6 +1,5 @@
 import Foundation
 import ProbeKit
-import Ranking
 
 /// Turns a report into what people and scripts read.
 enum ReportFormatter {

@@ -18,8 +18,8 @@ import Testing
         try #"{"providers":[{"type":"vpnscript","name":"vs","url":"\#(simulator.url)","username":"me","password":"vs-Secret-Pa55"}]}"#
             .write(toFile: config, atomically: true, encoding: .utf8)
         var configuration = ProbeClient.Configuration(providersFile: config, tokenCacheFile: directory.appendingPathComponent("tokens.json").path)
-        configuration.session.filter = CandidateFilter(protocols: ["wireguard"])
-        configuration.session.probe.timeoutMilliseconds = 300
+        configuration.probing.filter = CandidateFilter(protocols: ["wireguard"])
+        configuration.probing.probe.timeoutMilliseconds = 300
         let client = ProbeClient(configuration: configuration)
         let report = try await client.best(connect: true, options: .init(protocol: "wireguard", timeout: .seconds(20)))
         let connection = try #require(report.connection, "\(report.errors)")

@@ -9,8 +9,8 @@ import Testing
         let closed = try LoopbackListener(kind: .closed)
         defer { open.close(); closed.close() }
         var configuration = ProbeClient.Configuration(targets: ["127.0.0.1:\(closed.address.port)", "127.0.0.1:\(open.address.port)", "not a target:99999"])
-        configuration.session.probe.samples = 2
-        configuration.session.method = .tcp
+        configuration.probing.probe.samples = 2
+        configuration.probing.method = .tcp
         let report = try await ProbeClient(configuration: configuration).best()
         #expect(report.best?.target == "127.0.0.1:\(open.address.port)")
         #expect(report.errors.count == 1)  // the bad target, reported, not thrown
@@ -21,14 +21,14 @@ import Testing
 
     @Test func theConfigurationIsCodableAndLenient() throws {
         var configuration = ProbeClient.Configuration(targets: ["127.0.0.1:9"], stateFile: "/tmp/state.json")
-        configuration.session.filter = CandidateFilter(countries: ["DE"])
-        configuration.session.probe.rate = 0
+        configuration.probing.filter = CandidateFilter(countries: ["DE"])
+        configuration.probing.probe.rate = 0
         let data = try JSONEncoder().encode(configuration)
         #expect(try JSONDecoder().decode(ProbeClient.Configuration.self, from: data) == configuration)
         // Every key may be left out.
-        let sparse = try JSONDecoder().decode(ProbeClient.Configuration.self, from: Data(#"{"targets": ["a:1"], "session": {"probe": {"samples": 5}}}"#.utf8))
-        #expect(sparse.targets == ["a:1"] && sparse.session.probe.samples == 5 && sparse.session.probe.rate == 10_000)
-        #expect(sparse.session.method == .auto && sparse.sticky == StickyPolicy())
+        let sparse = try JSONDecoder().decode(ProbeClient.Configuration.self, from: Data(#"{"targets": ["a:1"], "probing": {"probe": {"samples": 5}}}"#.utf8))
+        #expect(sparse.targets == ["a:1"] && sparse.probing.probe.samples == 5 && sparse.probing.probe.rate == 10_000)
+        #expect(sparse.probing.method == .auto && sparse.sticky == StickyPolicy())
     }
 
     @Test func noTargetsIsAnError() async {
@@ -44,7 +44,7 @@ import Testing
         let open = try LoopbackListener(kind: .open)
         defer { open.close() }
         var configuration = ProbeClient.Configuration(targets: ["127.0.0.1:\(open.address.port)"])
-        configuration.session.method = .tcp
+        configuration.probing.method = .tcp
         var indices: [Int] = []
         for await round in ProbeClient(configuration: configuration).rounds(every: .milliseconds(200), count: 3) {
             // On time, or (on a busy machine) later rounds skipped and counted: never overlapping, never early.
@@ -60,8 +60,8 @@ import Testing
         let silent = try LoopbackListener(kind: .unresponsive)
         defer { silent.close() }
         var configuration = ProbeClient.Configuration(targets: ["127.0.0.1:\(silent.address.port)"])
-        configuration.session.method = .tcp
-        configuration.session.probe.timeoutMilliseconds = 120_000
+        configuration.probing.method = .tcp
+        configuration.probing.probe.timeoutMilliseconds = 120_000
         let client = ProbeClient(configuration: configuration)
         let started = ContinuousClock.now
         let outcome = await withTaskGroup(of: ProbeClientError.Code?.self) { group in
@@ -91,8 +91,8 @@ enum ReadmeExample {
             targets: ["vpn1.example.net:443"],
             providersFile: "/etc/probe/config.json",
             stateFile: "/var/lib/orchestrator/probe-state.json")
-        configuration.session.filter = CandidateFilter(protocols: ["wireguard"])
-        configuration.session.probe.samples = 5
+        configuration.probing.filter = CandidateFilter(protocols: ["wireguard"])
+        configuration.probing.probe.samples = 5
         let client = ProbeClient(configuration: configuration)
 
         do {
@@ -118,7 +118,7 @@ enum ReadmeExample {
         let open = try LoopbackListener(kind: .open)
         defer { open.close() }
         var configuration = ProbeClient.Configuration(targets: ["127.0.0.1:\(open.address.port)"])
-        configuration.session.method = .tcp
+        configuration.probing.method = .tcp
         let report = try await ProbeClient(configuration: configuration).best()
         let decoded = try JSONDecoder().decode(ProbeReport.self, from: try JSONEncoder().encode(report))
         #expect(decoded.best?.target == report.best?.target && decoded.ranked.count == report.ranked.count)
@@ -126,5 +126,20 @@ enum ReadmeExample {
         // The keys written only when they say something may be missing.
         let minimal = try JSONDecoder().decode(ProbeReport.self, from: Data(#"{"best": null, "ranked": [], "errors": [], "elapsed_ms": 1}"#.utf8))
         #expect(minimal.notes.isEmpty && minimal.providers.isEmpty && minimal.early == nil)
+    }
+}
+
+/// The README's library example is `Examples/Sources/Orchestrator/main.swift`, word for word; CI
+/// builds that package, which depends on the ProbeKit product alone: the example compiles against
+/// ProbeKit's public surface and nothing else.
+@Suite struct ReadmeExampleTests {
+    @Test func theReadmesLibraryExampleIsTheExamplesPackage() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let library = try #require(readme.range(of: "## Library"))
+        let open = try #require(readme.range(of: "```swift\n", range: library.upperBound..<readme.endIndex))
+        let close = try #require(readme.range(of: "```", range: open.upperBound..<readme.endIndex))
+        let example = try String(contentsOf: root.appendingPathComponent("Examples/Sources/Orchestrator/main.swift"), encoding: .utf8)
+        #expect(String(readme[open.upperBound..<close.lowerBound]) == example)
     }
 }

@@ -18,7 +18,7 @@ import Ranking
         var configuration = ProbeClient.Configuration(providersFile: path)
         let fromFile = try ProbeClient(configuration: configuration).effectiveSession().ranking
         #expect(fromFile.lossPenaltyMilliseconds == 100 && fromFile.loadKnee == 0.8 && fromFile.capacityCapMilliseconds == 20)
-        configuration.session.ranking.lossPenaltyMilliseconds = 250  // a flag
+        configuration.probing.ranking.lossPenaltyMilliseconds = 250  // a flag
         let flagged = try ProbeClient(configuration: configuration).effectiveSession().ranking
         #expect(flagged.lossPenaltyMilliseconds == 250 && flagged.loadKnee == 0.8)
     }

@@ -1,8 +1,9 @@
 import Foundation
 @testable import ProbeKit
 @testable import Prober
-import ProviderFetch
+@testable import ProviderFetch
 
+/// The parsers are `package` API of probe: `@testable import` reaches them from this debug build.
 /// The harness `PROBE_FUZZ` names:
 /// - `json`: the JSON parser, then every provider decoder on the same document;
 /// - `icmp`: the ICMP codec (echo replies and errors, v4 and v6, with and without the IP header,
