@@ -23,6 +23,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        // Documentation only (a plugin): `swift package generate-documentation --target ProbeKit`.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         // Tests only: the provider simulator serves real HTTP on loopback.
         .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
     ],

@@ -6,7 +6,7 @@ public import ProviderFetch
 ///
 /// The material (profiles, credentials, private keys, share URIs, access keys) is secret: it is
 /// not encoded with the manifest, and ``description`` names files, never their contents. It is
-/// written only by ``write(to:)`` (files 0600 in a 0700 directory) or ``inlineManifest()`` (for
+/// written only by ``ProbeClient/write(_:to:)`` (files 0600 in a 0700 directory) or ``inlineManifest()`` (for
 /// `--connect -`, the one case where the user asked for it on stdout).
 public struct Connection: Hashable, Sendable, Codable, CustomStringConvertible {
     /// The provider's configured name.

@@ -11,7 +11,7 @@ public struct ProbeConfiguration: Hashable, Sendable, Codable {
     public var ranking: RankingWeights
     /// Which servers may win.
     public var filter: CandidateFilter
-    /// How ``ProbeSession/best(targets:servers:errors:prior:)`` answers early.
+    /// How ``ProbeClient/best()`` answers early.
     public var early: EarlyAnswerOptions
 
     /// A configuration with the documented defaults, or the values given.

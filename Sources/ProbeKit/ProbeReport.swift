@@ -67,7 +67,7 @@ public struct ProbeReport: Hashable, Sendable, Codable {
         connection = try container.decodeIfPresent(Connection.self, forKey: .connection)
     }
 
-    /// The same keys as ``writeJSON(pretty:prefix:to:)`` writes (`best`, `sweep` and `durations`
+    /// The same keys as `probe --json` writes (`best`, `sweep` and `durations`
     /// as `null` when there is none; `sticky`, `notes`, `early` and `connection` only when set).
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
