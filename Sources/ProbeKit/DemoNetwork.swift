@@ -1,5 +1,5 @@
-package import Prober
-package import ProviderFetch
+import Prober
+import ProviderFetch
 
 /// The built-in demo: a handful of listeners on loopback addresses, some ports open, some
 /// closed, probed with the real engine. No setup, no network.

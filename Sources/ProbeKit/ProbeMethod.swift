@@ -1,4 +1,4 @@
-public import Prober
+import Prober
 
 /// How servers are probed.
 public enum ProbeMethod: String, Hashable, Sendable, Codable, CaseIterable {

@@ -1,5 +1,5 @@
 public import Prober
-public import Ranking
+package import Ranking
 
 /// The result of one run: the best entry, every entry ranked, and what failed along the way.
 /// This is `probe --json`'s output; its keys are a stable contract.

@@ -1,5 +1,5 @@
-package import Prober
-package import ProviderFetch
+import Prober
+import ProviderFetch
 package import Ranking
 
 extension ProbeSession {

@@ -1,4 +1,4 @@
-package import Prober
+import Prober
 package import ProviderFetch
 import Ranking
 

@@ -1,4 +1,4 @@
-public import ProviderFetch
+import ProviderFetch
 
 /// Every configured provider's answer at once (``ProbeClient/fetchProviders()``): the servers to
 /// rank, each provider's outcome (servers, account, error), the errors to report and the

@@ -1,5 +1,5 @@
 import ProviderFetch
-package import Foundation
+import Foundation
 package import Ranking
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,4 @@
-package import Prober
+import Prober
 import SafeText
 #if canImport(Glibc)
 import Glibc

@@ -228,27 +228,14 @@ enum SweepRunner {
         var pendingJobs = [Int](repeating: 0, count: addresses.count)
         var unmeasurable = Set<Int>()
         for (position, address) in addresses.enumerated() {
-            let icmpRuns = methods.contains(.icmp) && icmpSockets[address.family == .inet6 ? 1 : 0] != nil
-            // TCP alone and no known port: not knocked on a guessed one (it would come out refused).
-            if !icmpRuns, !targets[sweepIndices[position]].portKnown {
+            let icmpRuns = icmpSockets[address.family == .inet6 ? 1 : 0] != nil
+            switch SweepJobPlan.plan(methods: methods, icmpRuns: icmpRuns, portKnown: targets[sweepIndices[position]].portKnown,
+                                     firstRound: firstRound != nil) {
+            case .unmeasurable:
                 unmeasurable.insert(position)
-                continue
-            }
-            if firstRound != nil {
-                // One cheap probe: ICMP holds no descriptor and is not slowed by the in-flight cap.
-                let kind: ProbeKind = icmpRuns || !methods.contains(.tcp) ? .icmp : .tcp
-                if kind == .tcp || icmpRuns {
-                    jobs.append(ProbeJob(position: position, kind: kind))
-                    pendingJobs[position] += 1
-                }
-                continue
-            }
-            for kind in ProbeKind.allCases where methods.contains(kind) {
-                if kind == .icmp, !icmpRuns { continue }
-                // No known port: knocking on a guessed one says nothing when ICMP can answer instead.
-                if kind == .tcp, icmpRuns, !targets[sweepIndices[position]].portKnown { continue }
-                jobs.append(ProbeJob(position: position, kind: kind))
-                pendingJobs[position] += 1
+            case .probe(let kinds):
+                for kind in kinds { jobs.append(ProbeJob(position: position, kind: kind)) }
+                pendingJobs[position] += kinds.count
             }
         }
         var partial = [TargetResult](repeating: TargetResult(index: 0, target: ProbeTarget(host: "", port: 0), address: nil), count: addresses.count)
@@ -259,10 +246,7 @@ enum SweepRunner {
             if methods.contains(.icmp), let reason = icmpUnavailable[address.family == .inet6 ? 1 : 0] {
                 result.icmp = Measurement(method: .icmp, samples: [], unavailable: reason)
             }
-            if unmeasurable.contains(position) {
-                result.tcp = Measurement(method: .tcp, samples: [],
-                                         unavailable: "no TCP port known (its provider lists none): not measurable by TCP; ICMP would measure it")
-            }
+            if unmeasurable.contains(position) { result.tcp = SweepJobPlan.unmeasurableTCP }
             partial[position] = result
         }
         let state = PartialResults(partial: partial, pending: pendingJobs, jobs: jobs, addresses: addresses)
@@ -300,12 +284,12 @@ enum SweepRunner {
                     case .measure(let requests):
                         for request in requests {
                             let position = sweep.addresses.count
-                            let icmpRuns = methods.contains(.icmp) && icmpSockets[request.address.family == .inet6 ? 1 : 0] != nil
+                            let icmpRuns = icmpSockets[request.address.family == .inet6 ? 1 : 0] != nil
+                            let plan = SweepJobPlan.plan(methods: methods, icmpRuns: icmpRuns, portKnown: request.target.portKnown, firstRound: false)
                             var kinds: [ProbeKind] = []
-                            if icmpRuns { kinds.append(.icmp) }
-                            if methods.contains(.tcp), request.target.portKnown || !icmpRuns { kinds.append(.tcp) }
-                            if !request.target.portKnown, !icmpRuns { kinds.removeAll { $0 == .tcp } }
+                            if case .probe(let planned) = plan { kinds = planned }
                             var result = TargetResult(index: request.tag, target: request.target, address: request.address)
+                            if plan == .unmeasurable { result.tcp = SweepJobPlan.unmeasurableTCP }
                             if methods.contains(.icmp), let reason = icmpUnavailable[request.address.family == .inet6 ? 1 : 0] {
                                 result.icmp = Measurement(method: .icmp, samples: [], unavailable: reason)
                             }

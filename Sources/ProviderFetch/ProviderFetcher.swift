@@ -1,5 +1,5 @@
 import SafeText
-package import Foundation
+import Foundation
 
 /// What fetching one provider gave.
 package struct ProviderOutcome: Sendable {

@@ -252,3 +252,29 @@ import Testing
         }
     }
 }
+
+/// Which probes an address gets, for the first round, a full sweep and a live request alike.
+@Suite struct SweepJobPlanTests {
+    struct Row: Sendable {
+        var methods: Set<ProbeKind>, icmp: Bool, portKnown: Bool, firstRound: Bool, plan: SweepJobPlan.Plan
+    }
+
+    static let rows: [Row] = [
+        Row(methods: [.tcp, .icmp], icmp: true, portKnown: true, firstRound: true, plan: .probe([.icmp])),
+        Row(methods: [.tcp, .icmp], icmp: false, portKnown: true, firstRound: true, plan: .probe([.tcp])),
+        Row(methods: [.tcp], icmp: false, portKnown: true, firstRound: true, plan: .probe([.tcp])),
+        Row(methods: [.icmp], icmp: false, portKnown: true, firstRound: true, plan: .probe([])),
+        Row(methods: [.tcp, .icmp], icmp: true, portKnown: true, firstRound: false, plan: .probe([.tcp, .icmp])),
+        Row(methods: [.tcp, .icmp], icmp: true, portKnown: false, firstRound: false, plan: .probe([.icmp])),
+        Row(methods: [.tcp, .icmp], icmp: false, portKnown: false, firstRound: false, plan: .unmeasurable),
+        Row(methods: [.tcp], icmp: true, portKnown: false, firstRound: false, plan: .unmeasurable),
+        Row(methods: [.tcp], icmp: false, portKnown: true, firstRound: false, plan: .probe([.tcp])),
+        Row(methods: [.icmp], icmp: true, portKnown: false, firstRound: true, plan: .probe([.icmp])),
+    ]
+
+    @Test(arguments: 0..<rows.count)
+    func thePlan(_ index: Int) {
+        let row = Self.rows[index]
+        #expect(SweepJobPlan.plan(methods: row.methods, icmpRuns: row.icmp, portKnown: row.portKnown, firstRound: row.firstRound) == row.plan)
+    }
+}
