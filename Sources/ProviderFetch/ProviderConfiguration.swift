@@ -95,7 +95,7 @@ package struct ProviderConfiguration: Sendable {
     }
 
     /// Known provider types.
-    package static let types: Set<String> = ["xmplus", "vpnscript", "netmimic", "json", "static"]
+    package static let types: Set<String> = Set(ProviderKind.allCases.map(\.rawValue))
 
     /// Reads and checks a configuration file; every problem is one line naming the provider and field.
     package static func load(path: String) throws(ProviderError) -> ProviderConfiguration {
