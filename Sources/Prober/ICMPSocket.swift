@@ -3,24 +3,6 @@ import Glibc
 #endif
 import CProbe
 
-/// Which kind of ICMP socket to use.
-public enum ICMPSocketPreference: String, Hashable, Sendable, Codable, CaseIterable {
-    /// An unprivileged ping socket if `net.ipv4.ping_group_range` allows it, else a raw socket.
-    case auto
-    /// Only an unprivileged ping socket (`SOCK_DGRAM`, `IPPROTO_ICMP`).
-    case ping
-    /// Only a raw socket (needs root or `CAP_NET_RAW`).
-    case raw
-}
-
-/// The kind of ICMP socket a run used.
-public enum ICMPSocketKind: String, Hashable, Sendable, Codable {
-    /// `SOCK_DGRAM` ping socket: the kernel sets the identifier and demultiplexes replies.
-    case ping
-    /// `SOCK_RAW`: sees every ICMP packet, so probe filters by identifier, sequence, source and cookie.
-    case raw
-}
-
 /// No ICMP socket could be opened, with the exact fix.
 package struct ICMPUnavailableError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The address family that failed.
