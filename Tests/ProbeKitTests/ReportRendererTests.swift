@@ -22,7 +22,8 @@ import Ranking
                        try result(2, "198.18.1.3:8443", [20, nil, 22])]
         let server = Server(provider: "acme \"west\"", id: "s3", name: "Frankfurt, DE #3", country: "DE", host: "198.18.1.3", port: 8443)
         var report = ProbeSession().report(for: results, errors: [ReportError(source: "xm", message: "HTTP 503")],
-                                           start: MonotonicInstant.now(), servers: [server], explicit: 2)
+                                           start: MonotonicInstant.now(),
+                                           items: ProbeItems(explicit: results.prefix(2).map(\.target), servers: [server]))
         report.providers = [ProviderStatus(name: "acme \"west\"", up: true, servers: 1, fetchMs: 120.5, error: nil),
                             ProviderStatus(name: "xm", up: false, servers: 0, fetchMs: 10000, error: "HTTP 503")]
         report.durations = RunDurations(fetchMs: 120.5, probeMs: 61.25, rankMs: 0.5)

@@ -147,12 +147,11 @@ public struct ProbeClient: Sendable {
             if let warning { notes.append(warning) }
             prior = state
         }
+        let sticky = prior.map { StickyInput(state: $0, policy: configuration.sticky) }
         var report = early
-            ? await session.best(targets: targets, servers: servers, errors: errors, prior: prior)
-            : await session.run(targets: targets, servers: servers, errors: errors)
-        if let store, let prior, !(report.sweep?.cancelled ?? false) {
-            let decision = report.stickyDecision(state: prior, policy: configuration.sticky)
-            report.apply(decision)
+            ? await session.best(targets: targets, servers: servers, errors: errors, prior: prior, sticky: sticky)
+            : await session.run(targets: targets, servers: servers, errors: errors, sticky: sticky)
+        if let store, let decision = report.stickyDecision, !(report.sweep?.cancelled ?? false) {
             // Another probe process may have saved since this one loaded: its history stays, this
             // run's decision and results go on top (under the file's lock, so neither is lost).
             let finished = report

@@ -1,6 +1,6 @@
 import Prober
 package import ProviderFetch
-import Ranking
+package import Ranking
 
 /// The one entry point the CLI and an orchestrator use: probe targets, rank them, report.
 ///
@@ -28,15 +28,16 @@ package struct ProbeSession: Sendable {
     /// Probes every target, ranks them and returns the report. `errors` (bad input found while
     /// reading targets) are carried into the report. Cancellation stops probing at once and
     /// ranks what was measured.
-    package func run(targets: [ProbeTarget], servers: [Server] = [], errors: [ReportError] = []) async -> ProbeReport {
+    package func run(targets: [ProbeTarget], servers: [Server] = [], errors: [ReportError] = [], sticky: StickyInput? = nil) async -> ProbeReport {
         let start = MonotonicInstant.now()
-        let all = targets + servers.map(Self.target)
+        let items = ProbeItems(explicit: targets, servers: servers)
+        let all = items.targets
         let sweep = await ProbeEngine(options: configuration.probe).probe(all, methods: configuration.method.kinds) { [progress] done in
             progress?(ProbeProgress(phase: .probing, done: done, total: all.count))
         }
         let paced = await repaced(sweep.results, summary: sweep.summary, methods: configuration.method.kinds)
         let probed = MonotonicInstant.now()
-        var report = report(for: paced.results, errors: errors, start: start, servers: servers, explicit: targets.count)
+        var report = report(for: paced.results, errors: errors, start: start, items: items, sticky: sticky)
         report.durations = RunDurations(
             probeMs: ReportEntry.ms(probed.milliseconds(since: start)), rankMs: ReportEntry.ms(MonotonicInstant.now().milliseconds(since: probed)))
         if let note = paced.note { report.notes.append(note) }
@@ -49,8 +50,10 @@ package struct ProbeSession: Sendable {
     }
 
     /// Ranks finished results into a report (pure apart from reading the clock for `elapsed_ms`).
+    /// With `sticky`, the choice of earlier runs is weighed in the same step (``Stickiness``): `best`
+    /// becomes the kept incumbent or the challenger that won clearly.
     func report(
-        for results: [TargetResult], errors: [ReportError], start: MonotonicInstant, servers: [Server] = [], explicit: Int = .max
+        for results: [TargetResult], errors: [ReportError], start: MonotonicInstant, items: ProbeItems, sticky: StickyInput? = nil
     ) -> ProbeReport {
         var allErrors = errors
         for result in results {
@@ -73,21 +76,23 @@ package struct ProbeSession: Sendable {
         }
         // Each result's figures once: the ranking and the report entry both read them.
         let figures = results.map { ResultFigures($0, preferICMP: middlebox != nil) }
-        let serverOf: (TargetResult) -> Server? = { result in
-            result.index >= explicit && result.index - explicit < servers.count ? servers[result.index - explicit] : nil
-        }
-        let candidates = figures.indices.map { Self.candidate(figures[$0], server: serverOf(figures[$0].result)) }
+        let candidates = figures.indices.map { Self.candidate(figures[$0], server: items.server(at: figures[$0].result.index)) }
         let ranked = Ranker.rank(candidates, weights: configuration.ranking, filter: configuration.filter)
         let entries = ranked.map { ranked -> ReportEntry in
             var entry = ReportEntry(figures: figures[ranked.inputIndex], ranked: ranked, method: configuration.method)
-            entry.server = serverOf(results[ranked.inputIndex])  // a provider's server
+            entry.server = items.server(at: results[ranked.inputIndex].index)  // a provider's server
             return entry
         }
-        let best = entries.first { $0.score != nil }
         var report = ProbeReport(
-            best: best, ranked: entries, errors: allErrors,
+            best: entries.first { $0.score != nil }, ranked: entries, errors: allErrors,
             elapsedMs: ReportEntry.ms(MonotonicInstant.now().milliseconds(since: start)))
         report.notes = notes
+        if let sticky {
+            // Stickiness on the ranking itself, in the same step (not on the report read back).
+            let decision = Stickiness.decide(ranked: ranked, state: sticky.state, policy: sticky.policy)
+            report.apply(decision)
+            report.stickyDecision = decision
+        }
         return report
     }
 
@@ -187,5 +192,18 @@ struct ResultFigures {
         rtt = primary?.rtt
         loss = primary?.loss ?? 1
         addressText = result.address?.host
+    }
+}
+
+/// The choice of earlier runs and the rule for replacing it, for the ranking step.
+package struct StickyInput: Sendable {
+    /// The state file's contents.
+    package var state: StickyState
+    /// When a challenger replaces the incumbent.
+    package var policy: StickyPolicy
+
+    package init(state: StickyState, policy: StickyPolicy) {
+        self.state = state
+        self.policy = policy
     }
 }

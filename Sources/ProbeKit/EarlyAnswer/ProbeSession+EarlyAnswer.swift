@@ -8,11 +8,12 @@ extension ProbeSession {
     /// (`prior.choice`) and servers whose recent history beats the cutoff get every sample.
     /// The report ranks everything: finalists on their full measurement, the rest on their one
     /// first-round sample (or as `pruned`, left out with the reason). Cancellation stops at once.
-    package func best(targets: [ProbeTarget], servers: [Server] = [], errors: [ReportError] = [], prior: StickyState? = nil) async -> ProbeReport {
+    package func best(targets: [ProbeTarget], servers: [Server] = [], errors: [ReportError] = [], prior: StickyState? = nil, sticky: StickyInput? = nil) async -> ProbeReport {
         let start = MonotonicInstant.now()
         let options = configuration.early
-        let all = targets + servers.map(Self.target)
-        let plan = EarlyPlan(session: self, targets: targets, servers: servers)
+        let items = ProbeItems(explicit: targets, servers: servers)
+        let all = items.targets
+        let plan = EarlyPlan(session: self, items: items)
         let methods = configuration.method.kinds
 
         // One live sweep for the whole answer: the first round (one cheap probe each; the sweep keeps
@@ -56,8 +57,7 @@ extension ProbeSession {
         // the same sweep. Each pass measures at least one more server, so this ends.
         func leaderCheck() {
             guard !Task.isCancelled else { live.close(); return }
-            let report = finish(results.compactMap { $0 }, summary: .cancelled(targets: all.count), errors: errors, start: start,
-                                servers: servers, explicit: targets.count)
+            let report = finish(results.compactMap { $0 }, summary: .cancelled(targets: all.count), errors: errors, start: start, items: items, sticky: sticky)
             let ahead = report.ranked.prefix { $0.inputIndex.map { !rules.finalists.contains($0) && !(leaderPass?.contains($0) ?? false) } ?? false }.prefix(16)
             let chosen = ahead.compactMap { entry -> Int? in
                 guard let index = entry.inputIndex, results[index]?.address != nil else { return nil }
@@ -139,7 +139,7 @@ extension ProbeSession {
         func ranked() -> ProbeReport {
             let began = MonotonicInstant.now()
             defer { rankMs += MonotonicInstant.now().milliseconds(since: began) }
-            return finish(finished, summary: sweep, errors: errors, start: start, servers: servers, explicit: targets.count)
+            return finish(finished, summary: sweep, errors: errors, start: start, items: items, sticky: sticky)
         }
         var report = ranked()
         while !Task.isCancelled {
@@ -211,9 +211,9 @@ extension ProbeSession {
 
     /// Ranks `results` into the final report with the sweep's figures.
     func finish(
-        _ results: [TargetResult], summary: SweepSummary, errors: [ReportError], start: MonotonicInstant, servers: [Server], explicit: Int
+        _ results: [TargetResult], summary: SweepSummary, errors: [ReportError], start: MonotonicInstant, items: ProbeItems, sticky: StickyInput?
     ) -> ProbeReport {
-        var report = report(for: results, errors: errors, start: start, servers: servers, explicit: explicit)
+        var report = report(for: results, errors: errors, start: start, items: items, sticky: sticky)
         var summary = summary
         summary.resolveMilliseconds = ReportEntry.ms(summary.resolveMilliseconds)
         summary.probeMilliseconds = ReportEntry.ms(summary.probeMilliseconds)
@@ -231,29 +231,20 @@ struct EarlyPlan: Sendable {
     /// The weights, for the bound on capacity terms at a given RTT.
     let weights: RankingWeights
 
-    init(session: ProbeSession, targets: [ProbeTarget], servers: [Server]) {
+    init(session: ProbeSession, items: ProbeItems) {
         let weights = session.configuration.ranking
         self.weights = weights
         let filter = session.configuration.filter
-        var extras: [Double?] = []
-        extras.reserveCapacity(targets.count + servers.count)
-        for target in targets {
-            let candidate = Candidate(id: target.text, status: .up, medianMilliseconds: 0, loss: 0, names: [target.text, target.host])
-            extras.append(filter.exclusion(candidate) == nil ? 0 : nil)
-        }
-        let candidates = servers.map { server in
-            let target = ProbeSession.target(server)
-            return ProbeSession.candidate(id: target.text, status: .up, median: 0, server: server, names: [target.text, target.host])
+        // One candidate per target, built as the ranking builds them, with no RTT yet.
+        let candidates = items.targets.indices.map { index in
+            ProbeSession.candidate(id: items.targets[index].text, status: .up, median: 0, server: items.server(at: index),
+                                   names: [items.targets[index].text, items.targets[index].host])
         }
         let loads = candidates.withUnsafeBufferPointer { CapacityRules.providerLoads($0) }
-        for candidate in candidates {
-            guard CapacityRules.exclusion(candidate) == nil, filter.exclusion(candidate) == nil else {
-                extras.append(nil)
-                continue
-            }
-            extras.append(CapacityRules.uncapped(candidate, loads: loads[candidate.provider ?? ""], weights: weights))
+        extraMilliseconds = candidates.map { candidate in
+            guard CapacityRules.exclusion(candidate) == nil, filter.exclusion(candidate) == nil else { return nil }
+            return CapacityRules.uncapped(candidate, loads: loads[candidate.provider ?? ""], weights: weights)
         }
-        extraMilliseconds = extras
     }
 
     /// Whether the filters let target `index` win at all.

@@ -24,6 +24,8 @@ public struct ProbeReport: Hashable, Sendable, Codable {
     public var providers: [ProviderStatus] = []
     /// How long the run's phases took.
     public var durations: RunDurations?
+    /// The sticky decision of the ranking step, for the state file (not encoded).
+    package var stickyDecision: StickyDecision?
     /// The connection to the chosen server (`best(connect:)`, `--connect`): its manifest, never the material.
     public var connection: Connection?
 
@@ -82,17 +84,6 @@ public struct ProbeReport: Hashable, Sendable, Codable {
         try container.encode(providers, forKey: .providers)
         try container.encode(durations, forKey: .durations)
         try container.encodeIfPresent(connection, forKey: .connection)
-    }
-
-    /// The sticky decision for this report, given the previous runs' state.
-    package func stickyDecision(state: StickyState, policy: StickyPolicy) -> StickyDecision {
-        let candidates = ranked.enumerated().map { index, entry in
-            RankedCandidate(
-                candidate: Candidate(id: entry.candidateID, status: entry.score == nil ? .down : .up,
-                                     medianMilliseconds: entry.rttMs?.median, loss: entry.loss),
-                inputIndex: index, score: entry.score, rank: entry.rank, excluded: entry.excluded)
-        }
-        return Stickiness.decide(ranked: candidates, state: state, policy: policy)
     }
 
     /// Adds this run to `state`'s short history: the best 32 servers that answered, and the choice.
