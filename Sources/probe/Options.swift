@@ -56,21 +56,21 @@ struct ProbingOptions: ParsableArguments {
     var icmpSocket: ICMPSocketPreference = .auto
 
     @Option(help: "Samples per target.")
-    var samples = 3
+    var samples = ProbeOptions().samples
 
     @Option(help: ArgumentHelp(
         "Per-probe timeout in milliseconds. With --best's early answer, a finalist that qualified on its first answer gives up after min(MS, max(30, 3 × the cutoff)) instead: a later sample could not make it win (--explain says so).",
         valueName: "MS"))
-    var timeout = 1_000
+    var timeout = ProbeOptions().timeoutMilliseconds
 
     @Option(help: "Most sockets open at once (also kept under 'ulimit -n').")
-    var maxInFlight = 256
+    var maxInFlight = ProbeOptions().maxInFlight
 
     @Option(help: "Global send rate cap in probes per second (0 = unlimited).")
-    var rate = 10_000
+    var rate = ProbeOptions().rate
 
     @Option(help: ArgumentHelp("Milliseconds between samples to the same target.", valueName: "MS"))
-    var interval = 20
+    var interval = ProbeOptions().intervalMilliseconds
 
     var probeOptions: ProbeOptions {
         ProbeOptions(maxInFlight: maxInFlight, rate: rate, timeoutMilliseconds: timeout, samples: samples,
@@ -103,28 +103,28 @@ struct RankingOptions: ParsableArguments {
     @Flag(help: "Explain the choice: each term of the score for the best and the runners-up, and why servers were left out.")
     var explain = false
 
-    @Option(help: ArgumentHelp("Milliseconds per unit of loss (default 500).", valueName: "MS"))
+    @Option(help: ArgumentHelp("Milliseconds per unit of loss (default \(Defaults.weights.lossPenaltyMilliseconds.shown)).", valueName: "MS"))
     var lossPenalty: Double?
 
-    @Option(help: "Milliseconds per millisecond of jitter (default 0.5).")
+    @Option(help: "Milliseconds per millisecond of jitter (default \(Defaults.weights.jitterWeight.shown)).")
     var jitterWeight: Double?
 
-    @Option(help: "Milliseconds per millisecond that p90 lies above the median (default 0.25).")
+    @Option(help: "Milliseconds per millisecond that p90 lies above the median (default \(Defaults.weights.tailWeight.shown)).")
     var tailWeight: Double?
 
-    @Option(help: ArgumentHelp("Milliseconds for the busiest server of a provider, or a utilisation of 1.0 (default 30).", valueName: "MS"))
+    @Option(help: ArgumentHelp("Milliseconds for the busiest server of a provider, or a utilisation of 1.0 (default \(Defaults.weights.loadPenaltyMilliseconds.shown)).", valueName: "MS"))
     var loadPenalty: Double?
 
-    @Option(help: ArgumentHelp("Milliseconds as the last free WireGuard slot goes (default 30).", valueName: "MS"))
+    @Option(help: ArgumentHelp("Milliseconds as the last free WireGuard slot goes (default \(Defaults.weights.slotsPenaltyMilliseconds.shown)).", valueName: "MS"))
     var slotsPenalty: Double?
 
-    @Option(help: "Utilisation up to which load costs nothing (default 0.7).")
+    @Option(help: "Utilisation up to which load costs nothing (default \(Defaults.weights.loadKnee.shown)).")
     var loadKnee: Double?
 
-    @Option(help: "Free WireGuard slots below which they cost something (default 10; 5% of a known total).")
+    @Option(help: "Free WireGuard slots below which they cost something (default \(Defaults.weights.slotsThreshold.shown); \((Defaults.weights.slotsThresholdShare * 100).shown)% of a known total).")
     var slotsThreshold: Double?
 
-    @Option(help: ArgumentHelp("Capacity terms add at most the larger of this and half the median (default 10).", valueName: "MS"))
+    @Option(help: ArgumentHelp("Capacity terms add at most the larger of this and \((Defaults.weights.capacityCapShare * 100).shown)% of the median (default \(Defaults.weights.capacityCapMilliseconds.shown)).", valueName: "MS"))
     var capacityCap: Double?
 
     @Option(help: ArgumentHelp("Where the choice is kept between runs (default $XDG_STATE_HOME/probe/state.json).", valueName: "FILE"))
@@ -133,17 +133,17 @@ struct RankingOptions: ParsableArguments {
     @Flag(help: "Pick the best of this run alone, ignoring and keeping no previous choice.")
     var noSticky = false
 
-    @Option(help: ArgumentHelp("A challenger must be better by this much to replace the choice (default 10).", valueName: "MS"))
-    var switchGain: Double = 10
+    @Option(help: ArgumentHelp("A challenger must be better by this much to replace the choice (default \(Defaults.sticky.minimumGainMilliseconds.shown)).", valueName: "MS"))
+    var switchGain: Double = Defaults.sticky.minimumGainMilliseconds
 
-    @Option(help: "...and score at most this share of the incumbent's (default 0.667).")
-    var switchRatio: Double = 2.0 / 3
+    @Option(help: "...and score at most this share of the incumbent's (default \(Defaults.sticky.maximumRatio.shown)).")
+    var switchRatio: Double = Defaults.sticky.maximumRatio
 
-    @Option(help: ArgumentHelp("An incumbent scoring above this is replaced whatever the gain (default 250).", valueName: "MS"))
-    var ceiling: Double = 250
+    @Option(help: ArgumentHelp("An incumbent scoring above this is replaced whatever the gain (default \(Defaults.sticky.ceilingMilliseconds.shown)).", valueName: "MS"))
+    var ceiling: Double = Defaults.sticky.ceilingMilliseconds
 
-    @Option(help: "Runs in a row a challenger must qualify in before it takes over (default 1).")
-    var confirm: Int = 1
+    @Option(help: "Runs in a row a challenger must qualify in before it takes over (default \(Defaults.sticky.confirmations)).")
+    var confirm: Int = Defaults.sticky.confirmations
 
     var stickyPolicy: StickyPolicy {
         StickyPolicy(minimumGainMilliseconds: switchGain, maximumRatio: switchRatio, ceilingMilliseconds: ceiling, confirmations: confirm)
@@ -203,3 +203,17 @@ struct OutputOptions: ParsableArguments {
 extension ProbeMethod: ExpressibleByArgument {}
 extension ICMPSocketPreference: ExpressibleByArgument {}
 extension ReportFormat: ExpressibleByArgument {}
+
+/// Every default is defined once, in the library; the flags' help shows it from there.
+enum Defaults {
+    static let weights = RankingWeights()
+    static let sticky = StickyPolicy()
+}
+
+extension Double {
+    /// `0.667`, `30`: a default as help shows it.
+    var shown: String {
+        if self == rounded(), abs(self) < 1e9 { return String(Int(self)) }
+        return String((self * 1_000).rounded() / 1_000)
+    }
+}
