@@ -140,7 +140,8 @@ enum SweepRunner {
                             state.pending.append(kinds.count)
                             positionsByTag[request.tag] = position
                             let spec = SweepStateMachine.JobSpec(
-                                samples: max(1, request.samples), timeoutNanoseconds: UInt64(max(1, request.timeoutMilliseconds)) * 1_000_000, prunable: false)
+                                samples: max(1, request.samples), timeoutNanoseconds: UInt64(max(1, request.timeoutMilliseconds)) * 1_000_000, prunable: false,
+                                priority: true)
                             jobsByPosition[position] = sweep.add(address: request.address, kinds: kinds, spec: spec)
                             state.addresses.append(request.address)
                             state.jobs += kinds.map { ProbeJob(position: position, kind: $0) }

@@ -67,6 +67,9 @@ struct SweepStateMachine {
         var samples: Int
         var timeoutNanoseconds: UInt64
         var prunable: Bool
+        /// Its samples start before any other job's that is eligible too (the early answer's
+        /// finalists: the answer waits for them, while the rest of the first round can wait).
+        var priority: Bool = false
     }
 
     /// An entry of the deadline heap: the probe behind `handle` times out at `deadline`.
@@ -108,6 +111,8 @@ struct SweepStateMachine {
     private var slots: [Slot]
     private var freeSlots: [UInt32]
     private var pending: Heap<Pending>
+    /// Pending starts of priority jobs: taken before ``pending`` whenever one is eligible.
+    private var priorityPending = Heap<Pending>()
     private var pendingOrder: UInt64 = 0
     /// Every probe in flight by its deadline (entries of completed probes are skipped when reached).
     private var deadlines: Heap<Deadline>
@@ -155,11 +160,16 @@ struct SweepStateMachine {
         let first = specs.count
         for spec in jobs {
             let job = specs.count
-            specs.append(JobSpec(samples: max(1, spec.samples), timeoutNanoseconds: max(1, spec.timeoutNanoseconds), prunable: spec.prunable))
+            specs.append(JobSpec(samples: max(1, spec.samples), timeoutNanoseconds: max(1, spec.timeoutNanoseconds), prunable: spec.prunable,
+                                 priority: spec.priority))
             dropped.append(false)
             nextSample.append(0)
             samples.append([])
-            pending.insert(Pending(eligible: now, order: pendingOrder, target: job))
+            if spec.priority {
+                priorityPending.insert(Pending(eligible: now, order: pendingOrder, target: job))
+            } else {
+                pending.insert(Pending(eligible: now, order: pendingOrder, target: job))
+            }
             pendingOrder += 1
         }
         return first..<specs.count
@@ -223,12 +233,16 @@ struct SweepStateMachine {
             if !dropped[retry.target] { return occupySlot(target: retry.target, sample: retry.sample, now: now) }
         }
         while let next = pending.min, dropped[next.target] { _ = pending.removeMin() }
-        if inFlight < cap, let next = pending.min {
+        while let next = priorityPending.min, dropped[next.target] { _ = priorityPending.removeMin() }
+        // A priority job's eligible start goes first; else the earliest of the rest.
+        let fromPriority = priorityPending.min.map { $0.eligible <= now } ?? false
+        if inFlight < cap, let next = fromPriority ? priorityPending.min : (pending.min ?? priorityPending.min) {
+            if let other = priorityPending.min, !fromPriority { wakeAt = earliest(wakeAt, other.eligible) }
             if next.eligible <= now {
                 refill(now: now)
                 if tokens >= 1 {
                     tokens -= 1
-                    return start(next.target, now: now)
+                    return start(next.target, now: now, priority: fromPriority || pending.min == nil)
                 }
                 let missing = 1 - tokens
                 let tokenAt = now.advanced(byNanoseconds: UInt64((missing * 1e9 / Double(rate)).rounded(.up)))
@@ -300,12 +314,13 @@ struct SweepStateMachine {
     /// How many slots the shell needs a descriptor table for.
     var slotCount: Int { slots.count }
 
-    private mutating func start(_ target: Int, now: MonotonicInstant) -> Action {
-        _ = pending.removeMin()
+    private mutating func start(_ target: Int, now: MonotonicInstant, priority: Bool) -> Action {
+        if priority { _ = priorityPending.removeMin() } else { _ = pending.removeMin() }
         let sample = nextSample[target]
         nextSample[target] += 1
         if nextSample[target] < specs[target].samples {
-            pending.insert(Pending(eligible: now.advanced(byNanoseconds: intervalNanoseconds), order: pendingOrder, target: target))
+            let next = Pending(eligible: now.advanced(byNanoseconds: intervalNanoseconds), order: pendingOrder, target: target)
+            if specs[target].priority { priorityPending.insert(next) } else { pending.insert(next) }
             pendingOrder += 1
         }
         return occupySlot(target: target, sample: sample, now: now)

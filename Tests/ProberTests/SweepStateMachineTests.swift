@@ -278,3 +278,22 @@ import Testing
         #expect(SweepJobPlan.plan(methods: row.methods, icmpRuns: row.icmp, portKnown: row.portKnown, firstRound: row.firstRound) == row.plan)
     }
 }
+
+extension LiveSweepStateMachineTests {
+    /// A finalist added while the first round still has probes to send starts before them: the
+    /// answer waits for the finalists, the rest of the first round can wait a little.
+    @Test func priorityJobsStartBeforeTheRestOfTheFirstRound() throws {
+        var machine = Machine(targetCount: 100, options: ProbeOptions(rate: 0, timeoutMilliseconds: 1_000, samples: 1, intervalMilliseconds: 20), cap: 1_000, start: Self.t0)
+        machine.holdOpen = true
+        for _ in 0..<10 { _ = try #require(Self.started(machine.nextAction(now: Self.t0))) }
+        let later = Self.t0.advanced(byNanoseconds: 5_000_000)
+        let added = machine.add([Machine.JobSpec(samples: 2, timeoutNanoseconds: 1_000_000_000, prunable: false, priority: true)], now: later)
+        let (_, job) = try #require(Self.started(machine.nextAction(now: later)))
+        #expect(job == added.lowerBound)
+        // Its second sample, once eligible (20 ms on), again goes before the remaining first-round probes.
+        let second = later.advanced(byNanoseconds: 20_000_000)
+        let (_, again) = try #require(Self.started(machine.nextAction(now: second)))
+        #expect(again == added.lowerBound)
+        machine.holdOpen = false
+    }
+}
