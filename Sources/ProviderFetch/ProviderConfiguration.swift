@@ -24,20 +24,20 @@ package struct ProviderSpec: Sendable {
 
     private func resolve(_ field: String, required: Bool) throws(ProviderError) -> String? {
         guard let raw = fields[field]?.string else {
-            if required { throw ProviderError(.configuration, "provider '\(name)': missing '\(field)'") }
+            if required { throw ProviderError(.configuration, "missing '\(field)'", provider: name) }
             return nil
         }
         if raw.hasPrefix("env:") {
             let variable = String(raw.dropFirst(4))
             guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {
-                throw ProviderError(.configuration, "provider '\(name)': \(field): environment variable \(variable) is not set")
+                throw ProviderError(.configuration, "\(field): environment variable \(variable) is not set", provider: name)
             }
             return value
         }
         if raw.hasPrefix("file:") {
             let path = String(raw.dropFirst(5))
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw ProviderError(.configuration, "provider '\(name)': \(field): cannot read \(path)")
+                throw ProviderError(.configuration, "\(field): cannot read \(path)", provider: name)
             }
             return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
@@ -46,10 +46,10 @@ package struct ProviderSpec: Sendable {
 
     /// The `url` field, checked.
     package func baseURL() throws(ProviderError) -> URL {
-        guard let text = fields["url"]?.string else { throw ProviderError(.configuration, "provider '\(name)': missing 'url'") }
+        guard let text = fields["url"]?.string else { throw ProviderError(.configuration, "missing 'url'", provider: name) }
         guard let url = URL(string: text.hasSuffix("/") ? String(text.dropLast()) : text),
               let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", url.host != nil
-        else { throw ProviderError(.configuration, "provider '\(name)': url '\(text)' is not an http(s) URL") }
+        else { throw ProviderError(.configuration, "url '\(text)' is not an http(s) URL", provider: name) }
         return url
     }
 
@@ -61,13 +61,13 @@ package struct ProviderSpec: Sendable {
         let base = try baseURL()
         if path.contains("://") {
             guard let url = URL(string: path), let origin = Origin(base), origin.admits(url) else {
-                throw ProviderError(.configuration, "provider '\(name)': \(SafeText.quoted(path)) is not on \(Origin(base)?.description ?? "its url")")
+                throw ProviderError(.configuration, "\(SafeText.quoted(path)) is not on \(Origin(base)?.description ?? "its url")", provider: name)
             }
             return url
         }
         let relative = path.drop { $0 == "/" }
         guard let url = URL(string: base.absoluteString + "/" + relative) else {
-            throw ProviderError(.configuration, "provider '\(name)': \(SafeText.quoted(path)) is not a path")
+            throw ProviderError(.configuration, "\(SafeText.quoted(path)) is not a path", provider: name)
         }
         return url
     }
@@ -136,16 +136,16 @@ package struct ProviderConfiguration: Sendable {
             guard case .object = item else { throw ProviderError(.configuration, "\(source): provider \(index) is not an object") }
             let name = item["name"]?.string ?? "provider \(index)"
             guard let type = item["type"]?.string?.lowercased() else {
-                throw ProviderError(.configuration, "provider '\(name)': missing 'type'")
+                throw ProviderError(.configuration, "missing 'type'", provider: name)
             }
             guard types.contains(type) else {
-                throw ProviderError(.configuration, "provider '\(name)': unknown type '\(type)' (known: \(types.sorted().joined(separator: ", ")))")
+                throw ProviderError(.configuration, "unknown type '\(type)' (known: \(types.sorted().joined(separator: ", ")))", provider: name)
             }
-            guard names.insert(name).inserted else { throw ProviderError(.configuration, "provider '\(name)': the name is used twice") }
+            guard names.insert(name).inserted else { throw ProviderError(.configuration, "the name is used twice", provider: name) }
             var timeout = 10.0
             if let value = item["timeoutSeconds"] {
                 guard let seconds = value.double, seconds > 0, seconds <= 600 else {
-                    throw ProviderError(.configuration, "provider '\(name)': timeoutSeconds must be between 0 and 600")
+                    throw ProviderError(.configuration, "timeoutSeconds must be between 0 and 600", provider: name)
                 }
                 timeout = seconds
             }
@@ -170,7 +170,7 @@ package struct ProviderConfiguration: Sendable {
         default: required = ["path"]
         }
         for field in required where spec.fields[field]?.string == nil {
-            throw ProviderError(.configuration, "provider '\(spec.name)': missing '\(field)'")
+            throw ProviderError(.configuration, "missing '\(field)'", provider: spec.name)
         }
         if spec.type != "static" { _ = try spec.baseURL() }
         if spec.type == "json", let auth = spec.fields["auth"] {
@@ -178,13 +178,13 @@ package struct ProviderConfiguration: Sendable {
             switch kind {
             case "xpay":
                 for field in ["username", "secretKey"] where auth[field]?.string == nil {
-                    throw ProviderError(.configuration, "provider '\(spec.name)': auth.\(field) is missing")
+                    throw ProviderError(.configuration, "auth.\(field) is missing", provider: spec.name)
                 }
             case "bearer":
-                if auth["token"]?.string == nil { throw ProviderError(.configuration, "provider '\(spec.name)': auth.token is missing") }
+                if auth["token"]?.string == nil { throw ProviderError(.configuration, "auth.token is missing", provider: spec.name) }
             case "none": break
             default:
-                throw ProviderError(.configuration, "provider '\(spec.name)': auth.type '\(kind)' is not xpay, bearer or none")
+                throw ProviderError(.configuration, "auth.type '\(kind)' is not xpay, bearer or none", provider: spec.name)
             }
         }
     }

@@ -44,17 +44,30 @@ package struct ProviderError: Error, Hashable, Sendable, CustomStringConvertible
 
     /// The kind.
     package var code: Code
-    /// The one-line reason.
-    package var message: String
+    /// The provider it concerns, when the error is about one provider's configuration.
+    package var provider: String?
+    /// The one-line reason, without the provider's name (where the provider is named already).
+    package var reason: String
+    /// The one-line message: `provider 'vs': reason`, or the reason alone.
+    package var message: String { provider.map { "provider '\($0)': \(reason)" } ?? reason }
 
     /// An error; newlines in `message` become spaces so it stays one line, every known secret is
     /// masked (``Redaction``), control characters are escaped and the line is cut at 300 characters.
-    package init(_ code: Code, _ message: String) {
+    package init(_ code: Code, _ message: String, provider: String? = nil) {
         self.code = code
+        self.provider = provider
         let oneLine = message.split(whereSeparator: \.isNewline).joined(separator: " ")
-        self.message = SafeText.line(Redaction.redact(oneLine), limit: 300)
+        reason = SafeText.line(Redaction.redact(oneLine), limit: 300)
     }
 
     /// The message.
     package var description: String { message }
+
+    /// Two errors are the same when their kind and their message are.
+    package static func == (lhs: ProviderError, rhs: ProviderError) -> Bool { lhs.code == rhs.code && lhs.message == rhs.message }
+
+    package func hash(into hasher: inout Hasher) {
+        hasher.combine(code)
+        hasher.combine(message)
+    }
 }

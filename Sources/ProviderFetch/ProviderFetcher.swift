@@ -9,8 +9,10 @@ package struct ProviderOutcome: Sendable {
     package var servers: [Server]
     /// Its account state, when the provider reports one.
     package var account: AccountState?
-    /// Why it failed, in one line.
-    package var error: String?
+    /// Why it failed, typed until it is printed.
+    package var failure: ProviderError?
+    /// Why it failed, in one line (the provider is named by ``provider``).
+    package var error: String? { failure?.reason }
     /// Wall time of the fetch, in milliseconds (monotonic clock).
     package var milliseconds: Double
     /// Entries of its server list that were skipped or had a figure ignored, one line each
@@ -65,7 +67,8 @@ package struct ProviderFetcher: Sendable {
             }
             group.cancelAll()
             return enabled.indices.map { index in
-                outcomes[index] ?? ProviderOutcome(provider: enabled[index].name, servers: [], error: "no answer before the deadline", milliseconds: 0)
+                outcomes[index] ?? ProviderOutcome(provider: enabled[index].name, servers: [], failure: ProviderError(.timeout, "no answer before the deadline"),
+                                                   milliseconds: 0)
             }
         }
     }
@@ -73,13 +76,13 @@ package struct ProviderFetcher: Sendable {
     /// One provider, start to end.
     package func fetch(_ spec: ProviderSpec) async -> ProviderOutcome {
         let start = ContinuousClock.now
-        var outcome = ProviderOutcome(provider: spec.name, servers: [], milliseconds: 0)
+        var outcome = ProviderOutcome(provider: spec.name, servers: [], failure: nil, milliseconds: 0)
         let problems = ServerProblems()
         do {
             (outcome.servers, outcome.account) = try await backend(spec).fetch(problems)
             outcome.problems = problems.summary.map { Redaction.redact($0) }
         } catch {
-            outcome.error = Task.isCancelled ? "no answer before the deadline" : error.message
+            outcome.failure = Task.isCancelled ? ProviderError(.timeout, "no answer before the deadline") : error
         }
         let elapsed = ContinuousClock.now - start
         outcome.milliseconds = Double(elapsed.components.seconds) * 1_000 + Double(elapsed.components.attoseconds) / 1e15

@@ -8,10 +8,10 @@ struct StaticBackend: ProviderBackend {
     let spec: ProviderSpec
 
     func fetch(_ problems: ServerProblems) async throws(ProviderError) -> ([Server], AccountState?) {
-        guard let path = spec.fields["path"]?.string else { throw ProviderError(.configuration, "provider '\(spec.name)': missing 'path'") }
+        guard let path = spec.fields["path"]?.string else { throw ProviderError(.configuration, "missing 'path'", provider: spec.name) }
         let full = path.hasPrefix("/") ? path : fetcher.baseDirectory + "/" + path
         guard let data = FileManager.default.contents(atPath: full) else {
-            throw ProviderError(.configuration, "provider '\(spec.name)': cannot read \(path)")
+            throw ProviderError(.configuration, "cannot read \(path)", provider: spec.name)
         }
         guard data.count <= HTTPClient.maximumBodyBytes else { throw ProviderError(.tooLarge, "\(path) is larger than 32 MiB") }
         return (try ProviderDecoders.staticServers(data, provider: spec.name, problems: problems), nil)

@@ -116,10 +116,9 @@ package struct ProbeSession: Sendable {
         var servers: [Server] = []
         var errors: [ReportError] = []
         for outcome in outcomes {
-            if let error = outcome.error {
-                // The source names the provider already.
-                let prefix = "provider '\(outcome.provider)': "
-                errors.append(ReportError(source: outcome.provider, message: error.hasPrefix(prefix) ? String(error.dropFirst(prefix.count)) : error))
+            if let failure = outcome.failure {
+                // The source names the provider: the reason alone.
+                errors.append(ReportError(source: outcome.provider, message: failure.reason))
             } else if let reason = outcome.exclusion {
                 errors.append(ReportError(source: outcome.provider, message: "left out: \(reason)"))
             } else {
