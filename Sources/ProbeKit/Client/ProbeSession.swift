@@ -76,7 +76,7 @@ package struct ProbeSession: Sendable {
         }
         // Each result's figures once: the ranking and the report entry both read them.
         let figures = results.map { ResultFigures($0, preferICMP: middlebox != nil) }
-        let candidates = figures.indices.map { Self.candidate(figures[$0], server: items.server(at: figures[$0].result.index)) }
+        let candidates = figures.map { items.candidate(at: $0.result.index, with: $0) }
         let ranked = Ranker.rank(candidates, weights: configuration.ranking, filter: configuration.filter)
         let entries = ranked.map { ranked -> ReportEntry in
             var entry = ReportEntry(figures: figures[ranked.inputIndex], ranked: ranked, method: configuration.method)
@@ -130,23 +130,6 @@ package struct ProbeSession: Sendable {
     }
 
     /// What Ranking needs to know of a probe result (and of the provider's server it came from).
-    static func candidate(_ figures: ResultFigures, server: Server? = nil) -> Candidate {
-        let status: Candidate.Status
-        switch figures.state {
-        case .open, .alive: status = .up
-        case .refused: status = .closed
-        default: status = .down
-        }
-        let result = figures.result
-        var candidate = Self.candidate(
-            id: figures.addressText.map { candidateID(address: $0, result: result) } ?? result.target.text, status: status,
-            median: figures.rtt?.median, server: server, names: [result.target.text, result.target.host])
-        candidate.p90Milliseconds = figures.rtt?.p90
-        candidate.jitterMilliseconds = figures.rtt?.jitter
-        candidate.loss = figures.loss
-        return candidate
-    }
-
     /// A candidate with a provider's server's figures: its country as an ISO code, its load as
     /// reported and what kind of figure it is (see ``CapacityRules``).
     static func candidate(id: String, status: Candidate.Status, median: Double?, server: Server?, names: [String]) -> Candidate {

@@ -235,11 +235,8 @@ struct EarlyPlan: Sendable {
         let weights = session.configuration.ranking
         self.weights = weights
         let filter = session.configuration.filter
-        // One candidate per target, built as the ranking builds them, with no RTT yet.
-        let candidates = items.targets.indices.map { index in
-            ProbeSession.candidate(id: items.targets[index].text, status: .up, median: 0, server: items.server(at: index),
-                                   names: [items.targets[index].text, items.targets[index].host])
-        }
+        // The candidates the ranking starts from (built once, in ``ProbeItems``), with no RTT yet.
+        let candidates = items.candidates
         let loads = candidates.withUnsafeBufferPointer { CapacityRules.providerLoads($0) }
         extraMilliseconds = candidates.map { candidate in
             guard CapacityRules.exclusion(candidate) == nil, filter.exclusion(candidate) == nil else { return nil }

@@ -1,0 +1,108 @@
+/// Assembles each target's result from its jobs' samples as a sweep runs (reactor thread only):
+/// the first round's targets and, on a live sweep, the servers handed over while it runs. Says
+/// which result became final and how to report it; the runner only emits.
+final class SweepAssembler {
+    /// Results being assembled, by position (an address of the sweep).
+    private(set) var partial: [TargetResult]
+    /// Jobs each position still waits for.
+    private(set) var pending: [Int]
+    /// Every job so far: its position and kind (live requests append).
+    private(set) var jobs: [ProbeJob]
+    /// Positions of the targets the sweep started with; later ones are live requests.
+    let initialCount: Int
+    /// Live requests given up on (their results are not reported), and where each tag sits.
+    private var dropped = Set<Int>()
+    private var positionsByTag: [Int: Int] = [:]
+    private var jobsByPosition: [Int: [Int]] = [:]
+    private let methods: Set<ProbeKind>
+    private let socketKinds: [ICMPSocketKind?]
+    private let icmpUnavailable: [String?]
+
+    /// Plans every address's jobs (``SweepJobPlan``) and starts their results. `socketKinds` and
+    /// `icmpUnavailable` are per family ([IPv4, IPv6]).
+    init(targets: [ProbeTarget], resolved: [(index: Int, address: SocketAddress, milliseconds: Double?)], methods: Set<ProbeKind>,
+         firstRound: Bool, socketKinds: [ICMPSocketKind?], icmpUnavailable: [String?]) {
+        self.methods = methods
+        self.socketKinds = socketKinds
+        self.icmpUnavailable = icmpUnavailable
+        initialCount = resolved.count
+        partial = []
+        pending = []
+        jobs = []
+        for (position, item) in resolved.enumerated() {
+            var result = TargetResult(index: item.index, target: targets[item.index], address: item.address, resolveMilliseconds: item.milliseconds)
+            let kinds = plan(&result, portKnown: targets[item.index].portKnown, firstRound: firstRound)
+            jobs += kinds.map { ProbeJob(position: position, kind: $0) }
+            partial.append(result)
+            pending.append(kinds.count)
+        }
+    }
+
+    /// The kinds of probe `result`'s address gets; notes on `result` what cannot run (no ICMP
+    /// permission for its family, no port for TCP alone).
+    private func plan(_ result: inout TargetResult, portKnown: Bool, firstRound: Bool) -> [ProbeKind] {
+        let family = result.address?.family == .inet6 ? 1 : 0
+        if methods.contains(.icmp), let reason = icmpUnavailable[family] {
+            result.icmp = Measurement(method: .icmp, samples: [], unavailable: reason)
+        }
+        switch SweepJobPlan.plan(methods: methods, icmpRuns: socketKinds[family] != nil, portKnown: portKnown, firstRound: firstRound) {
+        case .unmeasurable:
+            result.tcp = SweepJobPlan.unmeasurableTCP
+            return []
+        case .probe(let kinds):
+            return kinds
+        }
+    }
+
+    /// Results nothing could run for (ICMP alone without permission, no port): final at once.
+    var finalAtStart: [TargetResult] { partial.indices.filter { pending[$0] == 0 }.map { partial[$0] } }
+
+    /// Records a job's samples; the event to report when its target became final.
+    func record(job: Int, samples: [ProbeSample]) -> SweepEvent? {
+        let position = jobs[job].position
+        switch jobs[job].kind {
+        case .tcp: partial[position].tcp = Measurement(method: .tcp, samples: samples)
+        case .icmp:
+            let family = partial[position].address?.family == .inet6 ? 1 : 0
+            partial[position].icmp = Measurement(method: .icmp, samples: samples, socketKind: socketKinds[family])
+        }
+        pending[position] -= 1
+        guard pending[position] == 0 else { return nil }
+        if position < initialCount { return .result(partial[position]) }
+        return dropped.contains(position) ? nil : .final(partial[position])
+    }
+
+    /// A live request joins: its jobs' kinds (the sweep adds them with `jobNumbers`), or the
+    /// final event at once when nothing can measure it.
+    func add(_ request: LiveSweep.Request, addJobs: ([ProbeKind]) -> [Int]) -> SweepEvent? {
+        let position = partial.count
+        var result = TargetResult(index: request.tag, target: request.target, address: request.address)
+        let kinds = plan(&result, portKnown: request.target.portKnown, firstRound: false)
+        partial.append(result)
+        pending.append(kinds.count)
+        positionsByTag[request.tag] = position
+        jobsByPosition[position] = addJobs(kinds)
+        jobs += kinds.map { ProbeJob(position: position, kind: $0) }
+        return kinds.isEmpty ? .final(result) : nil
+    }
+
+    /// Gives up on the live request tagged `tag`: the jobs to drop.
+    func drop(tag: Int) -> [Int] {
+        guard let position = positionsByTag[tag] else { return [] }
+        dropped.insert(position)
+        return jobsByPosition[position] ?? []
+    }
+
+    /// The reactor failed: every first-round target not yet final gets `samples` (the error) and
+    /// is reported.
+    func failAll(with samples: [ProbeSample]) -> [SweepEvent] {
+        var events: [SweepEvent] = []
+        for position in 0..<initialCount where pending[position] > 0 {
+            if methods.contains(.tcp), partial[position].tcp == nil { partial[position].tcp = Measurement(method: .tcp, samples: samples) }
+            if methods.contains(.icmp), partial[position].icmp == nil { partial[position].icmp = Measurement(method: .icmp, samples: samples) }
+            pending[position] = 0
+            events.append(.result(partial[position]))
+        }
+        return events
+    }
+}
