@@ -20,6 +20,8 @@ let package = Package(
         .executable(name: "netsim", targets: ["netsim"]),
         // The one library product: ProbeKit's public surface is what an orchestrator codes against.
         .library(name: "ProbeKit", targets: ["ProbeKit"]),
+        // Not the product: the workloads Benchmarks/ (its own package) measures.
+        .library(name: "BenchmarkSupport", targets: ["BenchmarkSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -37,6 +39,7 @@ let package = Package(
         .target(name: "Ranking", swiftSettings: strict),
         .target(name: "ProviderFetch", dependencies: ["SafeText"], swiftSettings: strict),
         .target(name: "ProbeKit", dependencies: ["Prober", "Ranking", "ProviderFetch", "SafeText"], swiftSettings: strict),
+        .target(name: "BenchmarkSupport", dependencies: ["Prober", "Ranking", "ProviderFetch"], swiftSettings: strict),
         // The simulated network for tests and benchmarks (TUN device in a private namespace).
         .target(name: "NetSim", dependencies: ["Prober", "CProbe"], swiftSettings: strict),
         .executableTarget(

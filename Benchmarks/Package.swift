@@ -8,10 +8,6 @@ import PackageDescription
 let probePackage = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .lastPathComponent.lowercased()
 
-// The benchmarks measure the layers below ProbeKit (the engine, the ranking, the decoders), which
-// are `package` API: their modules join probe's package (the same package name) to see them.
-let probeInternals: [SwiftSetting] = [.unsafeFlags(["-package-name", probePackage])]
-
 let package = Package(
     name: "probe-benchmarks",
     platforms: [.macOS(.v15)],
@@ -24,20 +20,19 @@ let package = Package(
             name: "TCPSweep",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "ProbeKit", package: probePackage),
+                // The layers below ProbeKit are `package` API: the workloads are built in probe's own package.
+                .product(name: "BenchmarkSupport", package: probePackage),
             ],
             path: "Benchmarks/TCPSweep",
-            swiftSettings: probeInternals,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
             name: "Providers",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "ProbeKit", package: probePackage),
+                .product(name: "BenchmarkSupport", package: probePackage),
             ],
             path: "Benchmarks/Providers",
-            swiftSettings: probeInternals,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ],
