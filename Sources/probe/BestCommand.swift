@@ -123,7 +123,14 @@ enum RunCommand {
         }
         var servers: [Server] = []
         var demo: DemoNetwork?
-        if input.demo {
+        // Nothing configured at all (no target, no targets file, no providers file): the built-in
+        // default is the demo, so `probe --best` on a fresh machine shows the main job.
+        let nothingConfigured = !explicit && providersFile == nil && input.providers.config == nil
+        if nothingConfigured {
+            Console.note("probe: nothing configured (no TARGET, --targets FILE or --config FILE, and no "
+                + "\(ProviderConfiguration.defaultPath() ?? "~/.config/probe/config.json")): probing the built-in demo", quiet: quiet)
+        }
+        if input.demo || nothingConfigured {
             do {
                 let network = try DemoNetwork()
                 demo = network
