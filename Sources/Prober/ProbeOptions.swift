@@ -69,11 +69,11 @@ extension ProbeOptions {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = ProbeOptions()
-        maxInFlight = try container.decodeIfPresent(Int.self, forKey: .maxInFlight) ?? defaults.maxInFlight
-        rate = try container.decodeIfPresent(Int.self, forKey: .rate) ?? defaults.rate
-        timeoutMilliseconds = try container.decodeIfPresent(Int.self, forKey: .timeoutMilliseconds) ?? defaults.timeoutMilliseconds
-        samples = try container.decodeIfPresent(Int.self, forKey: .samples) ?? defaults.samples
-        intervalMilliseconds = try container.decodeIfPresent(Int.self, forKey: .intervalMilliseconds) ?? defaults.intervalMilliseconds
-        icmpSocket = try container.decodeIfPresent(ICMPSocketPreference.self, forKey: .icmpSocket) ?? defaults.icmpSocket
+        maxInFlight = try container.value(.maxInFlight, or: defaults.maxInFlight)
+        rate = try container.value(.rate, or: defaults.rate)
+        timeoutMilliseconds = try container.value(.timeoutMilliseconds, or: defaults.timeoutMilliseconds)
+        samples = try container.value(.samples, or: defaults.samples)
+        intervalMilliseconds = try container.value(.intervalMilliseconds, or: defaults.intervalMilliseconds)
+        icmpSocket = try container.value(.icmpSocket, or: defaults.icmpSocket)
     }
 }

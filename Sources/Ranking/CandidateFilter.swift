@@ -127,9 +127,9 @@ extension CandidateFilter {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = CandidateFilter()
-        countries = try container.decodeIfPresent([String].self, forKey: .countries) ?? defaults.countries
-        providers = try container.decodeIfPresent([String].self, forKey: .providers) ?? defaults.providers
-        protocols = try container.decodeIfPresent([String].self, forKey: .protocols) ?? defaults.protocols
-        excluded = try container.decodeIfPresent([String].self, forKey: .excluded) ?? defaults.excluded
+        countries = try container.value(.countries, or: defaults.countries)
+        providers = try container.value(.providers, or: defaults.providers)
+        protocols = try container.value(.protocols, or: defaults.protocols)
+        excluded = try container.value(.excluded, or: defaults.excluded)
     }
 }

@@ -69,7 +69,7 @@ package struct StickyState: Hashable, Sendable, Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         choice = try container.decodeIfPresent(String.self, forKey: .choice)
         pending = try container.decodeIfPresent(String.self, forKey: .pending)
-        pendingCount = try container.decodeIfPresent(Int.self, forKey: .pendingCount) ?? 0
+        pendingCount = try container.value(.pendingCount, or: 0)
         history = try container.decodeIfPresent([String: [HistoryEntry]].self, forKey: .history) ?? [:]
     }
 
@@ -182,9 +182,9 @@ extension StickyPolicy {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = StickyPolicy()
-        minimumGainMilliseconds = try container.decodeIfPresent(Double.self, forKey: .minimumGainMilliseconds) ?? defaults.minimumGainMilliseconds
-        maximumRatio = try container.decodeIfPresent(Double.self, forKey: .maximumRatio) ?? defaults.maximumRatio
-        ceilingMilliseconds = try container.decodeIfPresent(Double.self, forKey: .ceilingMilliseconds) ?? defaults.ceilingMilliseconds
-        confirmations = try container.decodeIfPresent(Int.self, forKey: .confirmations) ?? defaults.confirmations
+        minimumGainMilliseconds = try container.value(.minimumGainMilliseconds, or: defaults.minimumGainMilliseconds)
+        maximumRatio = try container.value(.maximumRatio, or: defaults.maximumRatio)
+        ceilingMilliseconds = try container.value(.ceilingMilliseconds, or: defaults.ceilingMilliseconds)
+        confirmations = try container.value(.confirmations, or: defaults.confirmations)
     }
 }

@@ -67,13 +67,12 @@ public struct ProbeClient: Sendable {
         /// Reads a configuration; every key is optional.
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
-            targets = try container.decodeIfPresent([String].self, forKey: .targets) ?? []
+            targets = try container.value(.targets, or: [])
             providersFile = try container.decodeIfPresent(String.self, forKey: .providersFile)
             // `session` is what earlier versions called it.
-            probing = try container.decodeIfPresent(ProbeConfiguration.self, forKey: .probing)
-                ?? container.decodeIfPresent(ProbeConfiguration.self, forKey: .session) ?? ProbeConfiguration()
+            probing = try container.value(.probing, or: try container.value(.session, or: ProbeConfiguration()))
             stateFile = try container.decodeIfPresent(String.self, forKey: .stateFile)
-            sticky = try container.decodeIfPresent(StickyPolicy.self, forKey: .sticky) ?? StickyPolicy()
+            sticky = try container.value(.sticky, or: StickyPolicy())
             tokenCacheFile = try container.decodeIfPresent(String.self, forKey: .tokenCacheFile)
         }
     }

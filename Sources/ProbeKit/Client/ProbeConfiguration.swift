@@ -36,10 +36,10 @@ extension ProbeConfiguration {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = ProbeConfiguration()
-        probe = try container.decodeIfPresent(ProbeOptions.self, forKey: .probe) ?? defaults.probe
-        method = try container.decodeIfPresent(ProbeMethod.self, forKey: .method) ?? defaults.method
-        ranking = try container.decodeIfPresent(RankingWeights.self, forKey: .ranking) ?? defaults.ranking
-        filter = try container.decodeIfPresent(CandidateFilter.self, forKey: .filter) ?? defaults.filter
-        early = try container.decodeIfPresent(EarlyAnswerOptions.self, forKey: .early) ?? defaults.early
+        probe = try container.value(.probe, or: defaults.probe)
+        method = try container.value(.method, or: defaults.method)
+        ranking = try container.value(.ranking, or: defaults.ranking)
+        filter = try container.value(.filter, or: defaults.filter)
+        early = try container.value(.early, or: defaults.early)
     }
 }

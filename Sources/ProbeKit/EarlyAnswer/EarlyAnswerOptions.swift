@@ -37,8 +37,8 @@ extension EarlyAnswerOptions {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = EarlyAnswerOptions()
-        cutoffFactor = try container.decodeIfPresent(Double.self, forKey: .cutoffFactor) ?? defaults.cutoffFactor
-        cutoffMarginMilliseconds = try container.decodeIfPresent(Double.self, forKey: .cutoffMarginMilliseconds) ?? defaults.cutoffMarginMilliseconds
-        maximumFinalists = try container.decodeIfPresent(Int.self, forKey: .maximumFinalists) ?? defaults.maximumFinalists
+        cutoffFactor = try container.value(.cutoffFactor, or: defaults.cutoffFactor)
+        cutoffMarginMilliseconds = try container.value(.cutoffMarginMilliseconds, or: defaults.cutoffMarginMilliseconds)
+        maximumFinalists = try container.value(.maximumFinalists, or: defaults.maximumFinalists)
     }
 }
