@@ -29,8 +29,8 @@ public final class ProviderSimulator: @unchecked Sendable {
         """
         [Interface]
         PrivateKey = \(Credentials.wireguardPrivateKey)
-        Address = 10.66.0.2/32
-        DNS = 1.1.1.1
+        Address = 198.18.66.2/32
+        DNS = 198.18.0.53
 
         [Peer]
         PublicKey = OZ6GtNEINRnolfSMUZW5nHyi+QTc7L5WzwsllqN0wnM=
