@@ -52,10 +52,15 @@ package enum CountryCode {
 
     static func englishName(_ code: String) -> String? { table().byCode[code] }
 
-    /// The code of a flag emoji (two regional indicators).
+    /// The code of a text that is a flag emoji and nothing else (two regional indicators).
     static func flagCode(_ text: String) -> String? {
-        let scalars = Array(text.unicodeScalars)
-        guard scalars.count == 2, scalars.allSatisfy({ (0x1F1E6...0x1F1FF).contains($0.value) }) else { return nil }
-        return String(String.UnicodeScalarView(scalars.compactMap { Unicode.Scalar($0.value - 0x1F1E6 + 65) }))
+        text.unicodeScalars.count == 2 ? firstFlag(in: text) : nil
+    }
+
+    /// The code of the first flag emoji in `text` (🇬🇧 gives GB), anywhere in it.
+    static func firstFlag(in text: String) -> String? {
+        let indicators = text.unicodeScalars.filter { (0x1F1E6...0x1F1FF).contains($0.value) }
+        guard indicators.count >= 2 else { return nil }
+        return String(String.UnicodeScalarView(indicators.prefix(2).compactMap { Unicode.Scalar($0.value - 0x1F1E6 + 65) }))
     }
 }

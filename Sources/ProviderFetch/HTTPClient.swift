@@ -151,18 +151,6 @@ package struct HTTPClient: Sendable {
 
 extension JSONValue {
     /// JSON bytes.
-    func serialized() -> Data {
-        (try? JSONSerialization.data(withJSONObject: foundationObject, options: [.fragmentsAllowed])) ?? Data("null".utf8)
-    }
-
-    var foundationObject: Any {
-        switch self {
-        case .null: NSNull()
-        case .bool(let value): value
-        case .number(let value): value
-        case .string(let value): value
-        case .array(let values): values.map(\.foundationObject)
-        case .object(let members): members.mapValues(\.foundationObject)
-        }
-    }
+    /// The value as a request body (the same writer as ``text(pretty:)``: whole numbers stay whole).
+    func serialized() -> Data { Data(text(pretty: false).utf8) }
 }

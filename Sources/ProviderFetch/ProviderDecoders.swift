@@ -89,12 +89,7 @@ package enum ProviderDecoders {
     }
 
     /// The ISO code of the first flag emoji in `text` (🇬🇧 gives GB).
-    static func countryFromFlag(_ text: String) -> String? {
-        let indicators = text.unicodeScalars.filter { (0x1F1E6...0x1F1FF).contains($0.value) }
-        guard indicators.count >= 2 else { return nil }
-        let letters = indicators.prefix(2).compactMap { Unicode.Scalar($0.value - 0x1F1E6 + 65) }
-        return String(String.UnicodeScalarView(letters))
-    }
+    static func countryFromFlag(_ text: String) -> String? { CountryCode.firstFlag(in: text) }
 
     // MARK: VPNScript
 

@@ -115,8 +115,7 @@ package struct ProviderFetcher: Sendable {
 
     /// HTTP errors as one line: the provider's own message when its body has one.
     func failure(_ answer: HTTPAnswer, _ what: String) -> ProviderError {
-        let message = (try? answer.json()).flatMap { $0.first(["message", "error", "msg"])?.string }
-        return ProviderError(.http, "\(what): HTTP \(answer.status)" + (message.map { ": \(SafeText.escaped($0))" } ?? ""))
+        ProviderError(.http, "\(what): HTTP \(answer.status)" + (Self.message(answer).map { ": \($0)" } ?? ""))
     }
 
 }

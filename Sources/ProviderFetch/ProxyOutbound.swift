@@ -38,7 +38,7 @@ package struct ProxyOutbound: Hashable, Sendable {
     /// Reads an XMPlus server entry's fields. `nil` when it names no host, port or credential.
     package init?(fields: [String: JSONValue], fallbackHost: String? = nil, fallbackPort: Int? = nil) {
         let given = fields["uri"]?.string
-        let link = given.flatMap(Self.vmessLink) ?? [:]
+        let link = given.flatMap(VMessURI.payload) ?? [:]
         func text(_ keys: String...) -> String? {
             for key in keys { if let value = fields[key]?.string { return value } }
             return nil
@@ -70,17 +70,6 @@ package struct ProxyOutbound: Hashable, Sendable {
         flow = text("flow")
         remark = text("remark", "remarks", "name") ?? linked("ps")
         givenURI = given
-    }
-
-    /// The JSON inside a `vmess://` link (base64, numbers as strings, raw control characters).
-    static func vmessLink(_ uri: String) -> [String: JSONValue]? {
-        guard uri.lowercased().hasPrefix("vmess://") else { return nil }
-        var payload = String(uri.dropFirst("vmess://".count)).filter { !$0.isWhitespace }
-        payload = payload.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while payload.count % 4 != 0 { payload += "=" }
-        guard var bytes = Data(base64Encoded: payload).map(Array.init) else { return nil }
-        for index in bytes.indices where bytes[index] < 0x20 { bytes[index] = 0x20 }
-        return (try? JSONValue.parse(Data(bytes)))?.objectMembers
     }
 
     // MARK: Share URI

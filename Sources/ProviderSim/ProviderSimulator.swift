@@ -283,7 +283,7 @@ public final class ProviderSimulator: @unchecked Sendable {
             var items: [String] = []
             if let active = self.activeWireGuard[id] {
                 let config = Self.wireguardConfig(endpoint: "\(self.vpnscriptServiceHost(id)):51820")
-                items.append(#"{"id":\#(active),"config":\#(String(decoding: try JSONSerialization.data(withJSONObject: [config]), as: UTF8.self).dropFirst().dropLast()),"status":1,"fail_reason":null}"#)
+                items.append(#"{"id":\#(active),"config":\#(ProviderFetch.JSONValue.string(config).text(pretty: false)),"status":1,"fail_reason":null}"#)
             }
             let mine = self.lock.withLock { self.wireguardCreated.filter { $0.value == id && !self.wireguardDeleted.contains($0.key) }.keys.sorted() }
             for configID in mine {
@@ -294,7 +294,7 @@ public final class ProviderSimulator: @unchecked Sendable {
                     items.append(#"{"id":\#(configID),"config":null,"status":0,"fail_reason":null}"#)
                 } else {
                     let config = Self.wireguardConfig(endpoint: "\(self.vpnscriptServiceHost(id)):51820")
-                    items.append(#"{"id":\#(configID),"config":\#(String(decoding: try JSONSerialization.data(withJSONObject: [config]), as: UTF8.self).dropFirst().dropLast()),"status":1,"fail_reason":null}"#)
+                    items.append(#"{"id":\#(configID),"config":\#(ProviderFetch.JSONValue.string(config).text(pretty: false)),"status":1,"fail_reason":null}"#)
                 }
             }
             if items.isEmpty { return Self.json(#"{"success":false,"message":"No configuration found for this server."}"#, status: .notFound) }
@@ -394,7 +394,7 @@ public final class ProviderSimulator: @unchecked Sendable {
             self.lock.withLock { self.lastConnectBody = body.text(pretty: false) }
             let host = request.path.split(separator: "/").last.map(String.init) ?? ""
             let config = Self.wireguardConfig(endpoint: "\(host):51820")
-            return Self.json(#"{"success":{"data":{"config":\#(String(decoding: try JSONSerialization.data(withJSONObject: [config]), as: UTF8.self).dropFirst().dropLast())}}}"#)
+            return Self.json(#"{"success":{"data":{"config":\#(ProviderFetch.JSONValue.string(config).text(pretty: false))}}}"#)
         }
         // Faults.
         await server.appendRoute("GET /fault/500") { _ in
