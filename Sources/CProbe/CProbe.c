@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <sys/mount.h>
 #include <net/if.h>
 #include <linux/if_tun.h>
 #include "CProbe.h"
@@ -94,6 +95,13 @@ int cprobe_if_addr6(const char *name, const uint8_t *addr, int prefix) {
 }
 
 int cprobe_unshare_net(void) { return unshare(CLONE_NEWNET); }
+
+int cprobe_unshare_mounts(void) {
+    if (unshare(CLONE_NEWNS) != 0) return -1;
+    return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+}
+
+int cprobe_bind_mount(const char *source, const char *target) { return mount(source, target, NULL, MS_BIND, NULL); }
 
 int cprobe_pidfd_open(int pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 

@@ -106,7 +106,27 @@ public enum NetSimulator {
         _ = withUnsafeBytes(of: &v6) { cprobe_if_addr6(deviceName, $0.bindMemory(to: UInt8.self).baseAddress, 32) }
         // Unprivileged ICMP (ping sockets) for every group, inside this namespace only.
         writeSysctl("/proc/sys/net/ipv4/ping_group_range", "0 2147483647")
+        pointResolverAtWorld()
         return tun
+    }
+
+    /// The command resolves names through the world's name server: a private mount namespace in
+    /// which `/etc/resolv.conf` is a bind mount of a file naming ``World/dnsIPv4`` (no query can
+    /// leave for the machine's own resolver, which the namespace cannot reach anyway). Without
+    /// a mount namespace, names are not served; everything else still runs.
+    static func pointResolverAtWorld() {
+        guard cprobe_unshare_mounts() == 0 else {
+            FileHandle.standardError.write(Data("netsim: no private mount namespace (\(Errno.current.description)); names are not served\n".utf8))
+            return
+        }
+        let path = "\(NSTemporaryDirectory())/netsim-resolv-\(getpid()).conf"
+        let text = "# netsim: the simulated network's name server\nnameserver \(World.dnsIPv4)\noptions timeout:1 attempts:2\n"
+        guard (try? text.write(toFile: path, atomically: true, encoding: .utf8)) != nil,
+              cprobe_bind_mount(path, "/etc/resolv.conf") == 0 else {
+            FileHandle.standardError.write(Data("netsim: cannot bind a resolv.conf over /etc/resolv.conf (\(Errno.current.description)); names are not served\n".utf8))
+            return
+        }
+        unlink(path)  // the mount keeps the file; nothing is left behind
     }
 
     @discardableResult

@@ -6,6 +6,35 @@ enum Packet {
     static let tcp: UInt8 = 6
     static let icmp: UInt8 = 1
     static let icmpv6: UInt8 = 58
+    static let udp: UInt8 = 17
+
+    /// The UDP header fields netsim looks at.
+    struct UDP {
+        var sourcePort: UInt16
+        var destinationPort: UInt16
+        var payload: ArraySlice<UInt8>
+    }
+
+    /// Parses a UDP datagram; `nil` when truncated or its length field lies.
+    static func parseUDP(_ datagram: ArraySlice<UInt8>) -> UDP? {
+        guard datagram.count >= 8 else { return nil }
+        let base = datagram.startIndex
+        let length = Int(datagram[base + 4]) << 8 | Int(datagram[base + 5])
+        guard length >= 8, length <= datagram.count else { return nil }
+        return UDP(sourcePort: UInt16(datagram[base]) << 8 | UInt16(datagram[base + 1]),
+                   destinationPort: UInt16(datagram[base + 2]) << 8 | UInt16(datagram[base + 3]),
+                   payload: datagram[(base + 8)..<(base + length)])
+    }
+
+    /// A UDP answer to `request` (ports swapped) carrying `payload`.
+    static func udpReply(to request: IP, _ udp: UDP, payload: [UInt8]) -> [UInt8] {
+        var datagram = [UInt8](repeating: 0, count: 8)
+        put16(&datagram, 0, udp.destinationPort)
+        put16(&datagram, 2, udp.sourcePort)
+        put16(&datagram, 4, UInt16(truncatingIfNeeded: 8 + payload.count))
+        datagram += payload
+        return ipPacket(from: request.destination, to: request.source, isV6: request.isV6, proto: Self.udp, body: datagram)
+    }
 
     /// The parts of an IP packet netsim needs.
     struct IP {
@@ -117,7 +146,7 @@ enum Packet {
     static func ipPacket(from source: ArraySlice<UInt8>, to destination: ArraySlice<UInt8>, isV6: Bool, proto: UInt8, body: [UInt8]) -> [UInt8] {
         var body = body
         // Transport checksum: TCP and ICMPv6 cover a pseudo-header, ICMPv4 only the message.
-        let checksumOffset = proto == tcp ? 16 : 2
+        let checksumOffset = proto == tcp ? 16 : (proto == udp ? 6 : 2)
         var sum: UInt32 = 0
         if proto != icmp {
             sum = add(source, to: 0)
@@ -125,7 +154,9 @@ enum Packet {
             sum += UInt32(proto) + UInt32(body.count & 0xffff) + UInt32(body.count >> 16)
         }
         sum = add(body[...], to: sum)
-        put16(&body, checksumOffset, fold(sum))
+        let checksum = fold(sum)
+        put16(&body, checksumOffset, proto == udp && checksum == 0 ? 0xFFFF : checksum)  // UDP: 0 means "none"
+
         var packet: [UInt8]
         if isV6 {
             packet = [UInt8](repeating: 0, count: 40)

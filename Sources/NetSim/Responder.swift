@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Prober
+
 /// What every simulated host does with a packet: the pure logic of netsim, no I/O and no clock
 /// (time comes in as `now`, randomness from a seeded generator), so tests drive it directly.
 public struct Responder {
@@ -21,6 +26,17 @@ public struct Responder {
         public var droppedByLink = 0
         /// Packets for no simulated host, or that needed no answer.
         public var ignored = 0
+        /// DNS queries the world's name server received.
+        public var dnsQueries = 0
+    }
+
+    struct Name {
+        var v4: [[UInt8]]
+        var v6: [[UInt8]]
+        var delayNanoseconds: UInt64
+        var nxdomain: Bool
+        var timeout: Bool
+        var ttl: UInt32
     }
 
     struct Host {
@@ -38,11 +54,14 @@ public struct Responder {
     }
 
     private var hosts: [AddressKey: Host] = [:]
+    private var names: [String: Name] = [:]
+    private static let dnsServer = AddressKey(World.dnsIPv4)
     private var random: SplitMix64
     private let linkPps: Double
     private let linkBurst: Double
     private var linkTokens: Double
     private var linkRefill: UInt64 = 0
+    private var lastNow: UInt64 = 0
     /// What came in so far.
     public private(set) var counters = Counters()
 
@@ -52,6 +71,17 @@ public struct Responder {
         linkPps = world.linkPps
         linkBurst = world.linkBurst ?? max(1, world.linkPps / 100)
         linkTokens = linkBurst
+        for entry in world.names {
+            var v4: [[UInt8]] = []
+            var v6: [[UInt8]] = []
+            for address in entry.addresses {
+                var four = [UInt8](repeating: 0, count: 4)
+                var six = [UInt8](repeating: 0, count: 16)
+                if inet_pton(AF_INET, address, &four) == 1 { v4.append(four) } else if inet_pton(AF_INET6, address, &six) == 1 { v6.append(six) }
+            }
+            names[entry.name.lowercased().hasSuffix(".") ? String(entry.name.lowercased().dropLast()) : entry.name.lowercased()] = Name(
+                v4: v4, v6: v6, delayNanoseconds: UInt64(entry.delayMs * 1_000_000), nxdomain: entry.nxdomain, timeout: entry.timeout, ttl: entry.ttl)
+        }
         for host in world.hosts {
             guard let key = AddressKey(host.address) else { continue }
             hosts[key] = Host(
@@ -66,8 +96,10 @@ public struct Responder {
     /// The answer to `packet` read at `now`, if its host answers at all.
     public mutating func respond(to packet: [UInt8], at now: UInt64) -> Reply? {
         counters.received += 1
+        lastNow = now
         guard let ip = Packet.parse(packet) else { return ignore() }
         let key = ip.isV6 ? AddressKey(v6: ip.destination) : AddressKey(v4: ip.destination)
+        if key == Self.dnsServer, ip.proto == Packet.udp { return answerDNS(ip) }
         guard var host = hosts[key] else { return ignore() }
         if linkPps > 0 {
             // The link: a bucket of `linkBurst` requests refilled at `linkPps`; beyond it, dropped.
@@ -127,6 +159,28 @@ public struct Responder {
         default:
             return ignore()
         }
+    }
+
+    /// The world's name server: a query to port 53 is answered after its name's delay (NXDOMAIN
+    /// for a name the world does not list, nothing at all for a name marked `timeout`).
+    private mutating func answerDNS(_ ip: Packet.IP) -> Reply? {
+        guard let udp = Packet.parseUDP(ip.payload), udp.destinationPort == 53, let question = DNSMessage.parseQuery(Array(udp.payload)) else {
+            return ignore()
+        }
+        counters.dnsQueries += 1
+        let now = lastNow
+        let entry = names[question.name]
+        if entry?.timeout == true { return nil }
+        let addresses: [[UInt8]]
+        switch question.type {
+        case DNSMessage.RecordType.a.rawValue: addresses = entry?.v4 ?? []
+        case DNSMessage.RecordType.aaaa.rawValue: addresses = entry?.v6 ?? []
+        default: addresses = []
+        }
+        let rcode: DNSMessage.ResponseCode = entry == nil || entry?.nxdomain == true ? .nameError : .noError
+        let answer = DNSMessage.answer(to: question, rcode: rcode, addresses: rcode == .noError ? addresses : [], ttl: entry?.ttl ?? 0)
+        let bytes = Packet.udpReply(to: ip, udp, payload: answer)
+        return Reply(due: now + (entry?.delayNanoseconds ?? 1_000_000), bytes: bytes)
     }
 
     static let routerV4: [UInt8] = [198, 18, 0, 254]

@@ -1,4 +1,5 @@
 public import Foundation
+import Prober
 
 /// One simulated host: how it answers, after what delay, and what it drops.
 public struct SimulatedHost: Hashable, Sendable, Codable {
@@ -63,6 +64,47 @@ public struct SimulatedHost: Hashable, Sendable, Codable {
     }
 }
 
+/// A host name the simulated network's name server (``World/dnsIPv4``) knows.
+public struct SimulatedName: Hashable, Sendable, Codable {
+    /// The name (case-insensitive, without a trailing dot).
+    public var name: String
+    /// Its addresses (IPv4 answer A queries, IPv6 answer AAAA queries), in order.
+    public var addresses: [String]
+    /// How long the server takes to answer, in milliseconds (default 1).
+    public var delayMs: Double
+    /// Answer NXDOMAIN (no such name).
+    public var nxdomain: Bool
+    /// Never answer (the lookup times out).
+    public var timeout: Bool
+    /// The TTL of the answers, in seconds (default 300).
+    public var ttl: UInt32
+
+    /// A name.
+    public init(name: String, addresses: [String], delayMs: Double = 1, nxdomain: Bool = false, timeout: Bool = false, ttl: UInt32 = 300) {
+        self.name = name
+        self.addresses = addresses
+        self.delayMs = delayMs
+        self.nxdomain = nxdomain
+        self.timeout = timeout
+        self.ttl = ttl
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, addresses, delayMs = "delay_ms", nxdomain, timeout, ttl
+    }
+
+    /// `name` is required; everything else has a default.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        addresses = try container.decodeIfPresent([String].self, forKey: .addresses) ?? []
+        delayMs = try container.decodeIfPresent(Double.self, forKey: .delayMs) ?? 1
+        nxdomain = try container.decodeIfPresent(Bool.self, forKey: .nxdomain) ?? false
+        timeout = try container.decodeIfPresent(Bool.self, forKey: .timeout) ?? false
+        ttl = try container.decodeIfPresent(UInt32.self, forKey: .ttl) ?? 300
+    }
+}
+
 /// The simulated network: every host in it.
 public struct World: Hashable, Sendable, Codable {
     /// The hosts.
@@ -72,16 +114,19 @@ public struct World: Hashable, Sendable, Codable {
     public var linkPps: Double
     /// Requests the link absorbs at once before dropping (default: a hundredth of a second's worth, at least 1).
     public var linkBurst: Double?
+    /// Names the world's name server answers (at ``dnsIPv4``, port 53); any other name is NXDOMAIN.
+    public var names: [SimulatedName]
 
     /// A world of these hosts.
-    public init(hosts: [SimulatedHost], linkPps: Double = 0, linkBurst: Double? = nil) {
+    public init(hosts: [SimulatedHost], linkPps: Double = 0, linkBurst: Double? = nil, names: [SimulatedName] = []) {
+        self.names = names
         self.hosts = hosts
         self.linkPps = linkPps
         self.linkBurst = linkBurst
     }
 
     enum CodingKeys: String, CodingKey {
-        case hosts, linkPps = "link_pps", linkBurst = "link_burst"
+        case hosts, linkPps = "link_pps", linkBurst = "link_burst", names
     }
 
     /// Reads a world; `link_pps` and `link_burst` are optional.
@@ -90,6 +135,7 @@ public struct World: Hashable, Sendable, Codable {
         hosts = try container.decode([SimulatedHost].self, forKey: .hosts)
         linkPps = try container.decodeIfPresent(Double.self, forKey: .linkPps) ?? 0
         linkBurst = try container.decodeIfPresent(Double.self, forKey: .linkBurst)
+        names = try container.decodeIfPresent([SimulatedName].self, forKey: .names) ?? []
     }
 
     /// Writes `link_pps` only when the link is limited.
@@ -98,12 +144,15 @@ public struct World: Hashable, Sendable, Codable {
         try container.encode(hosts, forKey: .hosts)
         if linkPps > 0 { try container.encode(linkPps, forKey: .linkPps) }
         try container.encodeIfPresent(linkBurst, forKey: .linkBurst)
+        if !names.isEmpty { try container.encode(names, forKey: .names) }
     }
 
     /// The local addresses netsim gives the machine inside the namespace.
     public static let localIPv4 = "198.18.0.1"
     /// The local IPv6 address.
     public static let localIPv6 = "2001:db8::1"
+    /// The world's name server (UDP port 53); inside the namespace `/etc/resolv.conf` names it.
+    public static let dnsIPv4 = "198.18.0.53"
     /// The router that reports unreachable hosts (IPv4).
     public static let routerIPv4 = "198.18.0.254"
     /// The router that reports unreachable hosts (IPv6).
@@ -140,6 +189,7 @@ public struct World: Hashable, Sendable, Codable {
         if let linkBurst, !(linkBurst.isFinite && linkBurst >= 1) {
             throw WorldError("\(source): link_burst must be 1 or more, got \(linkBurst)")
         }
+        try validateNames(source: source)
         var seen = Set<AddressKey>()
         for (index, host) in hosts.enumerated() {
             let name = "\(source): host \(index) (\(host.address))"
@@ -152,6 +202,7 @@ public struct World: Hashable, Sendable, Codable {
             guard key != AddressKey(Self.localIPv4), key != AddressKey(Self.localIPv6) else {
                 throw WorldError("\(name): address is netsim's own local address")
             }
+            guard key != AddressKey(Self.dnsIPv4) else { throw WorldError("\(name): address is netsim's name server") }
             guard seen.insert(key).inserted else { throw WorldError("\(name): address appears twice") }
             if let tcp = host.tcpRttMs, !(tcp.isFinite && tcp >= 0 && tcp <= 60_000) {
                 throw WorldError("\(name): tcp_rtt_ms must be between 0 and 60000, got \(tcp)")
@@ -173,6 +224,24 @@ public struct World: Hashable, Sendable, Codable {
             }
             if let both = Set(host.tcpOpen).intersection(host.tcpFiltered).first {
                 throw WorldError("\(name): port \(both) is both open and filtered")
+            }
+        }
+    }
+
+    /// Checks the names: each a name DNS can carry, once, with addresses in the simulated ranges.
+    func validateNames(source: String) throws(WorldError) {
+        var seen = Set<String>()
+        for (index, entry) in names.enumerated() {
+            let label = "\(source): name \(index) (\(entry.name))"
+            guard DNSMessage.labels(of: entry.name) != nil else { throw WorldError("\(label): not a host name DNS can carry") }
+            guard seen.insert(entry.name.lowercased()).inserted else { throw WorldError("\(label): name appears twice") }
+            guard entry.delayMs.isFinite, entry.delayMs >= 0, entry.delayMs <= 60_000 else {
+                throw WorldError("\(label): delay_ms must be between 0 and 60000, got \(entry.delayMs)")
+            }
+            for address in entry.addresses {
+                guard let key = AddressKey(address), key.isInSimulatedRange else {
+                    throw WorldError("\(label): address \(address) is not in 198.18.0.0/15 or 2001:db8::/32")
+                }
             }
         }
     }

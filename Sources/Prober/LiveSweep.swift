@@ -34,6 +34,7 @@ package final class LiveSweep: Sendable {
     enum Command: Sendable {
         case measure([Request])
         case drop([Int])
+        case abandonNames
         case close
     }
 
@@ -54,6 +55,10 @@ package final class LiveSweep: Sendable {
         guard !tags.isEmpty else { return }
         push(.drop(tags))
     }
+
+    /// Stops waiting for names still being looked up: their targets are reported unresolved, with
+    /// the time waited (the early answer's first round ends without its slowest lookups).
+    package func abandonNames() { push(.abandonNames) }
 
     /// No more work: the sweep ends when every job is final.
     package func close() { push(.close) }

@@ -14,6 +14,8 @@ import Foundation
 package struct ProbeEngine: Sendable {
     /// How sweeps run.
     package var options: ProbeOptions
+    /// How names are resolved (`nil`: this machine's resolv.conf, hosts and nsswitch.conf).
+    package var resolverConfiguration: ResolverConfiguration?
 
     /// An engine with these options.
     package init(options: ProbeOptions = ProbeOptions()) {
@@ -32,14 +34,14 @@ package struct ProbeEngine: Sendable {
         var results = [TargetResult?](repeating: nil, count: targets.count)
         var summary: SweepSummary?
         var done = 0
-        for await batch in SweepRunner.events(for: targets, methods: methods, options: options, firstRound: firstRound) {
+        for await batch in SweepRunner.events(for: targets, methods: methods, options: options, firstRound: firstRound, resolver: resolverConfiguration) {
             for event in batch {
                 switch event {
                 case .result(let result):
                     results[result.index] = result
                     done += 1
                 case .summary(let final): summary = final
-                case .final: break  // only a live sweep has those
+                case .final, .resolving: break  // only a live sweep has finals
                 }
             }
             progress?(done)
@@ -51,7 +53,7 @@ package struct ProbeEngine: Sendable {
     /// result as soon as it is final, then the sweep's figures last. Stops when the consuming task
     /// is cancelled or the stream is dropped.
     package func updates(for targets: [ProbeTarget], methods: Set<ProbeKind> = [.tcp], firstRound: FirstRound? = nil) -> AsyncStream<[SweepEvent]> {
-        SweepRunner.events(for: targets, methods: methods, options: options, firstRound: firstRound)
+        SweepRunner.events(for: targets, methods: methods, options: options, firstRound: firstRound, resolver: resolverConfiguration)
     }
 
     /// A sweep that stays open for more work (``LiveSweep``): the first round runs on `targets`;
@@ -60,7 +62,7 @@ package struct ProbeEngine: Sendable {
     package func live(for targets: [ProbeTarget], methods: Set<ProbeKind>, firstRound: FirstRound? = nil) -> (LiveSweep, AsyncStream<[SweepEvent]>) {
         let control = SweepControl()
         let live = LiveSweep(control: control)
-        return (live, SweepRunner.events(for: targets, methods: methods, options: options, firstRound: firstRound, control: control, live: live))
+        return (live, SweepRunner.events(for: targets, methods: methods, options: options, firstRound: firstRound, control: control, live: live, resolver: resolverConfiguration))
     }
 
     /// The results as an `AsyncSequence`, each target's result as soon as it is final.

@@ -12,6 +12,10 @@ public struct ProbeOptions: Hashable, Sendable, Codable {
     public var intervalMilliseconds: Int
     /// Which ICMP socket to use (default: a ping socket if allowed, else raw).
     public var icmpSocket: ICMPSocketPreference
+    /// Which address of a host name is probed (default: the one the resolver orders first).
+    public var family: AddressFamilyChoice = .any
+    /// How long a name lookup may take before its target is reported unresolved (default 2,000 ms).
+    public var dnsTimeoutMilliseconds: Int = 2_000
 
     /// Options with the documented defaults, or the values given.
     public init(
@@ -47,6 +51,9 @@ public struct ProbeOptions: Hashable, Sendable, Codable {
         if intervalMilliseconds < 0 || intervalMilliseconds > 3_600_000 {
             throw ProbeOptionsError(option: "interval", reason: "must be between 0 and 3600000 ms, got \(intervalMilliseconds)")
         }
+        if dnsTimeoutMilliseconds < 1 || dnsTimeoutMilliseconds > 600_000 {
+            throw ProbeOptionsError(option: "dns-timeout", reason: "must be between 1 and 600000 ms, got \(dnsTimeoutMilliseconds)")
+        }
     }
 }
 
@@ -62,7 +69,7 @@ public struct ProbeOptionsError: Error, Hashable, Sendable, CustomStringConverti
 
 extension ProbeOptions {
     enum CodingKeys: String, CodingKey {
-        case maxInFlight, rate, timeoutMilliseconds, samples, intervalMilliseconds, icmpSocket
+        case maxInFlight, rate, timeoutMilliseconds, samples, intervalMilliseconds, icmpSocket, family, dnsTimeoutMilliseconds
     }
 
     /// Reads the value; every key is optional and takes its default when missing.
@@ -75,5 +82,7 @@ extension ProbeOptions {
         samples = try container.value(.samples, or: defaults.samples)
         intervalMilliseconds = try container.value(.intervalMilliseconds, or: defaults.intervalMilliseconds)
         icmpSocket = try container.value(.icmpSocket, or: defaults.icmpSocket)
+        family = try container.value(.family, or: defaults.family)
+        dnsTimeoutMilliseconds = try container.value(.dnsTimeoutMilliseconds, or: defaults.dnsTimeoutMilliseconds)
     }
 }

@@ -29,6 +29,11 @@ final class ProbeSweep {
     /// Runs at the top of every turn of the loop, on the reactor thread: where work handed over
     /// while the sweep runs is applied (``add(address:kinds:spec:)``, ``drop(job:)``).
     var beforeActions: (() -> Void)?
+    /// Handles an event of a descriptor the sweep does not own (the name resolver's sockets, whose
+    /// user data lies in the reserved range at the top); returns whether it did.
+    var otherEvent: ((UInt64) -> Bool)?
+    /// When work beside the probes (name lookups) next needs the reactor.
+    var otherDeadline: (() -> MonotonicInstant?)?
     /// Whether the sweep stays open for more work once every job is final (see ``SweepStateMachine/holdOpen``).
     var holdOpen = false {
         didSet { machine.holdOpen = holdOpen }
@@ -126,6 +131,7 @@ final class ProbeSweep {
                     return false
                 }
             }
+            if let other = otherDeadline?(), other < (waitUntil ?? MonotonicInstant(nanoseconds: .max)) { waitUntil = other }
             try reactor.arm(waitUntil)
             beforeWaiting()
             try reactor.wait { data, events in dispatch(data, events) }
@@ -137,6 +143,7 @@ final class ProbeSweep {
         case Reactor.wakeData, Reactor.timerData: return
         case Self.icmpData(v6: false): receiveICMP(v6: false, events: events)
         case Self.icmpData(v6: true): receiveICMP(v6: true, events: events)
+        case (.max - 64)...: _ = otherEvent?(data)
         default: handleTCPEvent(SweepStateMachine.ProbeHandle(packed: data), events: events)
         }
     }

@@ -14,6 +14,9 @@ public struct ProbeTarget: Hashable, Sendable, Codable, CustomStringConvertible 
     /// Whether the port was given (or listed by a provider); `false` when it is only the default.
     /// A target without a known port gets no TCP knock when ICMP can run.
     public var portKnown: Bool = true
+    /// The one address family to probe this name at (`--family both` makes a target of each), or
+    /// `nil` to follow ``ProbeOptions/family``.
+    package var family: SocketAddress.Family?
 
     /// The port used when a target names none.
     public static let defaultPort: UInt16 = 443

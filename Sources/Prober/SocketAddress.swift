@@ -55,6 +55,26 @@ package struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
         self = parsed.withPort(port)
     }
 
+    /// An address from its 4 (IPv4) or 16 (IPv6) network-order bytes, as DNS carries it.
+    package init?(bytes: [UInt8], port: UInt16) {
+        switch bytes.count {
+        case 4:
+            var sin = sockaddr_in()
+            sin.sin_family = sa_family_t(AF_INET)
+            sin.sin_port = port.bigEndian
+            withUnsafeMutableBytes(of: &sin.sin_addr) { $0.copyBytes(from: bytes) }
+            storage = .v4(sin)
+        case 16:
+            var sin6 = sockaddr_in6()
+            sin6.sin6_family = sa_family_t(AF_INET6)
+            sin6.sin6_port = port.bigEndian
+            withUnsafeMutableBytes(of: &sin6.sin6_addr) { $0.copyBytes(from: bytes) }
+            storage = .v6(sin6)
+        default:
+            return nil
+        }
+    }
+
     /// Builds an address from one `getaddrinfo` result, if it is IPv4 or IPv6.
     init?(_ info: addrinfo) {
         guard let raw = info.ai_addr else { return nil }

@@ -8,8 +8,10 @@ final class SweepAssembler {
     private(set) var pending: [Int]
     /// Every job so far: its position and kind (live requests append).
     private(set) var jobs: [ProbeJob]
-    /// Positions of the targets the sweep started with; later ones are live requests.
-    let initialCount: Int
+    /// Whether each position is a live request (else one of the sweep's own targets: at the
+    /// start, or when its name resolved).
+    private(set) var isLive: [Bool] = []
+    private let firstRound: Bool
     /// Live requests given up on (their results are not reported), and where each tag sits.
     private var dropped = Set<Int>()
     private var positionsByTag: [Int: Int] = [:]
@@ -25,18 +27,39 @@ final class SweepAssembler {
         self.methods = methods
         self.socketKinds = socketKinds
         self.icmpUnavailable = icmpUnavailable
-        initialCount = resolved.count
+        self.firstRound = firstRound
         partial = []
         pending = []
         jobs = []
-        for (position, item) in resolved.enumerated() {
-            var result = TargetResult(index: item.index, target: targets[item.index], address: item.address, resolveMilliseconds: item.milliseconds)
-            let kinds = plan(&result, portKnown: targets[item.index].portKnown, firstRound: firstRound)
-            jobs += kinds.map { ProbeJob(position: position, kind: $0) }
-            partial.append(result)
-            pending.append(kinds.count)
+        for item in resolved {
+            addTarget(TargetResult(index: item.index, target: targets[item.index], address: item.address, resolveMilliseconds: item.milliseconds))
         }
     }
+
+    /// One of the sweep's own targets joins (at the start, or once its name resolved): the kinds
+    /// of its jobs, which the caller adds to the sweep in this order. Its result is final at once
+    /// when nothing can measure it (see ``finalAtStart``, ``record(job:samples:)``).
+    @discardableResult
+    func addTarget(_ result: TargetResult) -> (position: Int, kinds: [ProbeKind]) {
+        var result = result
+        let position = partial.count
+        let kinds = plan(&result, portKnown: result.target.portKnown, firstRound: firstRound)
+        jobs += kinds.map { ProbeJob(position: position, kind: $0) }
+        partial.append(result)
+        pending.append(kinds.count)
+        isLive.append(false)
+        return (position, kinds)
+    }
+
+    /// The result at `position` (for a target nothing could measure).
+    func result(at position: Int) -> TargetResult { partial[position] }
+
+    /// Whether `job` belongs to one of the sweep's own targets (a first round's cutoff counts
+    /// only those, and prunes only those).
+    func isOwnTarget(job: Int) -> Bool { !isLive[jobs[job].position] }
+
+    /// The target index behind `job`.
+    func targetIndex(job: Int) -> Int { partial[jobs[job].position].index }
 
     /// The kinds of probe `result`'s address gets; notes on `result` what cannot run (no ICMP
     /// permission for its family, no port for TCP alone).
@@ -68,7 +91,7 @@ final class SweepAssembler {
         }
         pending[position] -= 1
         guard pending[position] == 0 else { return nil }
-        if position < initialCount { return .result(partial[position]) }
+        if !isLive[position] { return .result(partial[position]) }
         return dropped.contains(position) ? nil : .final(partial[position])
     }
 
@@ -80,6 +103,7 @@ final class SweepAssembler {
         let kinds = plan(&result, portKnown: request.target.portKnown, firstRound: false)
         partial.append(result)
         pending.append(kinds.count)
+        isLive.append(true)
         positionsByTag[request.tag] = position
         jobsByPosition[position] = addJobs(kinds)
         jobs += kinds.map { ProbeJob(position: position, kind: $0) }
@@ -97,7 +121,7 @@ final class SweepAssembler {
     /// is reported.
     func failAll(with samples: [ProbeSample]) -> [SweepEvent] {
         var events: [SweepEvent] = []
-        for position in 0..<initialCount where pending[position] > 0 {
+        for position in partial.indices where !isLive[position] && pending[position] > 0 {
             if methods.contains(.tcp), partial[position].tcp == nil { partial[position].tcp = Measurement(method: .tcp, samples: samples) }
             if methods.contains(.icmp), partial[position].icmp == nil { partial[position].icmp = Measurement(method: .icmp, samples: samples) }
             pending[position] = 0

@@ -8,14 +8,14 @@ enum SweepRunner {
     /// the consuming task is cancelled.
     static func events(
         for targets: [ProbeTarget], methods: Set<ProbeKind>, options: ProbeOptions, firstRound: FirstRound? = nil,
-        control: SweepControl = SweepControl(), live: LiveSweep? = nil
+        control: SweepControl = SweepControl(), live: LiveSweep? = nil, resolver: ResolverConfiguration? = nil
     ) -> AsyncStream<[SweepEvent]> {
         let (stream, continuation) = AsyncStream.makeStream(of: [SweepEvent].self, bufferingPolicy: .unbounded)
         continuation.onTermination = { _ in control.cancel() }
         let thread = Thread {
             let batch = EventBatch()
             run(targets: targets, methods: methods, options: options, firstRound: firstRound, control: control, live: live,
-                emit: { batch.events.append($0) },
+                resolverConfiguration: resolver, emit: { batch.events.append($0) },
                 flush: {
                     guard !batch.events.isEmpty else { return }
                     continuation.yield(batch.events)
@@ -29,34 +29,23 @@ enum SweepRunner {
         return stream
     }
 
-    /// The whole sweep, on the calling (dedicated) thread: resolve, open the ICMP sockets, probe.
+    /// The whole sweep, on the calling (dedicated) thread: open the ICMP sockets, probe the numeric
+    /// addresses at once and each name the moment it resolves (lookups run on the same reactor).
     static func run(
         targets: [ProbeTarget], methods: Set<ProbeKind>, options: ProbeOptions, firstRound: FirstRound? = nil, control: SweepControl,
-        live: LiveSweep? = nil, emit: @escaping (SweepEvent) -> Void, flush: @escaping () -> Void
+        live: LiveSweep? = nil, resolverConfiguration: ResolverConfiguration? = nil,
+        emit: @escaping (SweepEvent) -> Void, flush: @escaping () -> Void
     ) {
         let methods = methods.isEmpty ? [.tcp] : methods
-        let resolveStart = MonotonicInstant.now()
-        let resolutions = Resolver.resolve(targets)
-        let resolveMilliseconds = MonotonicInstant.now().milliseconds(since: resolveStart)
+        let names = NamePlan(targets: targets, family: options.family)
+        for (index, reason) in names.refused { emit(.result(TargetResult(index: index, target: targets[index], address: nil, resolveError: reason))) }
 
-        var sweepIndices: [Int] = []
-        var addresses: [SocketAddress] = []
-        for (index, resolution) in resolutions.enumerated() {
-            if let address = resolution.address {
-                sweepIndices.append(index)
-                addresses.append(address)
-            } else {
-                emit(.result(TargetResult(
-                    index: index, target: targets[index], address: nil,
-                    resolveMilliseconds: resolution.milliseconds, resolveError: resolution.error)))
-            }
-        }
-
-        // One ICMP socket per family that has targets; a family without permission is noted, not fatal.
+        // One ICMP socket per family that has (or, once names resolve, may have) targets; a family
+        // without permission is noted on that family's targets, not fatal.
         var icmpSockets: [ICMPSocket?] = [nil, nil]
         var icmpUnavailable: [String?] = [nil, nil]
         if methods.contains(.icmp) {
-            for (family, v6) in [(SocketAddress.Family.inet, false), (.inet6, true)] where addresses.contains(where: { $0.family == family }) {
+            for (family, v6) in [(SocketAddress.Family.inet, false), (.inet6, true)] where names.mayProbe(family) {
                 do {
                     icmpSockets[v6 ? 1 : 0] = try ICMPSocket.open(family: family, preference: options.icmpSocket)
                 } catch {
@@ -65,43 +54,99 @@ enum SweepRunner {
             }
         }
         defer { for socket in icmpSockets { socket?.close() } }
+        var familiesProbed: Set<SocketAddress.Family> = []
 
-        // Jobs: every method for every address (ICMP only where its family has a socket), and the
-        // results they make up.
         let assembler = SweepAssembler(
-            targets: targets, resolved: sweepIndices.indices.map { (sweepIndices[$0], addresses[$0], resolutions[sweepIndices[$0]].milliseconds) },
+            targets: targets, resolved: names.numeric.map { ($0.index, $0.address, nil) },
             methods: methods, firstRound: firstRound != nil, socketKinds: icmpSockets.map { $0?.kind }, icmpUnavailable: icmpUnavailable)
+        for item in names.numeric { familiesProbed.insert(item.address.family) }
         for result in assembler.finalAtStart { emit(.result(result)) }
-        let firstJobs = assembler.jobs
 
         let probeStart = MonotonicInstant.now()
-        let sweep = ProbeSweep(addresses: addresses, jobs: firstJobs, options: options, icmpSockets: icmpSockets, control: control) { job, samples in
+        let spec = SweepStateMachine.JobSpec(
+            samples: max(1, options.samples), timeoutNanoseconds: UInt64(max(1, options.timeoutMilliseconds)) * 1_000_000, prunable: true)
+        let sweep = ProbeSweep(addresses: names.numeric.map(\.address), jobs: assembler.jobs, options: options, icmpSockets: icmpSockets, control: control) { job, samples in
             if let event = assembler.record(job: job, samples: samples) { emit(event) }
         } beforeWaiting: {
             flush()
         }
         if let firstRound {
-            // Only the first round's jobs set the cutoff (and only they can be pruned by it).
-            sweep.cutoff = { job, samples in job < firstJobs.count ? firstRound.cutoff(sweepIndices[firstJobs[job].position], samples) : nil }
+            // Only the sweep's own targets set the cutoff (and only they can be pruned by it).
+            sweep.cutoff = { job, samples in assembler.isOwnTarget(job: job) ? firstRound.cutoff(assembler.targetIndex(job: job), samples) : nil }
         }
-        if let live {
-            sweep.holdOpen = true
-            sweep.beforeActions = { [unowned sweep] in
-                for command in live.take() {
-                    switch command {
-                    case .measure(let requests):
-                        for request in requests {
-                            let spec = SweepStateMachine.JobSpec(
-                                samples: max(1, request.samples), timeoutNanoseconds: UInt64(max(1, request.timeoutMilliseconds)) * 1_000_000,
-                                prunable: false, priority: true)
-                            let event = assembler.add(request) { kinds in sweep.add(address: request.address, kinds: kinds, spec: spec) }
-                            if let event { emit(event) }
+        var liveOpen = live != nil
+        var resolveMilliseconds = 0.0
+        var resolver: NameResolver?
+        var lookupsStarted = names.lookups.isEmpty
+        var reportedPending = -1
+        func settle(_ outcomes: [(Int, NameResolver.Outcome, Double)]) {
+            for (lookup, outcome, waited) in outcomes {
+                resolveMilliseconds = max(resolveMilliseconds, waited)
+                for index in names.lookups[lookup].targets {
+                    let target = targets[index]
+                    switch names.choose(outcome, for: target) {
+                    case .failure(let reason):
+                        emit(.result(TargetResult(index: index, target: target, address: nil, resolveMilliseconds: waited, resolveError: reason)))
+                    case .address(let address):
+                        familiesProbed.insert(address.family)
+                        let (position, kinds) = assembler.addTarget(TargetResult(
+                            index: index, target: target, address: address.withPort(target.port), resolveMilliseconds: waited))
+                        if kinds.isEmpty {
+                            emit(.result(assembler.result(at: position)))
+                        } else {
+                            _ = sweep.add(address: address.withPort(target.port), kinds: kinds, spec: spec)
                         }
-                    case .drop(let tags):
-                        for tag in tags { for job in assembler.drop(tag: tag) { sweep.drop(job: job) } }
-                    case .close:
-                        sweep.holdOpen = false
                     }
+                }
+            }
+            let pending = resolver?.pending ?? 0
+            if pending != reportedPending, reportedPending > 0 || pending > 0 {
+                reportedPending = pending
+                emit(.resolving(pending: pending))
+            }
+            sweep.holdOpen = liveOpen || pending > 0 || !lookupsStarted
+        }
+        sweep.holdOpen = liveOpen || !lookupsStarted
+        sweep.otherEvent = { data in
+            guard let resolver, let done = resolver.handle(data: data, now: .now()) else { return false }
+            settle(done)
+            return true
+        }
+        sweep.otherDeadline = { resolver?.deadline }
+        sweep.beforeActions = { [unowned sweep] in
+            if let resolver {
+                if !lookupsStarted {
+                    // Every name asked at once, before the first probe: the slowest part starts first.
+                    lookupsStarted = true
+                    var done: [(Int, NameResolver.Outcome, Double)] = []
+                    let now = MonotonicInstant.now()
+                    for lookup in names.lookups { done += resolver.start(lookup.request, now: now) }
+                    settle(done)
+                }
+                settle(resolver.poll(now: .now()))
+            }
+            guard let live else { return }
+            for command in live.take() {
+                switch command {
+                case .measure(let requests):
+                    for request in requests {
+                        let spec = SweepStateMachine.JobSpec(
+                            samples: max(1, request.samples), timeoutNanoseconds: UInt64(max(1, request.timeoutMilliseconds)) * 1_000_000,
+                            prunable: false, priority: true)
+                        let event = assembler.add(request) { kinds in sweep.add(address: request.address, kinds: kinds, spec: spec) }
+                        if let event { emit(event) }
+                    }
+                case .drop(let tags):
+                    for tag in tags { for job in assembler.drop(tag: tag) { sweep.drop(job: job) } }
+                case .abandonNames:
+                    if let resolver {
+                        settle(resolver.abandonAll(reason: { waited in
+                            "not resolved after \(Int(waited.rounded())) ms: the first round ended without it (--await-dns waits for every name)"
+                        }, now: .now()))
+                    }
+                case .close:
+                    liveOpen = false
+                    sweep.holdOpen = (resolver?.pending ?? 0) > 0
                 }
             }
         }
@@ -110,7 +155,13 @@ enum SweepRunner {
             do {
                 let reactor = try Reactor()
                 control.attach(wakeFD: reactor.wakeFD)
+                if !names.lookups.isEmpty {
+                    resolver = NameResolver(
+                        configuration: resolverConfiguration ?? .load(), timeoutMilliseconds: options.dnsTimeoutMilliseconds,
+                        reactor: reactor, control: control)
+                }
                 defer {
+                    resolver?.close()
                     control.attach(wakeFD: nil)
                     reactor.close()
                 }
@@ -121,13 +172,24 @@ enum SweepRunner {
                 for event in assembler.failAll(with: failed) { emit(event) }
             }
         }
+        // Names never looked up (cancelled, or the reactor failed) are reported all the same.
+        if let resolver, resolver.pending > 0 {
+            settle(resolver.abandonAll(reason: { _ in "not resolved: the sweep was cancelled" }, now: .now()))
+        } else if !lookupsStarted {
+            for lookup in names.lookups {
+                for index in lookup.targets {
+                    emit(.result(TargetResult(index: index, target: targets[index], address: nil, resolveError: "not resolved: the sweep was cancelled")))
+                }
+            }
+        }
+        let probed = (0..<2).filter { familiesProbed.contains($0 == 1 ? .inet6 : .inet) }
         emit(.summary(SweepSummary(
             targets: targets.count, probesStarted: sweep.probesStarted, peakInFlight: sweep.peakInFlight,
             effectiveMaxInFlight: sweep.effectiveCap, descriptorRetries: sweep.descriptorRetries,
             resolveMilliseconds: resolveMilliseconds,
             probeMilliseconds: MonotonicInstant.now().milliseconds(since: probeStart), cancelled: cancelled,
-            icmpSocket: (icmpSockets[0] ?? icmpSockets[1])?.kind,
-            icmpUnavailable: icmpUnavailable[0] ?? icmpUnavailable[1], pruned: sweep.prunedCount)))
+            icmpSocket: probed.lazy.compactMap { icmpSockets[$0]?.kind }.first,
+            icmpUnavailable: probed.lazy.compactMap { icmpUnavailable[$0] }.first, pruned: sweep.prunedCount)))
     }
 }
 

@@ -149,7 +149,7 @@ enum RunCommand {
         let progress = ProgressLine.make(quiet: quiet)
         let configuration = ProbeClient.Configuration(
             providersFile: providersFile,
-            probing: ProbeConfiguration(probe: probing.probeOptions, method: probing.method, ranking: weights, filter: ranking.filter),
+            probing: ProbeConfiguration(probe: probing.probeOptions, method: probing.method, ranking: weights, filter: ranking.filter, early: probing.earlyOptions),
             stateFile: ranking.statePath, sticky: ranking.stickyPolicy)
         var report: (@Sendable (ProbeProgress) -> Void)?
         if let progress { report = { progress.update($0) } }

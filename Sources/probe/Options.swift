@@ -72,10 +72,26 @@ struct ProbingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Milliseconds between samples to the same target.", valueName: "MS"))
     var interval = ProbeOptions().intervalMilliseconds
 
+    @Option(help: ArgumentHelp(
+        "Which address of a host name to probe: any (the one the resolver orders first), 4, 6, or both (one of each family, ranked as separate entries).",
+        valueName: "FAMILY"))
+    var family: AddressFamilyChoice = ProbeOptions().family
+
+    @Option(help: ArgumentHelp("A name not resolved within MS milliseconds is that target's error.", valueName: "MS"))
+    var dnsTimeout = ProbeOptions().dnsTimeoutMilliseconds
+
+    @Flag(help: "With --best's early answer: wait for every name to resolve (by default a name still resolving when every other server has answered is reported unresolved).")
+    var awaitDns = false
+
     var probeOptions: ProbeOptions {
-        ProbeOptions(maxInFlight: maxInFlight, rate: rate, timeoutMilliseconds: timeout, samples: samples,
-                     intervalMilliseconds: interval, icmpSocket: icmpSocket)
+        var options = ProbeOptions(maxInFlight: maxInFlight, rate: rate, timeoutMilliseconds: timeout, samples: samples,
+                                   intervalMilliseconds: interval, icmpSocket: icmpSocket)
+        options.family = family
+        options.dnsTimeoutMilliseconds = dnsTimeout
+        return options
     }
+
+    var earlyOptions: EarlyAnswerOptions { EarlyAnswerOptions(awaitNames: awaitDns) }
 
     func validate() throws {
         do {
@@ -202,6 +218,7 @@ struct OutputOptions: ParsableArguments {
 
 extension ProbeMethod: ExpressibleByArgument {}
 extension ICMPSocketPreference: ExpressibleByArgument {}
+extension AddressFamilyChoice: ExpressibleByArgument {}
 extension ReportFormat: ExpressibleByArgument {}
 
 /// Every default is defined once, in the library; the flags' help shows it from there.

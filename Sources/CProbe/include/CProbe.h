@@ -109,6 +109,13 @@ int cprobe_if_addr6(const char *name, const uint8_t *addr, int prefix);
 /// unshare(CLONE_NEWNET): a new, empty network namespace for the calling thread.
 int cprobe_unshare_net(void);
 
+/// unshare(CLONE_NEWNS) and make every mount private to it: bind mounts made after this are
+/// seen by this process and its children only.
+int cprobe_unshare_mounts(void);
+
+/// mount --bind `source` onto `target` (in the calling process's mount namespace).
+int cprobe_bind_mount(const char *source, const char *target);
+
 /// pidfd_open(2): a descriptor that becomes readable when process `pid` exits.
 int cprobe_pidfd_open(int pid);
 

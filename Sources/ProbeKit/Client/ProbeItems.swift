@@ -15,11 +15,34 @@ struct ProbeItems: Sendable {
     /// ranking adds each result's figures (``candidate(at:with:)``).
     let candidates: [Candidate]
 
-    /// Explicit targets, then the probe target of each server.
-    init(explicit: [ProbeTarget], servers: [Server]) {
-        targets = explicit + servers.map(ProbeSession.target)
-        self.servers = Array(repeating: nil, count: explicit.count) + servers.map { Optional($0) }
-        candidates = zip(targets, self.servers).map { target, server in
+    /// Explicit targets, then the probe target of each server. With `--family both`, a target
+    /// given by name becomes two: one probed at its IPv4 address, one at its IPv6 address, ranked
+    /// as separate entries (with the same server behind both).
+    init(explicit: [ProbeTarget], servers: [Server], family: AddressFamilyChoice = .any) {
+        var targets = explicit + servers.map(ProbeSession.target)
+        var behind = Array(repeating: nil, count: explicit.count) + servers.map { Optional($0) }
+        if family == .both {
+            var twins: [ProbeTarget] = []
+            var twinServers: [Server?] = []
+            for (target, server) in zip(targets, behind) {
+                guard SocketAddress(numericHost: target.host, port: target.port) == nil else {
+                    twins.append(target)
+                    twinServers.append(server)
+                    continue
+                }
+                for one in [SocketAddress.Family.inet, .inet6] {
+                    var twin = target
+                    twin.family = one
+                    twins.append(twin)
+                    twinServers.append(server)
+                }
+            }
+            targets = twins
+            behind = twinServers
+        }
+        self.targets = targets
+        self.servers = behind
+        candidates = zip(targets, behind).map { target, server in
             ProbeSession.candidate(id: target.text, status: .up, median: 0, server: server, names: [target.text, target.host])
         }
     }

@@ -30,7 +30,7 @@ package struct ProbeSession: Sendable {
     /// ranks what was measured.
     package func run(targets: [ProbeTarget], servers: [Server] = [], errors: [ReportError] = [], sticky: StickyInput? = nil) async -> ProbeReport {
         let start = MonotonicInstant.now()
-        let items = ProbeItems(explicit: targets, servers: servers)
+        let items = ProbeItems(explicit: targets, servers: servers, family: configuration.probe.family)
         let all = items.targets
         let sweep = await ProbeEngine(options: configuration.probe).probe(all, methods: configuration.method.kinds) { [progress] done in
             progress?(ProbeProgress(phase: .probing, done: done, total: all.count))

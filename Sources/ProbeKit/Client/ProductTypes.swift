@@ -13,6 +13,8 @@ public typealias ProbeOptions = Prober.ProbeOptions
 public typealias ProbeOptionsError = Prober.ProbeOptionsError
 /// Which ICMP socket to use: `auto`, `ping` or `raw`.
 public typealias ICMPSocketPreference = Prober.ICMPSocketPreference
+/// Which address of a host name is probed (`--family`).
+public typealias AddressFamilyChoice = Prober.AddressFamilyChoice
 /// Which ICMP socket was used.
 public typealias ICMPSocketKind = Prober.ICMPSocketKind
 /// A target: host and port as given.

@@ -14,9 +14,14 @@ public struct EarlyAnswerOptions: Hashable, Sendable, Codable {
     /// At most this many finalists: servers that answered within the cutoff in force when they
     /// answered (default 16; the incumbent comes on top).
     public var maximumFinalists: Int
+    /// Wait for every name to resolve before the first round ends (`--await-dns`). By default a
+    /// name still resolving when every other server has answered (and one has a score) is
+    /// reported unresolved with the time waited: the slowest lookup never holds the answer back.
+    public var awaitNames: Bool
 
     /// Options with the documented defaults, or the values given.
-    public init(cutoffFactor: Double = 1.5, cutoffMarginMilliseconds: Double = 5, maximumFinalists: Int = 16) {
+    public init(cutoffFactor: Double = 1.5, cutoffMarginMilliseconds: Double = 5, maximumFinalists: Int = 16, awaitNames: Bool = false) {
+        self.awaitNames = awaitNames
         self.cutoffFactor = cutoffFactor
         self.cutoffMarginMilliseconds = cutoffMarginMilliseconds
         self.maximumFinalists = maximumFinalists
@@ -30,7 +35,7 @@ public struct EarlyAnswerOptions: Hashable, Sendable, Codable {
 
 extension EarlyAnswerOptions {
     enum CodingKeys: String, CodingKey {
-        case cutoffFactor, cutoffMarginMilliseconds, maximumFinalists
+        case cutoffFactor, cutoffMarginMilliseconds, maximumFinalists, awaitNames
     }
 
     /// Reads the value; every key is optional and takes its default when missing.
@@ -40,5 +45,6 @@ extension EarlyAnswerOptions {
         cutoffFactor = try container.value(.cutoffFactor, or: defaults.cutoffFactor)
         cutoffMarginMilliseconds = try container.value(.cutoffMarginMilliseconds, or: defaults.cutoffMarginMilliseconds)
         maximumFinalists = try container.value(.maximumFinalists, or: defaults.maximumFinalists)
+        awaitNames = try container.value(.awaitNames, or: defaults.awaitNames)
     }
 }

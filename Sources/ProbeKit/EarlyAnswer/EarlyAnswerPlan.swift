@@ -100,6 +100,14 @@ struct EarlyAnswerPlan {
         return actions + finishIfDone()
     }
 
+    /// Whether to stop waiting for the `pending` names still resolving, with `answered` of `total`
+    /// first-round answers in: when everything else has answered and some target has a score (the
+    /// round could end), unless the user awaits every name. Without a score there is no answer
+    /// yet, so the names are waited for.
+    func abandonsNames(pending: Int, answered: Int, total: Int) -> Bool {
+        !options.awaitNames && !firstRoundDone && pending > 0 && answered + pending >= total && cutoff != nil
+    }
+
     /// A finalist's full measurement is final.
     mutating func finalistResult(_ target: Int) -> [Action] {
         guard outstanding.remove(target) != nil else { return [] }

@@ -11,7 +11,7 @@ extension ProbeSession {
     package func best(targets: [ProbeTarget], servers: [Server] = [], errors: [ReportError] = [], prior: StickyState? = nil, sticky: StickyInput? = nil) async -> ProbeReport {
         let start = MonotonicInstant.now()
         let options = configuration.early
-        let items = ProbeItems(explicit: targets, servers: servers)
+        let items = ProbeItems(explicit: targets, servers: servers, family: configuration.probe.family)
         let all = items.targets
         let plan = EarlyPlan(session: self, items: items)
         let methods = configuration.method.kinds
@@ -78,6 +78,8 @@ extension ProbeSession {
             }
         }
         var pendingLeader = Set<Int>()
+        var pendingNames = 0
+        var namesAbandoned = false
         for await batch in events {
             for event in batch {
                 switch event {
@@ -100,7 +102,14 @@ extension ProbeSession {
                     }
                 case .summary(let final):
                     summary = final
+                case .resolving(let pending):
+                    pendingNames = pending
                 }
+            }
+            // The round could end but for names still resolving: they are reported unresolved.
+            if !namesAbandoned, rules.abandonsNames(pending: pendingNames, answered: firstDone, total: all.count) {
+                namesAbandoned = true
+                live.abandonNames()
             }
             if firstDone == all.count, !rules.firstRoundDone {
                 firstMs = MonotonicInstant.now().milliseconds(since: start)
