@@ -164,7 +164,7 @@ package struct NameLookups {
             let number = wake.lookup
             guard !lookups[number].over else { continue }
             if now >= lookups[number].deadline {
-                let waited = (now - (lookups[number].deadline - timeoutNanoseconds)) / 1_000_000
+                let waited = timeoutNanoseconds / 1_000_000  // the deadline: what the user set
                 let reason = lookups[number].lastFailure.map { "\($0); no answer after \(waited) ms" } ?? "no answer from the name server within \(waited) ms"
                 actions += finish(number, .failed(reason), now: now)
                 continue

@@ -45,6 +45,8 @@ final class NameResolver {
             // One connected UDP socket per name server: the kernel drops datagrams from anyone else.
             for (index, server) in configuration.servers.enumerated() {
                 guard let fd = try? Syscall.socket(family: server.protocolFamily, type: Int32(SOCK_DGRAM.rawValue), protocol: 0) else { continue }
+                // Room for a burst of answers (a thousand names answer within a millisecond or two).
+                try? Syscall.setIntOption(fd, level: SOL_SOCKET, name: SO_RCVBUF, value: 4 << 20)
                 let connected = server.withSockAddr { Glibc.connect(fd, $0, $1) } == 0
                 if connected, (try? reactor.add(fd, events: CPROBE_EPOLLIN, data: Self.socketDataBase - UInt64(index))) != nil {
                     sockets.append(fd)

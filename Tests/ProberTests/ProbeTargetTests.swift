@@ -61,18 +61,3 @@ import Testing
         #expect(SocketAddress(numericHost: "198.18.0.1", port: 1)?.isLoopback == false)
     }
 }
-
-@Suite struct ResolverTests {
-    @Test func aNameIsLookedUpOnceAndSharedAcrossPorts() throws {
-        // localhost comes from /etc/hosts: no DNS traffic.
-        let targets = [ProbeTarget(host: "localhost", port: 1), ProbeTarget(host: "127.0.0.1", port: 2),
-                       ProbeTarget(host: "LOCALHOST", port: 3)]
-        let resolved = Resolver.resolve(targets)
-        let first = try #require(resolved[0].address)
-        let third = try #require(resolved[2].address)
-        #expect(first.isLoopback && first.port == 1)
-        #expect(third.port == 3 && third.host == first.host)
-        #expect(resolved[0].milliseconds != nil && resolved[0].milliseconds == resolved[2].milliseconds)
-        #expect(resolved[1].milliseconds == nil)  // numeric: no lookup at all
-    }
-}
