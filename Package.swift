@@ -49,10 +49,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "probe",
-            // The CLI is thin: ProbeKit and ArgumentParser, nothing else.
-            dependencies: ["ProbeKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            // The CLI is thin: ProbeKit and ArgumentParser, nothing else (CLazyCurl only links:
+            // libcurl is loaded when a run first fetches, not when probe starts).
+            dependencies: ["ProbeKit", "CLazyCurl", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
+        .target(name: "CLazyCurl", linkerSettings: [.linkedLibrary("dl")]),
         // The provider APIs of the tests (FlyingFox), as a library for the tests and as the
         // `providersim` executable that netsim tests start inside the simulated network.
         .target(name: "ProviderSim", dependencies: ["ProviderFetch", .product(name: "FlyingFox", package: "FlyingFox")]),

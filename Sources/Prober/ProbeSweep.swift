@@ -205,6 +205,14 @@ final class ProbeSweep {
         var error = Errno.current
         if error == .interrupted { error = .inProgress }  // the connect goes on asynchronously
         if error == .inProgress {
+            // A refusal from this machine (loopback, a local firewall's reject) is already known when
+            // connect returns: the kernel ran the peer's side in the same call. Read it now and spare
+            // the socket its epoll registration and wake-up; elsewhere this finds nothing and costs
+            // one getsockopt.
+            if let pending = try? Syscall.pendingError(fd), pending != 0 {
+                finish(handle, sample(for: Errno(rawValue: pending), sentAt: sentAt, at: .now()))
+                return
+            }
             do {
                 try reactor.add(fd, events: CPROBE_EPOLLOUT, data: handle.packed)
             } catch {

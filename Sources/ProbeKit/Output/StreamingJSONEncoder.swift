@@ -29,21 +29,63 @@ package struct StreamingJSONEncoder {
 final class JSONSink {
     var bytes: [UInt8] = []
 
-    func encodeValue(_ value: some Encodable, codingPath: [any CodingKey]) throws {
-        switch value {
-        case let string as String: writeString(string)
-        case let double as Double: writeDouble(double)
-        case let int as Int: writeRaw(String(int))
-        case let bool as Bool: writeRaw(bool ? "true" : "false")
-        default: try value.encode(to: JSONStreamEncoder(sink: self, codingPath: codingPath))
+    /// Writes `value`. The types reports are made of (strings, numbers, booleans and optionals of
+    /// them) are recognised by their metadata (a pointer comparison) and written directly, with no
+    /// dynamic cast and no `Encoder` round trip; everything else goes through its `encode(to:)`.
+    /// The coding path is not tracked: no `encode(to:)` of the schema reads it.
+    func encodeValue<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws {
+        if writePrimitive(value) { return }
+        try value.encode(to: JSONStreamEncoder(sink: self, codingPath: []))
+    }
+
+    /// Writes `value` when it is a primitive or an optional primitive; whether it did.
+    @inline(__always)
+    func writePrimitive<T>(_ value: T) -> Bool {
+        if T.self == String.self { writeString(unsafeBitCast(value, to: String.self)); return true }
+        if T.self == Double.self { writeDouble(unsafeBitCast(value, to: Double.self)); return true }
+        if T.self == Int.self { writeInt(unsafeBitCast(value, to: Int.self)); return true }
+        if T.self == Bool.self { writeRaw(unsafeBitCast(value, to: Bool.self) ? "true" : "false"); return true }
+        if T.self == String?.self {
+            if let string = unsafeBitCast(value, to: String?.self) { writeString(string) } else { writeRaw("null") }
+            return true
         }
+        if T.self == Double?.self {
+            if let double = unsafeBitCast(value, to: Double?.self) { writeDouble(double) } else { writeRaw("null") }
+            return true
+        }
+        if T.self == Int?.self {
+            if let int = unsafeBitCast(value, to: Int?.self) { writeInt(int) } else { writeRaw("null") }
+            return true
+        }
+        return false
+    }
+
+    func writeRaw(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
     func writeRaw(_ text: String) { bytes.append(contentsOf: text.utf8) }
 
+    /// Decimal digits straight into the buffer (no String made).
+    func writeInt(_ value: Int) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            bytes.append(contentsOf: buffer[(20 - count)...])
+        }
+    }
+
     func writeDouble(_ value: Double) {
         guard value.isFinite else { return writeRaw("null") }
-        if value == value.rounded(), abs(value) < 1e15 { return writeRaw(String(Int64(value))) }
+        if value == value.rounded(), abs(value) < 1e15 { return writeInt(Int(value)) }
         writeRaw(value.description)
     }
 
@@ -116,7 +158,7 @@ struct KeyedJSONContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     private func key(_ key: Key) {
         if state.count > 0 { sink.bytes.append(UInt8(ascii: ",")) }
         state.count += 1
-        sink.writeString(key.stringValue)
+        sink.writeString(key.stringValue)  // keys are plain ASCII: the no-escape path
         sink.bytes.append(UInt8(ascii: ":"))
     }
 
@@ -127,25 +169,45 @@ struct KeyedJSONContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
         self.key(key)
-        try sink.encodeValue(value, codingPath: codingPath + [key])
+        try sink.encodeValue(value, codingPath: [])
+    }
+
+    mutating func encode(_ value: String, forKey key: Key) throws {
+        self.key(key)
+        sink.writeString(value)
+    }
+
+    mutating func encode(_ value: Double, forKey key: Key) throws {
+        self.key(key)
+        sink.writeDouble(value)
+    }
+
+    mutating func encode(_ value: Int, forKey key: Key) throws {
+        self.key(key)
+        sink.writeInt(value)
+    }
+
+    mutating func encode(_ value: Bool, forKey key: Key) throws {
+        self.key(key)
+        sink.writeRaw(value ? "true" : "false")
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key)
         -> KeyedEncodingContainer<NestedKey>
     {
         self.key(key)
-        return KeyedEncodingContainer(KeyedJSONContainer<NestedKey>(sink: sink, codingPath: codingPath + [key]))
+        return KeyedEncodingContainer(KeyedJSONContainer<NestedKey>(sink: sink, codingPath: []))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
         self.key(key)
-        return UnkeyedJSONContainer(sink: sink, codingPath: codingPath + [key])
+        return UnkeyedJSONContainer(sink: sink, codingPath: [])
     }
 
     mutating func superEncoder() -> any Encoder { JSONStreamEncoder(sink: sink, codingPath: codingPath) }
     mutating func superEncoder(forKey key: Key) -> any Encoder {
         self.key(key)
-        return JSONStreamEncoder(sink: sink, codingPath: codingPath + [key])
+        return JSONStreamEncoder(sink: sink, codingPath: [])
     }
 }
 
@@ -201,7 +263,7 @@ struct SingleJSONContainer: SingleValueEncodingContainer {
     mutating func encode(_ value: String) throws { sink.writeString(value) }
     mutating func encode(_ value: Double) throws { sink.writeDouble(value) }
     mutating func encode(_ value: Float) throws { sink.writeDouble(Double(value)) }
-    mutating func encode(_ value: Int) throws { sink.writeRaw(String(value)) }
+    mutating func encode(_ value: Int) throws { sink.writeInt(value) }
     mutating func encode(_ value: Int8) throws { sink.writeRaw(String(value)) }
     mutating func encode(_ value: Int16) throws { sink.writeRaw(String(value)) }
     mutating func encode(_ value: Int32) throws { sink.writeRaw(String(value)) }
