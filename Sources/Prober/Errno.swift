@@ -38,6 +38,8 @@ package struct Errno: RawRepresentable, Error, Hashable, Sendable, CustomStringC
     package static let inProgress = Errno(rawValue: EINPROGRESS)
     /// Connection refused: the host answered with RST.
     package static let connectionRefused = Errno(rawValue: ECONNREFUSED)
+    /// Software caused connection abort (a recycled socket reporting its previous attempt).
+    package static let connectionAborted = Errno(rawValue: ECONNABORTED)
     /// Connection reset by peer (after the handshake completed).
     package static let connectionReset = Errno(rawValue: ECONNRESET)
     /// Broken pipe.

@@ -31,14 +31,16 @@ package struct ProbeEngine: Sendable {
         _ targets: [ProbeTarget], methods: Set<ProbeKind> = [.tcp], firstRound: FirstRound? = nil,
         progress: (@Sendable (_ done: Int) -> Void)? = nil
     ) async -> SweepReport {
-        var results = [TargetResult?](repeating: nil, count: targets.count)
+        // In arrival order, then sorted once: one array of results, not a table of optionals and a copy.
+        var results: [TargetResult] = []
+        results.reserveCapacity(targets.count)
         var summary: SweepSummary?
         var done = 0
         for await batch in SweepRunner.events(for: targets, methods: methods, options: options, firstRound: firstRound, resolver: resolverConfiguration) {
             for event in batch {
                 switch event {
                 case .result(let result):
-                    results[result.index] = result
+                    results.append(result)
                     done += 1
                 case .summary(let final): summary = final
                 case .final, .resolving: break  // only a live sweep has finals
@@ -46,7 +48,8 @@ package struct ProbeEngine: Sendable {
             }
             progress?(done)
         }
-        return SweepReport(results: results.compactMap { $0 }, summary: summary ?? .cancelled(targets: targets.count))
+        results.sort { $0.index < $1.index }
+        return SweepReport(results: results, summary: summary ?? .cancelled(targets: targets.count))
     }
 
     /// The sweep's events as they happen, in batches (one per reactor wake-up): each target's

@@ -183,8 +183,13 @@ final class ProbeSweep {
 
     private func startTCP(_ handle: SweepStateMachine.ProbeHandle, address: SocketAddress, reactor: Reactor) {
         let fd: Int32
+        let family = address.family == .inet6 ? 1 : 0
         do {
-            fd = try Syscall.socket(family: address.protocolFamily, type: Int32(SOCK_STREAM.rawValue), protocol: 0)
+            if let recycled = spareSockets[family].popLast() {
+                fd = recycled
+            } else {
+                fd = try Syscall.socket(family: address.protocolFamily, type: Int32(SOCK_STREAM.rawValue), protocol: 0)
+            }
         } catch {
             if error == .tooManyOpenFiles || error == .tooManyOpenFilesInSystem || error == .noBufferSpace {
                 descriptorRetries += 1
@@ -210,7 +215,9 @@ final class ProbeSweep {
             // the socket its epoll registration and wake-up; elsewhere this finds nothing and costs
             // one getsockopt.
             if let pending = try? Syscall.pendingError(fd), pending != 0 {
-                finish(handle, sample(for: Errno(rawValue: pending), sentAt: sentAt, at: .now()))
+                let now = MonotonicInstant.now()
+                recycle(slot: slot, family: family)
+                finish(handle, sample(for: Errno(rawValue: pending), sentAt: sentAt, at: now))
                 return
             }
             do {
@@ -220,8 +227,37 @@ final class ProbeSweep {
             }
             return
         }
+        if error == .connectionAborted {
+            // A recycled socket that still remembered its last refusal: use a fresh one.
+            Syscall.close(fd)
+            fds[slot] = -1
+            startTCP(handle, address: address, reactor: reactor)
+            return
+        }
         finish(handle, sample(for: error, sentAt: sentAt, at: .now()))
     }
+
+    /// Keeps the refused socket in `slot` for the next probe of its family instead of closing it:
+    /// `connect(AF_UNSPEC)` returns it to the unconnected state (it was never registered with
+    /// epoll), which spares a `socket` and a `close` per refused probe, a third of the kernel's
+    /// work when refusals come back as fast as loopback's.
+    private func recycle(slot: Int, family: Int) {
+        let fd = fds[slot]
+        guard fd >= 0 else { return }
+        fds[slot] = -1
+        var unspecified = sockaddr()
+        unspecified.sa_family = sa_family_t(AF_UNSPEC)
+        if spareSockets[family].count < Self.maximumSpareSockets,
+           Glibc.connect(fd, &unspecified, socklen_t(MemoryLayout<sockaddr>.size)) == 0 {
+            spareSockets[family].append(fd)
+        } else {
+            Syscall.close(fd)
+        }
+    }
+
+    /// Refused sockets kept for reuse, per family ([IPv4, IPv6]).
+    private var spareSockets: [[Int32]] = [[], []]
+    private static let maximumSpareSockets = 8
 
     private func handleTCPEvent(_ handle: SweepStateMachine.ProbeHandle, events: UInt32) {
         guard machine.isCurrent(handle) else { return }  // stale: the slot was reused since
@@ -306,5 +342,7 @@ final class ProbeSweep {
             Syscall.close(fds[index])
             fds[index] = -1
         }
+        for fd in spareSockets.joined() { Syscall.close(fd) }
+        spareSockets = [[], []]
     }
 }

@@ -31,6 +31,11 @@ final class SweepAssembler {
         partial = []
         pending = []
         jobs = []
+        // Room for every target up front (names that resolve later join too): no regrowth copies.
+        partial.reserveCapacity(targets.count)
+        pending.reserveCapacity(targets.count)
+        isLive.reserveCapacity(targets.count)
+        jobs.reserveCapacity(targets.count * max(1, methods.count))
         for item in resolved {
             addTarget(TargetResult(index: item.index, target: targets[item.index], address: item.address, resolveMilliseconds: item.milliseconds))
         }

@@ -122,6 +122,18 @@ package enum Stickiness {
         return decision
     }
 
+    /// The same decision from a ranking as indices (``Ranker/order(_:weights:filter:)``), without
+    /// building every ranked candidate: only the best that answered and the incumbent count.
+    package static func decide(order: RankOrder, candidates: [Candidate], state: StickyState, policy: StickyPolicy = StickyPolicy()) -> StickyDecision {
+        var positions: [Int] = []
+        if let best = order.indices.firstIndex(where: { order.scores[$0] != nil }) { positions.append(best) }
+        if let incumbent = state.choice, let position = order.indices.firstIndex(where: { candidates[$0].id == incumbent }) {
+            positions.append(position)
+        }
+        let ranked = Set(positions).sorted().map { order.ranked(at: $0, of: candidates) }
+        return decide(ranked: ranked, state: state, policy: policy)
+    }
+
     private static func choose(ranked: [RankedCandidate], state: StickyState, policy: StickyPolicy) -> StickyDecision {
         guard let best = ranked.first(where: { $0.score != nil }), let bestScore = best.score else {
             return StickyDecision(choice: nil, switched: state.choice != nil, reason: "nothing answered", state: StickyState())

@@ -6,6 +6,29 @@ import Testing
 @Suite struct TCPConnectProbeTests {
     static let fast = ProbeOptions(rate: 0, timeoutMilliseconds: 1_000, samples: 3, intervalMilliseconds: 1)
 
+    /// Refused sockets are recycled (connect(AF_UNSPEC)) for the next probe: a recycled socket
+    /// must measure an open port, another refusal and a silent port exactly as a fresh one does.
+    @Test func recycledSocketsMeasureLikeFreshOnes() async throws {
+        let open = try LoopbackListener(kind: .open, host: "127.0.0.1")
+        defer { open.close() }
+        let closed = try LoopbackListener(kind: .closed, host: "127.0.0.1")
+        defer { closed.close() }
+        // 600 targets: refusals (on distinct loopback addresses) interleaved with the open port.
+        let targets = (0..<600).map { index in
+            index % 3 == 2 ? ProbeTarget(host: "127.0.0.1", port: open.address.port)
+                : ProbeTarget(host: "127.0.\(index / 250 + 1).\(index % 250 + 1)", port: closed.address.port)
+        }
+        let report = await ProbeEngine(options: ProbeOptions(rate: 0, timeoutMilliseconds: 1_000, samples: 2, intervalMilliseconds: 0)).probe(targets)
+        #expect(report.results.count == 600)
+        for result in report.results {
+            if result.target.port == open.address.port {
+                #expect(result.state == .open && result.received == 2, "\(result.target): \(result.state)")
+            } else {
+                #expect(result.state == .refused && result.samples.allSatisfy { $0.outcome == .refused && $0.rttNanoseconds != nil })
+            }
+        }
+    }
+
     @Test func openPortIsOpenWithKernelTiming() async throws {
         let listener = try LoopbackListener(kind: .open, host: "127.0.0.1")
         defer { listener.close() }

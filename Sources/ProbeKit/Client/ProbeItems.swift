@@ -8,22 +8,36 @@ import Ranking
 struct ProbeItems: Sendable {
     /// The targets, explicit ones first, in the order probed.
     let targets: [ProbeTarget]
-    /// The server behind each target, `nil` for explicit targets.
-    let servers: [Server?]
-    /// Each target's ranking input, built once: its server's figures (provider, country, protocol,
-    /// slots, load), no measurement yet. The early answer's plan reads them as they are; the
-    /// ranking adds each result's figures (``candidate(at:with:)``).
-    let candidates: [Candidate]
+    /// The provider's servers, and which of them is behind each target (-1 for an explicit
+    /// target): four bytes per target, not a `Server?` slot each.
+    private let providerServers: [Server]
+    private let serverIndex: [Int32]
+    /// Each target's ranking input: its server's figures (provider, country, protocol, slots,
+    /// load), no measurement yet. Made when asked (the early answer's plan reads them all once;
+    /// the ranking adds each result's figures, ``candidate(at:with:)``), not kept for the whole
+    /// run: a 10,000-target run would hold 2.5 MB of them.
+    var candidates: [Candidate] { targets.indices.map(baseCandidate) }
+
+    /// Target `index`'s candidate before any measurement.
+    func baseCandidate(_ index: Int) -> Candidate {
+        let target = targets[index]
+        return ProbeSession.candidate(id: target.text, status: .up, median: 0, server: server(at: index), names: matchesNames ? [target.text, target.host] : [])
+    }
 
     /// Explicit targets, then the probe target of each server. With `--family both`, a target
     /// given by name becomes two: one probed at its IPv4 address, one at its IPv6 address, ranked
     /// as separate entries (with the same server behind both).
-    init(explicit: [ProbeTarget], servers: [Server], family: AddressFamilyChoice = .any) {
+    /// Whether candidates carry the names `--exclude` patterns match (target, host, server name and
+    /// id): only when there are patterns, else each candidate would hold an array for nothing.
+    let matchesNames: Bool
+
+    init(explicit: [ProbeTarget], servers: [Server], family: AddressFamilyChoice = .any, matchesNames: Bool = true) {
+        self.matchesNames = matchesNames
         var targets = explicit + servers.map(ProbeSession.target)
-        var behind = Array(repeating: nil, count: explicit.count) + servers.map { Optional($0) }
+        var behind = Array(repeating: Int32(-1), count: explicit.count) + servers.indices.map { Int32($0) }
         if family == .both {
             var twins: [ProbeTarget] = []
-            var twinServers: [Server?] = []
+            var twinServers: [Int32] = []
             for (target, server) in zip(targets, behind) {
                 guard SocketAddress(numericHost: target.host, port: target.port) == nil else {
                     twins.append(target)
@@ -41,18 +55,16 @@ struct ProbeItems: Sendable {
             behind = twinServers
         }
         self.targets = targets
-        self.servers = behind
-        candidates = zip(targets, behind).map { target, server in
-            ProbeSession.candidate(id: target.text, status: .up, median: 0, server: server, names: [target.text, target.host])
-        }
+        providerServers = servers
+        serverIndex = behind
     }
 
     /// Target `index`'s candidate with a result's figures: its identity (the address probed),
     /// how it answered, its RTT figures and loss.
     func candidate(at index: Int, with figures: ResultFigures) -> Candidate {
         let result = figures.result
-        var candidate = candidates.indices.contains(index) ? candidates[index]
-            : ProbeSession.candidate(id: result.target.text, status: .up, median: 0, server: nil, names: [result.target.text, result.target.host])
+        var candidate = targets.indices.contains(index) ? baseCandidate(index)
+            : ProbeSession.candidate(id: result.target.text, status: .up, median: 0, server: nil, names: matchesNames ? [result.target.text, result.target.host] : [])
         switch figures.state {
         case .open, .alive: candidate.status = .up
         case .refused: candidate.status = .closed
@@ -67,7 +79,10 @@ struct ProbeItems: Sendable {
     }
 
     /// The server behind target `index`, if it came from a provider.
-    func server(at index: Int) -> Server? { servers.indices.contains(index) ? servers[index] : nil }
+    func server(at index: Int) -> Server? {
+        guard serverIndex.indices.contains(index), serverIndex[index] >= 0 else { return nil }
+        return providerServers[Int(serverIndex[index])]
+    }
 
     var count: Int { targets.count }
 }

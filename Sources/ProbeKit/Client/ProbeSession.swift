@@ -30,7 +30,7 @@ package struct ProbeSession: Sendable {
     /// ranks what was measured.
     package func run(targets: [ProbeTarget], servers: [Server] = [], errors: [ReportError] = [], sticky: StickyInput? = nil) async -> ProbeReport {
         let start = MonotonicInstant.now()
-        let items = ProbeItems(explicit: targets, servers: servers, family: configuration.probe.family)
+        let items = ProbeItems(explicit: targets, servers: servers, family: configuration.probe.family, matchesNames: !configuration.filter.excluded.isEmpty)
         let all = items.targets
         let sweep = await ProbeEngine(options: configuration.probe).probe(all, methods: configuration.method.kinds) { [progress] done in
             progress?(ProbeProgress(phase: .probing, done: done, total: all.count))
@@ -74,22 +74,27 @@ package struct ProbeSession: Sendable {
             notes.append("\(unmeasurable) server(s) list no port and TCP alone was used (--method tcp, or no ICMP permission): "
                 + "not measurable by TCP, left unranked rather than knocked at a guessed port; ICMP would measure them")
         }
-        // Each result's figures once: the ranking and the report entry both read them.
-        let figures = results.map { ResultFigures($0, preferICMP: middlebox != nil) }
-        let candidates = figures.map { items.candidate(at: $0.result.index, with: $0) }
-        let ranked = Ranker.rank(candidates, weights: configuration.ranking, filter: configuration.filter)
-        let entries = ranked.map { ranked -> ReportEntry in
-            var entry = ReportEntry(figures: figures[ranked.inputIndex], ranked: ranked, method: configuration.method)
-            entry.server = items.server(at: results[ranked.inputIndex].index)  // a provider's server
-            return entry
+        // A result's figures for its candidate, and again for its entry: made twice rather than kept
+        // for every target in between (a 10,000-target report would hold 3 MB of them).
+        let preferICMP = middlebox != nil
+        let candidates = results.map { items.candidate(at: $0.index, with: ResultFigures($0, preferICMP: preferICMP)) }
+        // The ranking as indices; each ranked candidate is made only as its entry is written.
+        let order = Ranker.order(candidates, weights: configuration.ranking, filter: configuration.filter)
+        // Stickiness on the ranking itself, in the same step (not on the report read back).
+        let decision = sticky.map { Stickiness.decide(order: order, candidates: candidates, state: $0.state, policy: $0.policy) }
+        var entries: [ReportEntry] = []
+        entries.reserveCapacity(order.indices.count)
+        for position in order.indices.indices {
+            let ranked = order.ranked(at: position, of: candidates)
+            var entry = ReportEntry(figures: ResultFigures(results[ranked.inputIndex], preferICMP: preferICMP), ranked: ranked, method: configuration.method)
+            if let server = items.server(at: results[ranked.inputIndex].index) { entry.server = server }  // a provider's server
+            entries.append(entry)
         }
         var report = ProbeReport(
             best: entries.first { $0.score != nil }, ranked: entries, errors: allErrors,
             elapsedMs: ReportEntry.ms(MonotonicInstant.now().milliseconds(since: start)))
         report.notes = notes
-        if let sticky {
-            // Stickiness on the ranking itself, in the same step (not on the report read back).
-            let decision = Stickiness.decide(ranked: ranked, state: sticky.state, policy: sticky.policy)
+        if let decision {
             report.apply(decision)
             report.stickyDecision = decision
         }
@@ -133,11 +138,13 @@ package struct ProbeSession: Sendable {
     /// A candidate with a provider's server's figures: its country as an ISO code, its load as
     /// reported and what kind of figure it is (see ``CapacityRules``).
     static func candidate(id: String, status: Candidate.Status, median: Double?, server: Server?, names: [String]) -> Candidate {
-        Candidate(
+        var names = names
+        if !names.isEmpty, let server { names += [server.name, server.id].compactMap { $0 } }
+        return Candidate(
             id: id, status: status, medianMilliseconds: median, loss: 0, provider: server?.provider, country: server?.country,
             protocol: server?.protocol, wgAvailableSlots: server?.wgAvailableSlots, wgSlots: server?.wgSlots, load: server?.load,
             loadKind: server?.loadKind.flatMap(Candidate.LoadKind.init(rawValue:)),
-            names: names + [server?.name, server?.id].compactMap { $0 })
+            names: names)
     }
 
     /// How many remote (non-loopback) servers answered TCP in under 1 ms, within 0.5 ms of each

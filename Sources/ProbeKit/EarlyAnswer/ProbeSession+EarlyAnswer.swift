@@ -11,7 +11,7 @@ extension ProbeSession {
     package func best(targets: [ProbeTarget], servers: [Server] = [], errors: [ReportError] = [], prior: StickyState? = nil, sticky: StickyInput? = nil) async -> ProbeReport {
         let start = MonotonicInstant.now()
         let options = configuration.early
-        let items = ProbeItems(explicit: targets, servers: servers, family: configuration.probe.family)
+        let items = ProbeItems(explicit: targets, servers: servers, family: configuration.probe.family, matchesNames: !configuration.filter.excluded.isEmpty)
         let all = items.targets
         let plan = EarlyPlan(session: self, items: items)
         let methods = configuration.method.kinds

@@ -129,11 +129,22 @@ public struct ReportEntry: Hashable, Sendable, Codable {
     /// Every sample of the ranked method, in send order.
     public var samples: [Sample]
     /// TCP's measurement, when both methods ran.
-    public var tcp: MethodReport?
+    public var tcp: MethodReport? {
+        get { details?.tcp }
+        set { updateDetails { $0.tcp = newValue } }
+    }
     /// ICMP's measurement, when both methods ran.
-    public var icmp: MethodReport?
+    public var icmp: MethodReport? {
+        get { details?.icmp }
+        set { updateDetails { $0.icmp = newValue } }
+    }
     /// The provider's server this target came from (normalised), when it came from one.
-    public var server: Server?
+    public var server: Server? {
+        get { details?.server }
+        set { updateDetails { $0.server = newValue } }
+    }
+    /// The parts many entries lack, out of line: an entry of a 10,000-target report stays small.
+    private var details: Details?
     /// The score term by term (ms), when it has a score.
     public var scoreTerms: ScoreTerms?
     /// Why it was left out of the ranking (a filter, no free WireGuard slot), when it was.
@@ -147,6 +158,33 @@ public struct ReportEntry: Hashable, Sendable, Codable {
         case rank, target, host, address, port, servicePort = "service_port", method, reachable, state, sent, received, loss
         case rttMs = "rtt_ms", dnsMs = "dns_ms", timing, score, samples, tcp, icmp, server
         case scoreTerms = "score_terms", excluded
+    }
+
+    /// Reads an entry; every key the schema marks optional may be missing.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        rank = try container.decode(Int.self, forKey: .rank)
+        target = try container.decode(String.self, forKey: .target)
+        host = try container.decode(String.self, forKey: .host)
+        address = try container.decodeIfPresent(String.self, forKey: .address)
+        port = try container.decode(Int.self, forKey: .port)
+        servicePort = try container.decodeIfPresent(Int.self, forKey: .servicePort)
+        method = try container.decode(String.self, forKey: .method)
+        reachable = try container.decode(Bool.self, forKey: .reachable)
+        state = try container.decode(String.self, forKey: .state)
+        sent = try container.decode(Int.self, forKey: .sent)
+        received = try container.decode(Int.self, forKey: .received)
+        loss = try container.decode(Double.self, forKey: .loss)
+        rttMs = try container.decodeIfPresent(RTTStatistics.self, forKey: .rttMs)
+        dnsMs = try container.decodeIfPresent(Double.self, forKey: .dnsMs)
+        timing = try container.decodeIfPresent(String.self, forKey: .timing)
+        score = try container.decodeIfPresent(Double.self, forKey: .score)
+        samples = try container.decode([Sample].self, forKey: .samples)
+        scoreTerms = try container.decodeIfPresent(ScoreTerms.self, forKey: .scoreTerms)
+        excluded = try container.decodeIfPresent(String.self, forKey: .excluded)
+        tcp = try container.decodeIfPresent(MethodReport.self, forKey: .tcp)
+        icmp = try container.decodeIfPresent(MethodReport.self, forKey: .icmp)
+        server = try container.decodeIfPresent(Server.self, forKey: .server)
     }
 
     /// Every key is written, `null` included, so scripts can rely on them.
@@ -210,6 +248,35 @@ public struct ReportEntry: Hashable, Sendable, Codable {
         if result.tcp != nil, result.icmp != nil {
             tcp = result.tcp.map(MethodReport.init)
             icmp = result.icmp.map(MethodReport.init)
+        }
+    }
+
+    /// Changes the out-of-line parts on a copy (so entries that shared them stay as they were).
+    private mutating func updateDetails(_ change: (Details) -> Void) {
+        let copy = Details(tcp: details?.tcp, icmp: details?.icmp, server: details?.server)
+        change(copy)
+        details = copy.tcp == nil && copy.icmp == nil && copy.server == nil ? nil : copy
+    }
+
+    /// Both methods' measurements and the provider's server: never changed once shared (see
+    /// ``updateDetails(_:)``), so sharing one between entries and threads is safe.
+    private final class Details: Hashable, @unchecked Sendable {
+        var tcp: MethodReport?
+        var icmp: MethodReport?
+        var server: Server?
+
+        init(tcp: MethodReport?, icmp: MethodReport?, server: Server?) {
+            self.tcp = tcp
+            self.icmp = icmp
+            self.server = server
+        }
+
+        static func == (lhs: Details, rhs: Details) -> Bool { lhs.tcp == rhs.tcp && lhs.icmp == rhs.icmp && lhs.server == rhs.server }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(tcp)
+            hasher.combine(icmp)
+            hasher.combine(server)
         }
     }
 
