@@ -21,3 +21,18 @@ def timed(command):
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         wall, user, system, rss_kb = stats.read().split()[-4:]
         return float(wall), float(user) + float(system), int(rss_kb) / 1024, out.returncode, out.stdout, out.stderr
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def release_probe():
+    """The probe users run: the binary scripts/build-release makes (and scripts/install ships)."""
+    out = subprocess.run([os.path.join(ROOT, "scripts", "build-release")], check=True, stdout=subprocess.PIPE, text=True)
+    return out.stdout.strip().splitlines()[-1]
+
+
+def release_netsim():
+    """netsim, built in release mode (the simulated network's own speed is not what is measured)."""
+    subprocess.run(["swift", "build", "-c", "release", "--product", "netsim"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return os.path.join(ROOT, ".build", "release", "netsim")

@@ -44,9 +44,8 @@ def main():
     args = parser.parse_args()
     benchtools.need("fping", "fping", "compare_icmp")
     benchtools.need("/usr/bin/time", "time", "compare_icmp")
-    subprocess.run(["swift", "build", "-c", "release"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    probe = os.path.join(ROOT, ".build", "release", "probe")
-    netsim = os.path.join(ROOT, ".build", "release", "netsim")
+    probe = benchtools.release_probe()
+    netsim = benchtools.release_netsim()
     work = tempfile.mkdtemp(prefix="probe-icmp-")
 
     # 1. Loopback.

@@ -46,9 +46,7 @@ def main():
     benchtools.need("nmap", "nmap", "compare_tcp")
     benchtools.need("/usr/bin/time", "time", "compare_tcp")
 
-    subprocess.run(["swift", "build", "-c", "release", "--product", "probe"], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
-    probe = os.path.join(ROOT, ".build", "release", "probe")
+    probe = benchtools.release_probe()
 
     listening = subprocess.run(["ss", "-ltnH"], stdout=subprocess.PIPE, text=True).stdout
     if any(line.split()[3].endswith(f":{PORT}") for line in listening.splitlines() if len(line.split()) > 3):

@@ -21,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 
+import benchtools
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 RUNNER = r"""
@@ -44,22 +46,11 @@ def main():
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--hosts", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3, help="runs of each variant per seed (median kept)")
-    parser.add_argument("--dynamic", action="store_true", help="do not link the Swift runtime statically")
     args = parser.parse_args()
     if os.geteuid() != 0 or not os.path.exists("/dev/net/tun"):
         sys.exit("early_answer.py: needs root and /dev/net/tun (netsim)")
 
-    build = ["swift", "build", "-c", "release", "--package-path", ROOT]
-    scratch = os.path.join(ROOT, ".build")
-    curl = os.path.exists("/usr/include/x86_64-linux-gnu/curl/curl.h") or os.path.exists("/usr/include/curl/curl.h")
-    static = curl and not args.dynamic
-    if static:
-        scratch = os.path.join(ROOT, ".build", "static")
-        build += ["--static-swift-stdlib", "--scratch-path", scratch]
-    for product in ("probe", "netsim"):
-        subprocess.run(build + ["--product", product], check=True, stdout=subprocess.DEVNULL)
-    binaries = os.path.join(scratch, "release")
-    probe, netsim = os.path.join(binaries, "probe"), os.path.join(binaries, "netsim")
+    probe, netsim = benchtools.release_probe(), benchtools.release_netsim()
 
     rows = []
     with tempfile.TemporaryDirectory() as work:

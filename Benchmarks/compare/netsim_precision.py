@@ -17,6 +17,8 @@ import subprocess
 import sys
 import tempfile
 
+import benchtools
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -24,9 +26,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=2.0)
     args = parser.parse_args()
-    subprocess.run(["swift", "build", "-c", "release"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    netsim = os.path.join(ROOT, ".build", "release", "netsim")
-    probe = os.path.join(ROOT, ".build", "release", "probe")
+    netsim = benchtools.release_netsim()
+    probe = benchtools.release_probe()
     work = tempfile.mkdtemp(prefix="netsim-precision-")
     hosts = [{"address": f"198.18.{1 + i // 250}.{1 + i % 250}", "rtt_ms": 1.0, "tcp_open": [443]} for i in range(200)]
     world = os.path.join(work, "world.json")

@@ -43,6 +43,8 @@ final class ProbeSweep {
     var fds: [Int32]
     var startTimes: [MonotonicInstant]
     private(set) var descriptorRetries = 0
+    /// The eventfd was read since the top of the loop: handed-over work waits there.
+    private var wakePending = false
 
     // ICMP state (ProbeSweep+ICMP.swift).
     var icmpSockets: [ICMPSocket?]  // [IPv4, IPv6]
@@ -51,7 +53,7 @@ final class ProbeSweep {
     var nextSequence: UInt16 = 0
     var sequences: [UInt16]
     var sequenceOwner: [UInt64]
-    var receiveBuffer = [UInt8](repeating: 0, count: 65_536)
+    var receiveBuffer: [UInt8] = []
 
     /// A sweep of `jobs` over `addresses` (already resolved). `onJob` gets each job's samples
     /// as soon as they are final, on the reactor thread; `beforeWaiting` runs each time the
@@ -88,13 +90,18 @@ final class ProbeSweep {
         fds = Array(repeating: -1, count: machine.slotCount)
         startTimes = Array(repeating: MonotonicInstant(nanoseconds: 0), count: machine.slotCount)
         sequences = Array(repeating: 0, count: machine.slotCount)
-        sequenceOwner = Array(repeating: .max, count: 65_536)
+        // ICMP's tables only where an ICMP socket runs: a TCP sweep does not carry 576 KB of them.
+        if icmpSockets.contains(where: { $0 != nil }) {
+            sequenceOwner = Array(repeating: .max, count: 65_536)
+            receiveBuffer = [UInt8](repeating: 0, count: 65_536)
+        }
         for (family, socket) in icmpSockets.enumerated() {
             if let socket { try reactor.add(socket.fd, events: CPROBE_EPOLLIN, data: Self.icmpData(v6: family == 1)) }
         }
         defer { closeAll() }
         while true {
             if control.isCancelled { return true }
+            wakePending = false
             beforeActions?()
             var waitUntil: MonotonicInstant?
             var burst = 0
@@ -132,6 +139,12 @@ final class ProbeSweep {
                 }
             }
             if let other = otherDeadline?(), other < (waitUntil ?? MonotonicInstant(nanoseconds: .max)) { waitUntil = other }
+            // A wake-up read during the burst (work handed over) is taken at the top of the loop now,
+            // not after a block that nothing else might end (every probe may already be final).
+            if wakePending {
+                beforeWaiting()
+                continue
+            }
             try reactor.arm(waitUntil)
             beforeWaiting()
             try reactor.wait { data, events in dispatch(data, events) }
@@ -140,7 +153,8 @@ final class ProbeSweep {
 
     private func dispatch(_ data: UInt64, _ events: UInt32) {
         switch data {
-        case Reactor.wakeData, Reactor.timerData: return
+        case Reactor.wakeData: wakePending = true
+        case Reactor.timerData: return
         case Self.icmpData(v6: false): receiveICMP(v6: false, events: events)
         case Self.icmpData(v6: true): receiveICMP(v6: true, events: events)
         case (.max - 64)...: _ = otherEvent?(data)
@@ -330,7 +344,7 @@ final class ProbeSweep {
             fds[slot] = -1
         }
         let sequence = Int(sequences[slot])
-        if sequenceOwner[sequence] == handle.packed { sequenceOwner[sequence] = .max }
+        if !sequenceOwner.isEmpty, sequenceOwner[sequence] == handle.packed { sequenceOwner[sequence] = .max }
         if let done = machine.complete(handle, sample: sample) {
             if let cutoff, let bound = cutoff(done.target, done.samples) { machine.tighten(cutoffNanoseconds: bound) }
             onJob(done.target, done.samples)

@@ -19,6 +19,21 @@ import Prober
         #expect(run.stderr.contains("demo:"))
     }
 
+    /// Every probe of the early answer final the moment it starts (refusals on loopback are known
+    /// when connect returns): the finalists handed over meanwhile must still be measured, not
+    /// wait for a wake-up that was read during the burst (this hung before).
+    @Test func anEarlyAnswerWhoseProbesAllEndAtOnceStillFinishes() async throws {
+        let closed = try LoopbackListener(kind: .closed, host: "127.0.0.1")
+        defer { closed.close() }
+        let lines = (0..<6_000).map { "127.1.\($0 / 250).\($0 % 250 + 1):\(closed.address.port)" }
+        let file = try CLIRunner.temporaryFile(lines.joined(separator: "\n"))
+        let run = try await CLIRunner.run(["--best", "--method", "tcp", "--rate", "0", "--samples", "1", "--no-sticky", "--targets", file.path, "--json"], timeout: 60)
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        let object = try run.json()
+        #expect((object["ranked"] as? [Any])?.count == 6_000)
+        #expect((object["best"] as? [String: Any])?["state"] as? String == "refused")
+    }
+
     @Test func jsonFollowsTheDocumentedSchema() async throws {
         let run = try await CLIRunner.run(["--best", "--full", "--demo", "--json"])
         #expect(run.status == 0)

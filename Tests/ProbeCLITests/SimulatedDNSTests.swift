@@ -32,6 +32,10 @@ extension SimulatedNetworks {
                     #expect(best["host"] as? String == "h\(fastest).sim.test")
                     #expect((best["dns_ms"] as? Double ?? 0) >= 20)
                     #expect((run.json["errors"] as? [Any])?.isEmpty == true, "\(run.json["errors"] ?? "")")
+                    // Every lookup was in flight at once: the slowest waited about one answer's 20 ms
+                    // (16 blocking lookups at a time, as before, would wait over a second).
+                    let waited = try #require((run.json["sweep"] as? [String: Any])?["resolve_ms"] as? Double)
+                    #expect(waited >= 20 && waited < 150, "slowest lookup \(waited) ms")
                 } else {
                     numericMs.append(elapsed)
                 }
@@ -40,9 +44,9 @@ extension SimulatedNetworks {
         let numericMedian = numericMs.sorted()[1], namedMedian = namedMs.sorted()[1]
         print("1,000 hosts, best 5 ms: numeric \(numericMedian) ms, names at 20 ms \(namedMedian) ms (elapsed, medians of 3)")
         // The installed (release) binary stays within 30 ms (Benchmarks/compare/compare_dns.py records it);
-        // this debug build spends about twice that on its per-name bookkeeping. Lookups one after
-        // another (or 16 at a time, as before) would cost over a second here.
-        #expect(namedMedian - numericMedian <= 60, "names \(namedMs), numeric \(numericMs)")
+        // this debug build spends two to three times that on its per-name bookkeeping. Lookups one
+        // after another (or 16 at a time, as before) would cost over a second here.
+        #expect(namedMedian - numericMedian <= 90, "names \(namedMs), numeric \(numericMs)")
     }
 
     @Test func nxdomainAndSilenceArePerTargetErrors() async throws {

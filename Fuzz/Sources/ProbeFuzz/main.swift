@@ -9,7 +9,9 @@ import Foundation
 /// - `icmp`: the ICMP codec (echo replies and errors, v4 and v6, with and without the IP header,
 ///   and the error-queue parser);
 /// - `targets`: the targets-file parser (bytes as read from a file, lines and all);
-/// - `duration`: the duration parser of `--every` and config files.
+/// - `duration`: the duration parser of `--every` and config files;
+/// - `dns`: the DNS codec (answers and queries as the network hands them over) and the lookup
+///   state machine fed the bytes as an answer to its own outstanding queries.
 let harness = ProcessInfo.processInfo.environment["PROBE_FUZZ"] ?? "json"
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -19,6 +21,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     case "icmp": parseICMP(Array(bytes))
     case "targets": _ = TargetList.parse(bytes: bytes, source: "fuzz")
     case "duration": _ = DurationText.parse(String(decoding: bytes, as: UTF8.self))
+    case "dns": parseDNS(Array(bytes))
     default: decodeEverything(Data(bytes))
     }
     return 0
@@ -36,6 +39,26 @@ func parseICMP(_ bytes: [UInt8]) {
     }
     // A slice that does not start at index 0, as the receive buffer hands them out.
     if bytes.count > 3 { _ = ICMPCodec.parse(bytes[3...], v6: false, includesIPHeader: true, verifyChecksum: false) }
+}
+
+func parseDNS(_ bytes: [UInt8]) {
+    _ = DNSMessage.parseAnswer(bytes)
+    _ = DNSMessage.parseQuery(bytes)
+    _ = ResolverConfiguration.parse(resolvConf: String(decoding: bytes, as: UTF8.self), hosts: String(decoding: bytes, as: UTF8.self))
+    // The bytes as an answer from server 0 to a lookup in flight, with the first two bytes set to
+    // one of its query ids (so the parser goes past the id check).
+    var configuration = ResolverConfiguration(servers: [SocketAddress(numericHost: "127.0.0.1", port: 53)].compactMap { $0 })
+    configuration.search = ["fuzz.test"]
+    var lookups = NameLookups(configuration: configuration, timeoutMilliseconds: 1_000, seed: 1)
+    let (_, actions) = lookups.start(NameLookups.Request(name: "vpn.fuzz.test"), now: 0)
+    for action in actions {
+        guard case .send(let query, _) = action, bytes.count >= 2 else { continue }
+        var answer = bytes
+        answer[0] = query[0]
+        answer[1] = query[1]
+        _ = lookups.receive(answer, from: 0, now: 1)
+    }
+    _ = lookups.expire(now: 2_000_000_000)
 }
 
 func decodeEverything(_ bytes: Data) {

@@ -33,7 +33,7 @@ struct ProbeItems: Sendable {
 
     init(explicit: [ProbeTarget], servers: [Server], family: AddressFamilyChoice = .any, matchesNames: Bool = true) {
         self.matchesNames = matchesNames
-        var targets = explicit + servers.map(ProbeSession.target)
+        var targets = servers.isEmpty ? explicit : explicit + servers.map(ProbeSession.target)
         var behind = Array(repeating: Int32(-1), count: explicit.count) + servers.indices.map { Int32($0) }
         if family == .both {
             var twins: [ProbeTarget] = []

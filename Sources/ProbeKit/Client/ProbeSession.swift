@@ -77,17 +77,22 @@ package struct ProbeSession: Sendable {
         // A result's figures for its candidate, and again for its entry: made twice rather than kept
         // for every target in between (a 10,000-target report would hold 3 MB of them).
         let preferICMP = middlebox != nil
-        let candidates = results.map { items.candidate(at: $0.index, with: ResultFigures($0, preferICMP: preferICMP)) }
-        // The ranking as indices; each ranked candidate is made only as its entry is written.
-        let order = Ranker.order(candidates, weights: configuration.ranking, filter: configuration.filter)
-        // Stickiness on the ranking itself, in the same step (not on the report read back).
-        let decision = sticky.map { Stickiness.decide(order: order, candidates: candidates, state: $0.state, policy: $0.policy) }
+        // The ranking as indices. Only the candidates' identities outlive it: they are freed before
+        // the entries are made.
+        let (order, decision, identities) = { () -> (RankOrder, StickyDecision?, [String]) in
+            let candidates = results.map { items.candidate(at: $0.index, with: ResultFigures($0, preferICMP: preferICMP)) }
+            let order = Ranker.order(candidates, weights: configuration.ranking, filter: configuration.filter)
+            // Stickiness on the ranking itself, in the same step (not on the report read back).
+            let decision = sticky.map { Stickiness.decide(order: order, candidates: candidates, state: $0.state, policy: $0.policy) }
+            return (order, decision, candidates.map(\.id))
+        }()
         var entries: [ReportEntry] = []
         entries.reserveCapacity(order.indices.count)
-        for position in order.indices.indices {
-            let ranked = order.ranked(at: position, of: candidates)
-            var entry = ReportEntry(figures: ResultFigures(results[ranked.inputIndex], preferICMP: preferICMP), ranked: ranked, method: configuration.method)
-            if let server = items.server(at: results[ranked.inputIndex].index) { entry.server = server }  // a provider's server
+        for (position, index) in order.indices.enumerated() {
+            var entry = ReportEntry(
+                figures: ResultFigures(results[index], preferICMP: preferICMP), rank: position + 1, score: order.scores[index],
+                terms: order.terms[index], excluded: order.exclusions[index], candidateID: identities[index], method: configuration.method)
+            if let server = items.server(at: results[index].index) { entry.server = server }  // a provider's server
             entries.append(entry)
         }
         var report = ProbeReport(

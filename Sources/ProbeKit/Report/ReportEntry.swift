@@ -220,8 +220,14 @@ public struct ReportEntry: Hashable, Sendable, Codable {
     }
 
     init(figures: ResultFigures, ranked: RankedCandidate, method: ProbeMethod) {
+        self.init(figures: figures, rank: ranked.rank, score: ranked.score, terms: ranked.terms, excluded: ranked.excluded,
+                  candidateID: ranked.candidate.id, method: method)
+    }
+
+    /// An entry from a result's figures and its place in the ranking.
+    init(figures: ResultFigures, rank: Int, score: Double?, terms: ScoreTerms?, excluded: String?, candidateID: String, method: ProbeMethod) {
         let result = figures.result
-        rank = ranked.rank
+        self.rank = rank
         target = result.target.text
         host = result.target.host
         address = figures.addressText
@@ -237,12 +243,12 @@ public struct ReportEntry: Hashable, Sendable, Codable {
         rttMs = figures.rtt.map(Self.rounded)
         dnsMs = result.resolveMilliseconds.map(Self.ms)
         timing = primary?.timing?.rawValue
-        score = ranked.score.map(Self.ms)
-        scoreTerms = ranked.terms.map {
+        self.score = score.map(Self.ms)
+        scoreTerms = terms.map {
             ScoreTerms(rounded: $0) 
         }
-        excluded = ranked.excluded
-        candidateID = ranked.candidate.id
+        self.excluded = excluded
+        self.candidateID = candidateID
         inputIndex = result.index
         samples = (primary?.samples ?? []).map(Sample.init)
         if result.tcp != nil, result.icmp != nil {
