@@ -80,8 +80,7 @@ package struct ProbeSession: Sendable {
         // The ranking as indices. Only the candidates' identities outlive it: they are freed before
         // the entries are made.
         let (order, decision, identities) = { () -> (RankOrder, StickyDecision?, [String]) in
-            let candidates = results.map { items.candidate(at: $0.index, with: ResultFigures($0, preferICMP: preferICMP)) }
-            let order = Ranker.order(candidates, weights: configuration.ranking, filter: configuration.filter)
+            let (candidates, order) = ranking(results, items: items, preferICMP: preferICMP)
             // Stickiness on the ranking itself, in the same step (not on the report read back).
             let decision = sticky.map { Stickiness.decide(order: order, candidates: candidates, state: $0.state, policy: $0.policy) }
             return (order, decision, candidates.map(\.id))
@@ -104,6 +103,13 @@ package struct ProbeSession: Sendable {
             report.stickyDecision = decision
         }
         return report
+    }
+
+    /// The candidates of `results` and their ranking as indices (no report entry made): what the
+    /// report is built from, and all the early answer's leader check needs.
+    func ranking(_ results: [TargetResult], items: ProbeItems, preferICMP: Bool) -> (candidates: [Candidate], order: RankOrder) {
+        let candidates = results.map { items.candidate(at: $0.index, with: ResultFigures($0, preferICMP: preferICMP)) }
+        return (candidates, Ranker.order(candidates, weights: configuration.ranking, filter: configuration.filter))
     }
 
     /// The probe target of a provider's server: its host and port; without a known port it is

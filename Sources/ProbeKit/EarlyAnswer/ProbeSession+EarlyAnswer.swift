@@ -57,13 +57,18 @@ extension ProbeSession {
         // the same sweep. Each pass measures at least one more server, so this ends.
         func leaderCheck() {
             guard !Task.isCancelled else { live.close(); return }
-            let report = finish(results.compactMap { $0 }, summary: .cancelled(targets: all.count), errors: errors, start: start, items: items, sticky: sticky)
-            let ahead = report.ranked.prefix { $0.inputIndex.map { !rules.finalists.contains($0) && !(leaderPass?.contains($0) ?? false) } ?? false }.prefix(16)
-            let chosen = ahead.compactMap { entry -> Int? in
-                guard let index = entry.inputIndex, results[index]?.address != nil else { return nil }
-                return index
-            }
-            guard report.best != nil, !chosen.isEmpty else {
+            // The ranking alone (as indices), not a whole report: a pass over 10,000 servers costs
+            // a sort, not 10,000 report entries.
+            let known = results.compactMap { $0 }
+            let (_, order) = ranking(known, items: items, preferICMP: Self.middleboxSuspected(known) != nil)
+            let hasBest = order.indices.contains { order.scores[$0] != nil }
+            // Those ranked above every server measured in full (a finalist, or a first round that
+            // already was the full measurement), 16 at most.
+            let ahead = order.indices.lazy
+                .prefix { !measuredInFull(known[$0]) && !rules.finalists.contains(known[$0].index) && !(leaderPass?.contains(known[$0].index) ?? false) }
+                .map { known[$0].index }.prefix(16)
+            let chosen = Array(ahead.filter { results[$0]?.address != nil })
+            guard hasBest, !chosen.isEmpty else {
                 leaderPass = nil
                 live.close()
                 return
@@ -152,7 +157,9 @@ extension ProbeSession {
         }
         var report = ranked()
         while !Task.isCancelled {
-            let ahead = report.ranked.prefix { $0.inputIndex.map { !finalists.contains($0) } ?? false }.prefix(16)
+            let ahead = report.ranked.prefix { entry in
+                entry.inputIndex.map { !finalists.contains($0) && !(results[$0].map(measuredInFull) ?? false) } ?? false
+            }.prefix(16)
             let positions: [Int] = ahead.compactMap { entry in
                 finished.firstIndex { $0.index == entry.inputIndex && $0.address != nil }
             }
@@ -179,6 +186,16 @@ extension ProbeSession {
             firstRoundMs: ReportEntry.ms(firstMs), finalRoundMs: ReportEntry.ms(finalMs), cutoffMs: cutoff.map(ReportEntry.ms),
             finalists: finalists.count, pruned: pruned, probes: probes)
         return report
+    }
+
+    /// Whether a first-round result already is a full measurement: one method, and the first
+    /// round's probes were of it and as many as the samples asked for (`--method tcp --samples 1`).
+    /// Such a server needs no finalist's pass: measuring it again would only redraw its noise.
+    func measuredInFull(_ result: TargetResult) -> Bool {
+        let kinds = configuration.method.kinds
+        guard kinds.count == 1, let kind = kinds.first else { return false }
+        let measurement = kind == .tcp ? result.tcp : result.icmp
+        return (measurement?.samples.count ?? 0) >= max(1, configuration.probe.samples)
     }
 
     /// Up to 8 more remote servers to knock on (positions in `results`) when a remote finalist
