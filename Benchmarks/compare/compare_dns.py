@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The early answer with host names, side by side with numeric addresses, on the binary users run.
 
-1,000 simulated hosts (`netsim gen 1000 --best-ms 5`), each also listed under a name that the
+1,000 simulated hosts (`netsim gen 1000 --min-ms 20 --max-ms 250 --best-ms 5`, the world of
+early_answer.py), each also listed under a name that the
 simulated network's name server answers after 20 ms (netsim points the namespace's resolv.conf
 at it). `probe --best` runs on the numeric list and on the names, with `--rate 0` and with the
 defaults, interleaved in one simulated network; wall times are medians. Targets: names within
@@ -53,7 +54,8 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         world_path = os.path.join(work, "world.json")
         with open(world_path, "w") as handle:
-            subprocess.run([netsim, "gen", "1000", "--seed", "11", "--best-ms", "5"], check=True, stdout=handle)
+            subprocess.run([netsim, "gen", "1000", "--seed", "11", "--min-ms", "20", "--max-ms", "250", "--best-ms", "5"],
+                           check=True, stdout=handle)
         world = json.load(open(world_path))
         world["names"] = [{"name": f"h{i}.sim.test", "addresses": [h["address"]], "delay_ms": 20} for i, h in enumerate(world["hosts"])]
         json.dump(world, open(world_path, "w"))

@@ -8,8 +8,10 @@ loopback addresses (127.1.x.y), one sample each, at the same concurrency:
   asyncio             (a plain Python asyncio connect loop, asyncio_connect.py)
 
 Rounds are interleaved so machine noise hits every tool alike; medians are reported, with
-ratios to probe. Targets: probe wall <= nmap wall, probe wall <= asyncio wall / 2,
-probe peak RSS < 50 MB. Only loopback addresses are ever contacted.
+ratios to probe. Targets: probe wall <= nmap wall, probe wall <= asyncio wall / 2; the full JSON
+report (`rank --json`) <= 0.9x nmap's wall time at <= 30 MB peak RSS. probe is the binary
+scripts/build-release makes (static Swift runtime), as installed. Only loopback addresses are
+ever contacted.
 
 Usage: python3 Benchmarks/compare/compare_tcp.py [--rounds 5] [--count 10000] [--concurrency 256]
 """
@@ -104,8 +106,9 @@ def main():
     print()
     print(f"nmap / probe wall:    {n_wall / p_wall:.2f}  (target >= 1)   {'ok' if p_wall <= n_wall else 'MISSED'}")
     print(f"asyncio / probe wall: {a_wall / p_wall:.2f}  (target >= 2)   {'ok' if 2 * p_wall <= a_wall else 'MISSED'}")
-    print(f"nmap / probe rank --json wall: {n_wall / j_wall:.2f}")
-    print(f"probe peak RSS: {max(p_rss, j_rss):.1f} MB  (target < 50)  {'ok' if max(p_rss, j_rss) < 50 else 'MISSED'}")
+    print(f"probe rank --json / nmap wall: {j_wall / n_wall:.2f}  (target <= 0.9)  {'ok' if j_wall <= 0.9 * n_wall else 'MISSED'}")
+    print(f"probe rank --json peak RSS: {j_rss:.1f} MB  (target <= 30)  {'ok' if j_rss <= 30 else 'MISSED'}")
+    print(f"probe --best peak RSS: {p_rss:.1f} MB  (target < 50)  {'ok' if p_rss < 50 else 'MISSED'}")
 
 
 if __name__ == "__main__":

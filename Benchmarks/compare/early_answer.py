@@ -82,7 +82,7 @@ def main():
 
     print()
     print(f"{args.hosts} hosts, best 5 ms, others 20-250 ms; {len(rows)} seeds x {args.repeats} runs; "
-          f"{'static' if static else 'dynamic'} release build")
+          "the binary scripts/build-release makes (static Swift runtime)")
     print("| run | wall ms p50 | wall ms max | same pick as the full sweep |")
     print("| --- | ---: | ---: | ---: |")
     for name, label in (("default", "`probe --best`"), ("rate0", "`probe --best --rate 0`"), ("full", "`probe --best --full`")):
