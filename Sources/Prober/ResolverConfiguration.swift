@@ -31,11 +31,15 @@ package struct ResolverConfiguration: Sendable, Equatable {
         self.hosts = hosts
     }
 
-    /// The machine's configuration; `root` prefixes the paths (tests).
-    package static func load(root: String = "") -> ResolverConfiguration {
+    /// The machine's configuration; `root` prefixes the paths (tests). `PROBE_RESOLVER=system` in
+    /// the environment makes every lookup the system's `getaddrinfo` (for a network whose names
+    /// only the system's own resolver knows how to ask, such as a VPN client's split DNS).
+    package static func load(root: String = "", environment: [String: String] = ProcessInfo.processInfo.environment) -> ResolverConfiguration {
         func read(_ path: String) -> String? { try? String(contentsOfFile: root + path, encoding: .utf8) }
         var configuration = parse(resolvConf: read("/etc/resolv.conf") ?? "", hosts: read("/etc/hosts") ?? "")
-        if let reason = unsupportedSources(nsswitch: read("/etc/nsswitch.conf") ?? "hosts: files dns") {
+        if environment["PROBE_RESOLVER"] == "system" {
+            configuration.stubUnusable = "PROBE_RESOLVER=system"
+        } else if let reason = unsupportedSources(nsswitch: read("/etc/nsswitch.conf") ?? "hosts: files dns") {
             configuration.stubUnusable = reason
         } else if configuration.servers.isEmpty {
             configuration.stubUnusable = "no nameserver in /etc/resolv.conf"

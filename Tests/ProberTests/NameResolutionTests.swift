@@ -281,3 +281,27 @@ import Testing
         #expect(waits[waits.count / 2] < 1_000)
     }
 }
+
+/// Where the stub resolver cannot stand in (nsswitch.conf asks mDNS, or PROBE_RESOLVER=system),
+/// names go to getaddrinfo on threads of their own, handed to the reactor through its eventfd.
+@Suite struct SystemResolverTests {
+    @Test func theSystemResolverIsUsedWhenAskedFor() {
+        #expect(ResolverConfiguration.load(environment: ["PROBE_RESOLVER": "system"]).stubUnusable == "PROBE_RESOLVER=system")
+    }
+
+    @Test(.enabled(if: ResolverConfiguration.load().hosts["localhost"]?.contains { $0.host == "127.0.0.1" } == true,
+                   "/etc/hosts does not list localhost as 127.0.0.1: getaddrinfo could ask a real name server"))
+    func namesResolveThroughGetaddrinfoThreads() async throws {
+        let listener = try LoopbackListener(kind: .open, host: "127.0.0.1")
+        defer { listener.close() }
+        var configuration = ResolverConfiguration.load()
+        configuration.stubUnusable = "test"
+        var engine = ProbeEngine(options: ProbeOptions(rate: 0, samples: 1, intervalMilliseconds: 0))
+        engine.resolverConfiguration = configuration
+        engine.options.family = .ipv4
+        let report = await engine.probe([ProbeTarget(host: "localhost", port: listener.address.port), ProbeTarget(host: "127.0.0.1", port: listener.address.port)])
+        let named = try #require(report.results.first)
+        #expect(named.address?.host == "127.0.0.1" && named.state == .open)
+        #expect(named.resolveMilliseconds != nil && named.resolveError == nil)
+    }
+}

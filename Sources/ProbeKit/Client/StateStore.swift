@@ -46,8 +46,10 @@ package struct StateStore: Sendable {
             try AtomicFile.update(path, mode: 0o600) { existing throws(AtomicFile.WriteError) -> Data in
                 var state = existing.flatMap { try? JSONDecoder().decode(StickyState.self, from: $0) } ?? StickyState()
                 change(&state)
-                guard let data = try? JSONEncoder().encode(state) else { throw AtomicFile.WriteError(description: "cannot encode the state") }
-                return data
+                // probe's own streaming writer (the one the reports use), not Foundation's encoder.
+                var bytes: [UInt8] = []
+                do { try StreamingJSONEncoder().encode(state, into: &bytes) } catch { throw AtomicFile.WriteError(description: "cannot encode the state") }
+                return Data(bytes)
             }
             return nil
         } catch {
