@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/mount.h>
+#include <malloc.h>
 #include <net/if.h>
 #include <linux/if_tun.h>
 #include "CProbe.h"
@@ -95,6 +96,8 @@ int cprobe_if_addr6(const char *name, const uint8_t *addr, int prefix) {
 }
 
 int cprobe_unshare_net(void) { return unshare(CLONE_NEWNET); }
+
+int cprobe_fixed_mmap_threshold(int bytes) { return mallopt(M_MMAP_THRESHOLD, bytes); }
 
 int cprobe_unshare_mounts(void) {
     if (unshare(CLONE_NEWNS) != 0) return -1;

@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -77,7 +78,14 @@ final class ProbeSweep {
         startTimes = []
         sequences = []
         sequenceOwner = []
+        Self.instances.add(1, ordering: .relaxed)
     }
+
+    deinit { Self.instances.subtract(1, ordering: .relaxed) }
+
+    /// Sweeps alive in this process: none once every sweep has ended (a sweep kept alive by its own
+    /// hooks would keep its tables for the life of a long-running process).
+    static let instances = Atomic<Int>(0)
 
     /// Runs to the end (or until cancelled) on the calling thread. Returns whether it was cancelled.
     func run(reactor: Reactor) throws(Errno) -> Bool {

@@ -150,6 +150,14 @@ enum SweepRunner {
                 }
             }
         }
+        // The hooks capture the sweep and the assembler (through `settle`): let them go with the
+        // sweep, or every sweep would keep its tables alive for the life of the process.
+        defer {
+            sweep.beforeActions = nil
+            sweep.otherEvent = nil
+            sweep.otherDeadline = nil
+            sweep.cutoff = nil
+        }
         var cancelled = control.isCancelled
         if !cancelled {
             do {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ProbeKit
 
 /// `probe`: pick the best VPN/proxy server before a client connects.
 @main
@@ -30,6 +31,7 @@ struct ProbeCommand: AsyncParsableCommand {
     /// Runs the command; every error is one line on stderr, with the documented exit status.
     static func main() async {
         Console.guardStandardDescriptors()
+        ProcessMemory.returnLargeBlocks()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -263,6 +263,22 @@ import Testing
         #expect(dns.received.count >= 4)
     }
 
+    @Test func aSweepIsFreedWhenItEnds() async throws {
+        let dns = try LoopbackDNSServer(["a.test": .init(v4: ["127.0.0.1"])])
+        defer { dns.stop() }
+        let closed = try LoopbackListener(kind: .closed, host: "127.0.0.1")
+        defer { closed.close() }
+        var engine = ProbeEngine(options: Self.fast)
+        engine.resolverConfiguration = dns.configuration
+        for _ in 0..<3 {
+            _ = await engine.probe([ProbeTarget(host: "a.test", port: closed.address.port), ProbeTarget(host: "127.0.0.1", port: closed.address.port)])
+        }
+        // The reactor thread lets go of its sweep just after the last event (and sweeps of tests running
+        // alongside end within seconds): wait for none to be left. A sweep its hooks kept alive never goes.
+        for _ in 0..<1_000 where ProbeSweep.instances.load(ordering: .relaxed) > 0 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(ProbeSweep.instances.load(ordering: .relaxed) == 0)
+    }
+
     @Test func thousandNamesCostOneRoundTripNotAThousand() async throws {
         var table: [String: LoopbackDNSServer.Entry] = [:]
         for index in 0..<1_000 { table["h\(index).test"] = .init(v4: ["127.0.0.\(index % 250 + 2)"], delayMilliseconds: 50) }

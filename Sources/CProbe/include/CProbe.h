@@ -109,6 +109,11 @@ int cprobe_if_addr6(const char *name, const uint8_t *addr, int prefix);
 /// unshare(CLONE_NEWNET): a new, empty network namespace for the calling thread.
 int cprobe_unshare_net(void);
 
+/// mallopt(M_MMAP_THRESHOLD, bytes): allocations of at least `bytes` are always their own
+/// mapping, returned to the kernel when freed (glibc otherwise raises the threshold after the
+/// first such free, and later large blocks stay in the heap). 1 on success.
+int cprobe_fixed_mmap_threshold(int bytes);
+
 /// unshare(CLONE_NEWNS) and make every mount private to it: bind mounts made after this are
 /// seen by this process and its children only.
 int cprobe_unshare_mounts(void);

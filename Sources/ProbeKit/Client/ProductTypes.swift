@@ -55,3 +55,6 @@ package typealias RankedCandidate = Ranking.RankedCandidate
 package typealias LoopbackListener = Prober.LoopbackListener
 package typealias ProbeKind = Prober.ProbeKind
 package typealias TargetState = Prober.TargetState
+
+/// The allocator policy the `probe` executable sets at start (not part of the product).
+package typealias ProcessMemory = Prober.ProcessMemory
