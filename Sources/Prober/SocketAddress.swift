@@ -24,22 +24,14 @@ package struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     /// Returns `nil` when `text` is not a numeric address; never does a DNS lookup.
     package init?(numericHost text: String, port: UInt16) {
         if text.isEmpty { return nil }
-        var v4 = in_addr()
+        var v4 = [UInt8](repeating: 0, count: 4)
         if inet_pton(AF_INET, text, &v4) == 1 {
-            var sin = sockaddr_in()
-            sin.sin_family = sa_family_t(AF_INET)
-            sin.sin_port = port.bigEndian
-            sin.sin_addr = v4
-            storage = .v4(sin)
+            self.init(bytes: v4, port: port)
             return
         }
-        var v6 = in6_addr()
+        var v6 = [UInt8](repeating: 0, count: 16)
         if !text.utf8.contains(UInt8(ascii: "%")), inet_pton(AF_INET6, text, &v6) == 1 {
-            var sin6 = sockaddr_in6()
-            sin6.sin6_family = sa_family_t(AF_INET6)
-            sin6.sin6_port = port.bigEndian
-            sin6.sin6_addr = v6
-            storage = .v6(sin6)
+            self.init(bytes: v6, port: port)
             return
         }
         guard text.utf8.contains(UInt8(ascii: ":")) else { return nil }
