@@ -61,7 +61,7 @@ import Testing
             pid=$!
             n=0; while [ ! -s '\(file.path)' ] && [ $n -lt 500 ]; do sleep 0.01; n=$((n+1)); done
             bad=0; i=0
-            while [ $i -lt 300 ]; do tail -n 1 '\(file.path)' | grep -q '^probe_rounds_skipped ' || bad=$((bad+1)); i=$((i+1)); done
+            while [ $i -lt 300 ]; do tail -n 1 '\(file.path)' | grep -q '^probe_round_timestamp_seconds ' || bad=$((bad+1)); i=$((i+1)); done
             kill -\(signal) $pid
             wait $pid
             echo "status=$? bad=$bad"

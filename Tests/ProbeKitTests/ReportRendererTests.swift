@@ -101,10 +101,36 @@ import Ranking
         let text = renderer.render(try Self.round(), timestamp: Self.timestamp)
         #expect(text.contains(#"provider="acme \"west\"",name="Frankfurt, DE #3""#))
         #expect(text.contains(#"probe_best{target="198.18.1.1:443",address="198.18.1.1",method="tcp"} 1"#))
-        #expect(text.contains(#"probe_rtt_seconds{target="198.18.1.1:443",address="198.18.1.1",method="tcp",quantile="0.5"} 0.0055"#))
+        #expect(text.contains("# TYPE probe_rtt_seconds histogram"))
+        #expect(text.contains(#"probe_rtt_seconds_bucket{target="198.18.1.1:443",address="198.18.1.1",method="tcp",le="5e-05"} 0"#))
+        #expect(text.contains(#"probe_rtt_seconds_bucket{target="198.18.1.1:443",address="198.18.1.1",method="tcp",le="+Inf"} "#))
         #expect(text.contains(#"probe_up{target="198.18.1.2:443",address="198.18.1.2",method="tcp"} 0"#))
         #expect(text.contains(#"probe_provider_up{provider="xm"} 0"#))
-        #expect(ReportRenderer.escape("a\\b\"c\nd") == #"a\\b\"c\nd"#)
+        #expect(PrometheusMetrics.escape("a\\b\"c\nd") == #"a\\b\"c\nd"#)
+    }
+
+    /// Histograms and counters add up over rounds (so PromQL's rate works); gauges are the latest round's.
+    @Test func prometheusCountsAcrossRounds() throws {
+        var metrics = PrometheusMetrics()
+        let round = try Self.round()
+        guard case .success(let report) = round.result, let best = report.best else { Issue.record("no best"); return }
+        let labels = PrometheusMetrics.labels(best)
+        let answered = best.samples.filter { $0.rttMs != nil }.count
+        metrics.ingest(round, timestamp: Self.timestamp)
+        metrics.ingest(try Self.round(index: 1), timestamp: Self.timestamp + 60)
+        let text = metrics.render()
+        #expect(text.contains("probe_rtt_seconds_count{\(labels)} \(2 * answered)\n"))
+        #expect(text.contains("probe_sent_total{\(labels)} \(2 * best.sent)\n"))
+        #expect(text.contains("probe_received_total{\(labels)} \(2 * best.received)\n"))
+        #expect(text.contains("probe_rounds_total 2\n") && text.contains("probe_best_switches_total 0\n"))
+        // Buckets are cumulative and end at the count.
+        let buckets = text.split(separator: "\n").filter { $0.hasPrefix("probe_rtt_seconds_bucket{\(labels),") }.compactMap { UInt64($0.split(separator: " ").last ?? "") }
+        #expect(buckets.count == PrometheusMetrics.defaultBuckets.count + 1 && buckets == buckets.sorted() && buckets.last == UInt64(2 * answered))
+        // OpenMetrics when asked: counter families without `_total`, `# EOF` last.
+        let open = metrics.render(openMetrics: true)
+        #expect(open.contains("# TYPE probe_sent counter\n") && open.hasSuffix("# EOF\n"))
+        #expect(PrometheusMetrics.wantsOpenMetrics(accept: "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5"))
+        #expect(!PrometheusMetrics.wantsOpenMetrics(accept: "text/plain"))
     }
 
     @Test(.enabled(if: Tools.promtool != nil, "promtool is missing: install Debian's 'prometheus' package"))

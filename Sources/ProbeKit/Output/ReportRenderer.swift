@@ -29,6 +29,8 @@ package struct ReportRenderer: Sendable {
 
     private var trend: [String: [TrendPoint]] = [:]
     private var roundsSeen = 0
+    /// The Prometheus metrics (histograms and counters cumulative over this renderer's rounds).
+    private var metrics = PrometheusMetrics()
 
     struct TrendPoint: Hashable, Sendable, Codable {
         var round: Int
@@ -60,7 +62,9 @@ package struct ReportRenderer: Sendable {
         case .jsonl: return Self.jsonl(round, timestamp: timestamp)
         case .csv: return Self.csv(round, timestamp: timestamp)
         case .markdown: return Self.markdown(round, timestamp: timestamp)
-        case .prometheus: return Self.prometheus(round, timestamp: timestamp)
+        case .prometheus:
+            metrics.ingest(round, timestamp: timestamp)
+            return metrics.render()
         case .html: return html(round, timestamp: timestamp)
         }
     }
@@ -175,79 +179,7 @@ package struct ReportRenderer: Sendable {
 
     // MARK: - Prometheus
 
-    static func prometheus(_ round: ProbeRound, timestamp: Double) -> String {
-        var out = ""
-        func family(_ name: String, _ type: String, _ help: String) {
-            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
-        }
-        guard case .success(let report) = round.result else {
-            family("probe_round_success", "gauge", "Whether the latest round ran (1) or failed as a whole (0).")
-            out += "probe_round_success 0\n"
-            return out
-        }
-        // One label set per server; a target listed twice is reported once.
-        var seen = Set<String>()
-        let entries = report.ranked.filter { seen.insert(labels($0)).inserted }
-        family("probe_rtt_seconds", "summary", "Round-trip time of each server's answered probes in the latest round.")
-        for entry in entries {
-            let rtts = entry.samples.compactMap(\.rttMs)
-            guard let rtt = entry.rttMs, !rtts.isEmpty else { continue }
-            let base = labels(entry)
-            out += "probe_rtt_seconds{\(base),quantile=\"0.5\"} \(seconds(rtt.median))\n"
-            out += "probe_rtt_seconds{\(base),quantile=\"0.9\"} \(seconds(rtt.p90))\n"
-            out += "probe_rtt_seconds_sum{\(base)} \(seconds(rtts.reduce(0, +)))\n"
-            out += "probe_rtt_seconds_count{\(base)} \(rtts.count)\n"
-        }
-        family("probe_loss_ratio", "gauge", "Share of each server's probes that got no answer in the latest round (0..1).")
-        for entry in entries { out += "probe_loss_ratio{\(labels(entry))} \(number(entry.loss))\n" }
-        family("probe_up", "gauge", "Whether the server answered in the latest round (1) or not (0).")
-        for entry in entries { out += "probe_up{\(labels(entry))} \(entry.score == nil ? 0 : 1)\n" }
-        family("probe_score_seconds", "gauge", "Each server's ranking score (effective latency) in the latest round.")
-        for entry in entries { if let score = entry.score { out += "probe_score_seconds{\(labels(entry))} \(seconds(score))\n" } }
-        family("probe_provider_up", "gauge", "Whether the provider's server list was fetched (1) or not (0).")
-        for provider in report.providers { out += "probe_provider_up{provider=\"\(escape(provider.name))\"} \(provider.up ? 1 : 0)\n" }
-        family("probe_provider_fetch_duration_seconds", "gauge", "How long fetching the provider's server list took.")
-        for provider in report.providers {
-            out += "probe_provider_fetch_duration_seconds{provider=\"\(escape(provider.name))\"} \(seconds(provider.fetchMs))\n"
-        }
-        family("probe_provider_servers", "gauge", "Servers the provider listed.")
-        for provider in report.providers { out += "probe_provider_servers{provider=\"\(escape(provider.name))\"} \(provider.servers)\n" }
-        family("probe_best", "gauge", "The current choice (always 1; its labels name the server).")
-        if let best = report.best { out += "probe_best{\(labels(best))} 1\n" }
-        family("probe_round_duration_seconds", "gauge", "How long each phase of the latest round took.")
-        if let durations = report.durations {
-            if let fetch = durations.fetchMs { out += "probe_round_duration_seconds{phase=\"fetch\"} \(seconds(fetch))\n" }
-            out += "probe_round_duration_seconds{phase=\"probe\"} \(seconds(durations.probeMs))\n"
-            out += "probe_round_duration_seconds{phase=\"rank\"} \(seconds(durations.rankMs))\n"
-        }
-        family("probe_round_timestamp_seconds", "gauge", "When the latest round ended (Unix time).")
-        out += "probe_round_timestamp_seconds \(String(format: "%.3f", timestamp))\n"
-        family("probe_rounds_skipped", "gauge", "Rounds skipped just before the latest because the previous one overran.")
-        out += "probe_rounds_skipped \(round.skipped)\n"
-        return out
-    }
-
-    static func labels(_ entry: ReportEntry) -> String {
-        var pairs = [("target", entry.target), ("address", entry.address ?? ""), ("method", entry.method)]
-        if let server = entry.server {
-            pairs += [("provider", server.provider), ("name", server.name), ("country", server.country ?? "")]
-        }
-        return pairs.map { "\($0.0)=\"\(escape($0.1))\"" }.joined(separator: ",")
-    }
-
-    /// Label values: backslash, double quote and line feed escaped, as the exposition format requires.
-    static func escape(_ value: String) -> String {
-        var out = ""
-        for character in value {
-            switch character {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func labels(_ entry: ReportEntry) -> String { PrometheusMetrics.labels(entry) }
 
     /// Seconds to nine significant digits (`2.9e-05`, not `2.8999999999999997e-05`).
     static func seconds(_ milliseconds: Double) -> String {
