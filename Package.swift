@@ -51,7 +51,9 @@ let package = Package(
             name: "probe",
             // The CLI is thin: ProbeKit and ArgumentParser, nothing else (CLazyCurl only links:
             // libcurl is loaded when a run first fetches, not when probe starts).
-            dependencies: ["ProbeKit", "CLazyCurl", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            // FlyingFox: `probe serve`'s HTTP server, in the executable only (the libraries stay package-free).
+            dependencies: ["ProbeKit", "CLazyCurl", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "FlyingFox", package: "FlyingFox")],
             swiftSettings: strict
         ),
         .target(name: "CLazyCurl", linkerSettings: [.linkedLibrary("dl")]),

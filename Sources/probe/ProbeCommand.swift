@@ -23,7 +23,7 @@ struct ProbeCommand: AsyncParsableCommand {
             be had, 64 bad usage, 74 stdout could not be written, 77 ICMP was required
             (--method icmp or both) but is not permitted.
             """,
-        subcommands: [BestCommand.self, RankCommand.self, ReportCommand.self, ServersCommand.self, AccountsCommand.self, LogoutCommand.self,
+        subcommands: [BestCommand.self, RankCommand.self, ReportCommand.self, ServeCommand.self, ServersCommand.self, AccountsCommand.self, LogoutCommand.self,
                       ConnectCommand.self, ReleaseCommand.self],
         defaultSubcommand: BestCommand.self
     )

@@ -1,0 +1,134 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Prober
+import Testing
+
+/// `probe serve` as a user runs it: the demo's loopback servers, rounds every 200 ms, the HTTP
+/// endpoints read as Prometheus and an orchestrator read them, then SIGTERM.
+@Suite struct ServeCommandTests {
+    struct Reply {
+        var status: Int
+        var headers: [String: String]
+        var body: String
+    }
+
+    static func get(_ url: String, headers: [String: String] = [:]) async throws -> Reply {
+        var request = URLRequest(url: try #require(URL(string: url)))
+        request.timeoutInterval = 20
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = try #require(response as? HTTPURLResponse)
+        var fields: [String: String] = [:]
+        for (name, value) in http.allHeaderFields { fields[String(describing: name).lowercased()] = String(describing: value) }
+        return Reply(status: http.statusCode, headers: fields, body: String(decoding: data, as: UTF8.self))
+    }
+
+    /// A loopback port nothing listens on now.
+    static func freePort() throws -> UInt16 {
+        let listener = try LoopbackListener(kind: .closed, host: "127.0.0.1")
+        defer { listener.close() }
+        return listener.address.port
+    }
+
+    @Test func servesMetricsTheBestAndTheReportThenStopsOnSIGTERM() async throws {
+        let port = try Self.freePort()
+        let base = "http://127.0.0.1:\(port)"
+        let serve = try ServeProcess(["serve", "--demo", "--listen", "127.0.0.1:\(port)", "--every", "200ms", "--quiet"])
+        defer { serve.kill() }
+        // Ready once a round has completed (bounded: 100 tries, 10 s).
+        var ready = false
+        for _ in 0..<100 {
+            if let reply = try? await Self.get("\(base)/-/ready"), reply.status == 200 { ready = true; break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(ready)
+        #expect(try await Self.get("\(base)/-/healthy").status == 200)
+        let health = try await Self.get("\(base)/healthz")
+        #expect(health.status == 200 && health.body.hasPrefix("ok: the last round completed"))
+
+        let metrics = try await Self.get("\(base)/metrics")
+        #expect(metrics.status == 200 && metrics.headers["content-type"]?.hasPrefix("text/plain; version=0.0.4") == true)
+        #expect(metrics.body.contains("# TYPE probe_rtt_seconds histogram") && metrics.body.contains("probe_best{"))
+        #expect(metrics.body.contains("process_resident_memory_bytes ") && metrics.body.contains("process_open_fds "))
+        if let promtool = Self.promtool {
+            let checked = try await Self.check(promtool, metrics.body)
+            #expect(checked.status == 0, "promtool: \(checked.output)")
+        }
+        let open = try await Self.get("\(base)/metrics", headers: ["Accept": "application/openmetrics-text; version=1.0.0"])
+        #expect(open.headers["content-type"]?.hasPrefix("application/openmetrics-text") == true && open.body.hasSuffix("# EOF\n"))
+
+        let best = try await Self.get("\(base)/best")
+        #expect(best.status == 200)
+        let entry = try #require(try JSONSerialization.jsonObject(with: Data(best.body.utf8)) as? [String: Any])
+        #expect(entry["state"] as? String == "open" && entry["rank"] as? Int == 1)
+        let etag = try #require(best.headers["etag"])
+        // The same round's tag: not modified (a new round may have started since: then a new tag, 200).
+        let again = try await Self.get("\(base)/best", headers: ["If-None-Match": etag])
+        #expect(again.status == 304 || (again.status == 200 && again.headers["etag"] != etag))
+        // A long poll on an unchanged choice ends at its timeout with 304.
+        let started = ContinuousClock.now
+        let polled = try await Self.get("\(base)/best?wait=500ms", headers: ["If-None-Match": try #require(again.headers["etag"] ?? Optional(etag))])
+        #expect(polled.status == 304 && ContinuousClock.now - started >= .milliseconds(450))
+        #expect(try await Self.get("\(base)/best?wait=soon").status == 400)
+
+        let report = try await Self.get("\(base)/report")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(report.body.utf8)) as? [String: Any])
+        #expect((object["ranked"] as? [Any])?.isEmpty == false)
+        #expect(try await Self.get(base + "/").body.hasPrefix("<!DOCTYPE html>"))
+
+        let status = await serve.terminate()
+        #expect(status == 143, "stderr: \(serve.stderr)")
+    }
+
+    @Test(arguments: [["--listen", "localhost:80"], ["--listen", "127.0.0.1"], ["--every", "soon"], ["--buckets", "0.1,-1"]])
+    func badFlagsAreOneLineUsageErrors(_ flags: [String]) async throws {
+        let run = try await CLIRunner.run(["serve", "--demo"] + flags)
+        #expect(run.status == 64)
+        #expect(run.stderr.contains(flags[0]))
+    }
+
+    /// `probe ARGS` as a process of its own: SIGTERM to stop it, its exit status awaited off the
+    /// cooperative pool.
+    final class ServeProcess: @unchecked Sendable {
+        let process = Process()
+        let errorFile: URL
+
+        init(_ arguments: [String]) throws {
+            process.executableURL = CLIRunner.binary
+            process.arguments = arguments
+            var environment = ProcessInfo.processInfo.environment
+            environment["XDG_STATE_HOME"] = NSTemporaryDirectory() + "probe-state-\(UUID().uuidString)"
+            process.environment = environment
+            errorFile = try CLIRunner.temporaryFile("", name: "serve.err")
+            process.standardError = try FileHandle(forWritingTo: errorFile)
+            process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+            try process.run()
+        }
+
+        var stderr: String { (try? String(contentsOf: errorFile, encoding: .utf8)) ?? "" }
+
+        /// SIGTERM, then the exit status (128 + signal when killed by one).
+        func terminate() async -> Int32 {
+            process.terminate()
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                Thread { [process] in
+                    process.waitUntilExit()
+                    continuation.resume()
+                }.start()
+            }
+            return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        }
+
+        func kill() { if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) } }
+    }
+
+    static let promtool: String? = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    static func check(_ promtool: String, _ text: String) async throws -> (status: Int32, output: String) {
+        let file = try CLIRunner.temporaryFile(text, name: "metrics.prom")
+        let run = try await CLIRunner.run([], shell: "'\(promtool)' check metrics < '\(file.path)' 2>&1")
+        return (run.status, run.stdout)
+    }
+}
