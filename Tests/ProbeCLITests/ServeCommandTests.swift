@@ -132,3 +132,22 @@ import Testing
         return (run.status, run.stdout)
     }
 }
+
+/// The fleet configuration in Examples/prometheus, checked by Prometheus's own tool: the scrape
+/// configuration, the recording and alerting rules, and the rules' unit tests.
+@Suite(.enabled(if: ServeCommandTests.promtool != nil, "promtool is missing: install Debian's 'prometheus' package"))
+struct FleetExampleTests {
+    static var directory: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Examples/prometheus")
+    }
+
+    @Test(arguments: [["check", "config", "prometheus.yml"], ["check", "rules", "probe.rules.yml"], ["test", "rules", "probe.rules.test.yml"]])
+    func promtoolAccepts(_ arguments: [String]) async throws {
+        let promtool = try #require(ServeCommandTests.promtool)
+        let command = ([promtool] + arguments).map { "'\($0)'" }.joined(separator: " ")
+        let run = try await CLIRunner.run([], shell: "cd '\(Self.directory.path)' && \(command) 2>&1")
+        #expect(run.status == 0, "\(arguments.joined(separator: " ")): \(run.stdout)")
+        #expect(run.stdout.contains("SUCCESS"))
+    }
+}
