@@ -82,6 +82,40 @@ import Testing
         #expect(status == 143, "stderr: \(serve.stderr)")
     }
 
+    /// The orchestrator's long poll: it returns as soon as a round moves the choice (here the chosen
+    /// server stops answering), not at its timeout.
+    @Test func aLongPollReturnsWhenTheChoiceMoves() async throws {
+        let first = try LoopbackListener(kind: .open, host: "127.0.0.1")
+        let second = try LoopbackListener(kind: .open, host: "127.0.0.1")
+        defer { second.close() }
+        let port = try Self.freePort()
+        let base = "http://127.0.0.1:\(port)"
+        let serve = try ServeProcess(["serve", "--listen", "127.0.0.1:\(port)", "--every", "200ms", "--method", "tcp", "--timeout", "100",
+                                      "--no-sticky", "--quiet", "127.0.0.1:\(first.address.port)", "127.0.0.1:\(second.address.port)"])
+        defer { serve.kill() }
+        var best: Reply?
+        for _ in 0..<100 {
+            if let reply = try? await Self.get("\(base)/best"), reply.status == 200 { best = reply; break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let before = try #require(best)
+        let chosen = try #require((try JSONSerialization.jsonObject(with: Data(before.body.utf8)) as? [String: Any])?["port"] as? Int)
+        let poll = Task { try await Self.get("\(base)/best?wait=20s", headers: ["If-None-Match": before.headers["etag"] ?? ""]) }
+        try await Task.sleep(for: .milliseconds(300))
+        let stopped = ContinuousClock.now
+        // The chosen server goes away: its port now refuses, the other one wins the next round.
+        if chosen == Int(first.address.port) { first.close() } else { second.close() }
+        let moved = try await poll.value
+        let waited = ContinuousClock.now - stopped
+        #expect(moved.status == 200)
+        let now = try #require((try JSONSerialization.jsonObject(with: Data(moved.body.utf8)) as? [String: Any])?["port"] as? Int)
+        #expect(now != chosen)
+        // One 200 ms period for the next round to start, its probes, then the answer at once.
+        #expect(waited < .milliseconds(1_000), "the poll answered \(waited) after the server stopped")
+        #expect(await serve.terminate() == 143)
+        first.close()
+    }
+
     @Test(arguments: [["--listen", "localhost:80"], ["--listen", "127.0.0.1"], ["--every", "soon"], ["--buckets", "0.1,-1"]])
     func badFlagsAreOneLineUsageErrors(_ flags: [String]) async throws {
         let run = try await CLIRunner.run(["serve", "--demo"] + flags)
