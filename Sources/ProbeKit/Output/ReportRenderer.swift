@@ -26,6 +26,10 @@ package struct ReportRenderer: Sendable {
     package static let chartedServers = 5
     /// Rounds kept for the HTML trend.
     package static let historyLimit = 500
+    /// Servers whose trend is kept each round: the best ones (the charts show the best five; a
+    /// server that climbs into them has its recent rounds). Bounds the memory of a long run over
+    /// thousands of servers (10,000 × 500 rounds of points would be 160 MB).
+    package static let trackedServers = 50
 
     private var trend: [String: [TrendPoint]] = [:]
     private var roundsSeen = 0
@@ -51,7 +55,7 @@ package struct ReportRenderer: Sendable {
     package mutating func render(_ round: ProbeRound, timestamp: Double) -> String {
         roundsSeen += 1
         if case .success(let report) = round.result {
-            for entry in report.ranked.prefix(Self.historyLimit) {
+            for entry in report.ranked.prefix(Self.trackedServers) {
                 var points = trend[entry.candidateID] ?? []
                 points.append(TrendPoint(round: round.index, median: entry.rttMs?.median, loss: entry.loss))
                 if points.count > Self.historyLimit { points.removeFirst(points.count - Self.historyLimit) }
