@@ -32,10 +32,12 @@ final class NameResolver {
     /// Our number of each of the state machine's lookups (names in /etc/hosts never reach it).
     private var numbers: [Int] = []
     private var buffer = [UInt8](repeating: 0, count: DNSMessage.maximumSize)
+    private let timeoutNanoseconds: UInt64
+    /// getaddrinfo lookups not yet over, and the first of them in start order (their deadline).
+    private var open = Set<Int>()
+    private var firstOpen = 0
     /// Lookups still going.
     private(set) var pending = 0
-    /// Why the stub resolver is not used, if it is not (for the summary).
-    var fallbackReason: String? { configuration.stubUnusable }
 
     /// A resolver on `reactor`; each lookup is given up after `timeoutMilliseconds`.
     init(configuration: ResolverConfiguration, timeoutMilliseconds: Int, reactor: Reactor, control: SweepControl) {
@@ -60,8 +62,9 @@ final class NameResolver {
             }
         }
         self.configuration = configuration
+        timeoutNanoseconds = UInt64(max(1, timeoutMilliseconds)) * 1_000_000
         lookups = NameLookups(configuration: configuration, timeoutMilliseconds: timeoutMilliseconds, seed: seed.next())
-        threaded = configuration.stubUnusable == nil ? nil : ThreadedLookups(timeoutMilliseconds: timeoutMilliseconds, control: control)
+        threaded = configuration.stubUnusable == nil ? nil : ThreadedLookups(control: control)
     }
 
     /// Starts a lookup; its number (the order of calls) is what ``Outcome``s are reported with.
@@ -72,6 +75,7 @@ final class NameResolver {
         started.append(now)
         pending += 1
         if let threaded {
+            open.insert(number)
             threaded.start(number, request)
             return []
         }
@@ -99,23 +103,40 @@ final class NameResolver {
         return done
     }
 
-    /// Resends and deadlines that are due, and answers the threads handed over.
+    /// Resends and deadlines that are due, and answers the threads handed over. getaddrinfo has
+    /// no timeout of its own: a lookup still on a thread at its deadline is given up here.
     func poll(now: MonotonicInstant) -> [(Int, Outcome, Double)] {
         if let threaded {
-            let done = threaded.take().map { ($0.number, $0.outcome, $0.milliseconds) }
+            var done = threaded.take().map { ($0.number, $0.outcome, $0.milliseconds) }
+            while let deadline, deadline <= now {
+                done += threaded.abandon([firstOpen]).map { number in
+                    (number, Outcome.failed("no answer within \(timeoutNanoseconds / 1_000_000) ms"), now.milliseconds(since: started[number]))
+                }
+                open.remove(firstOpen)
+            }
+            for item in done { open.remove(item.0) }
             pending -= done.count
             return done
         }
         return perform(lookups.expire(now: now.nanoseconds), now: now)
     }
 
-    /// When ``poll(now:)`` next has something to do (the threads wake the reactor themselves).
-    var deadline: MonotonicInstant? { lookups.nextDeadline.map { MonotonicInstant(nanoseconds: $0) } }
+    /// When ``poll(now:)`` next has something to do (the threads wake the reactor themselves when
+    /// they answer; their deadline is the earliest lookup's).
+    var deadline: MonotonicInstant? {
+        if threaded != nil {
+            // Lookups are numbered in start order: the first still going sets the deadline.
+            while firstOpen < started.count, !open.contains(firstOpen) { firstOpen += 1 }
+            return firstOpen < started.count ? started[firstOpen].advanced(byNanoseconds: timeoutNanoseconds) : nil
+        }
+        return lookups.nextDeadline.map { MonotonicInstant(nanoseconds: $0) }
+    }
 
     /// Gives up on every lookup still going, each with `reason(milliseconds waited)`.
     func abandonAll(reason: (Double) -> String, now: MonotonicInstant) -> [(Int, Outcome, Double)] {
         if let threaded {
-            let given = threaded.abandonAll().map { number in (number, Outcome.failed(reason(now.milliseconds(since: started[number]))), now.milliseconds(since: started[number])) }
+            let given = threaded.abandon(open).map { number in (number, Outcome.failed(reason(now.milliseconds(since: started[number]))), now.milliseconds(since: started[number])) }
+            open.removeAll()
             pending -= given.count
             return given
         }
@@ -194,11 +215,9 @@ final class ThreadedLookups: Sendable {
 
     private let state = Mutex(State())
     private let control: SweepControl
-    private let timeoutMilliseconds: Int
 
-    init(timeoutMilliseconds: Int, control: SweepControl) {
+    init(control: SweepControl) {
         self.control = control
-        self.timeoutMilliseconds = timeoutMilliseconds
     }
 
     func start(_ number: Int, _ request: NameLookups.Request) {
@@ -228,11 +247,10 @@ final class ThreadedLookups: Sendable {
             let start = MonotonicInstant.now()
             let outcome = Self.lookup(request)
             let waited = MonotonicInstant.now().milliseconds(since: start)
-            // getaddrinfo has no timeout of its own: an answer after ours counts as none.
-            let late = waited > Double(timeoutMilliseconds)
+            // An answer after the deadline was already given up on (see NameResolver.poll).
             state.withLock { state in
                 guard state.over.insert(number).inserted else { return }
-                state.done.append(Done(number: number, outcome: late ? .failed("no answer within \(Int(waited)) ms") : outcome, milliseconds: waited))
+                state.done.append(Done(number: number, outcome: outcome, milliseconds: waited))
             }
             control.wake()
         }
@@ -246,10 +264,10 @@ final class ThreadedLookups: Sendable {
         }
     }
 
-    /// Marks every lookup not yet answered as over; their numbers.
-    func abandonAll() -> [Int] {
+    /// Marks the lookups among `numbers` not yet answered as over; their numbers.
+    func abandon(_ numbers: some Sequence<Int>) -> [Int] {
         state.withLock { state in
-            let open = state.queue.map(\.0).filter { !state.over.contains($0) }
+            let open = numbers.filter { !state.over.contains($0) }
             state.over.formUnion(open)
             return open
         }

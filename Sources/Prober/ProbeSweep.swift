@@ -206,8 +206,9 @@ final class ProbeSweep {
     private func startTCP(_ handle: SweepStateMachine.ProbeHandle, address: SocketAddress, reactor: Reactor) {
         let fd: Int32
         let family = address.family == .inet6 ? 1 : 0
+        let recycled = spareSockets[family].popLast()
         do {
-            if let recycled = spareSockets[family].popLast() {
+            if let recycled {
                 fd = recycled
             } else {
                 fd = try Syscall.socket(family: address.protocolFamily, type: Int32(SOCK_STREAM.rawValue), protocol: 0)
@@ -249,8 +250,9 @@ final class ProbeSweep {
             }
             return
         }
-        if error == .connectionAborted {
-            // A recycled socket that still remembered its last refusal: use a fresh one.
+        if error == .connectionAborted, recycled != nil {
+            // A recycled socket that still remembered its last refusal: use a fresh one (once: a
+            // fresh socket never comes from the spares).
             Syscall.close(fd)
             fds[slot] = -1
             startTCP(handle, address: address, reactor: reactor)

@@ -74,6 +74,27 @@ extension SimulatedNetworks {
         #expect(awaitedMessages.contains("cannot resolve 'hang.sim.test': no answer from the name server within 400 ms"), "\(awaitedMessages)")
     }
 
+    /// getaddrinfo on threads (PROBE_RESOLVER=system, as where nsswitch.conf asks more than DNS)
+    /// has no timeout of its own: --dns-timeout still ends a silent lookup, and names that answer
+    /// are probed.
+    @Test func theSystemResolverKeepsTheDNSTimeout() async throws {
+        let world = World(hosts: [SimulatedHost(address: "198.18.1.1", rttMs: 5)], names: [
+            SimulatedName(name: "ok.sim.test", addresses: ["198.18.1.1"], delayMs: 5),
+            SimulatedName(name: "hang.sim.test", addresses: ["198.18.1.1"], timeout: true),
+        ])
+        let started = ContinuousClock.now
+        let output = try await SimulatedNetwork.run(world, ["rank", "--dns-timeout", "300", "--json", "ok.sim.test:443", "hang.sim.test:443"],
+                                                    prefix: "PROBE_RESOLVER=system exec")
+        let elapsed = ContinuousClock.now - started
+        #expect(output.status == 0, "stderr: \(output.stderr)")
+        let report = try output.json()
+        let messages = (report["errors"] as? [[String: Any]] ?? []).compactMap { $0["message"] as? String }
+        #expect(messages.contains("cannot resolve 'hang.sim.test': no answer within 300 ms"), "\(messages)")
+        #expect((report["best"] as? [String: Any])?["host"] as? String == "ok.sim.test")
+        // glibc alone would wait its own timeout (1 s, two attempts, per resolv.conf).
+        #expect(elapsed < .seconds(1.8), "took \(elapsed)")
+    }
+
     @Test func familyBothRanksEachFamilyAsItsOwnEntry() async throws {
         let hosts = [SimulatedHost(address: "198.18.1.1", rttMs: 8), SimulatedHost(address: "2001:db8::1:1", rttMs: 4)]
         let world = World(hosts: hosts, names: [SimulatedName(name: "dual.sim.test", addresses: ["198.18.1.1", "2001:db8::1:1"])])

@@ -110,6 +110,11 @@ package struct PrometheusMetrics: Sendable {
             let familyName = openMetrics && type == "counter" && name.hasSuffix("_total") ? String(name.dropLast(6)) : name
             out += "# HELP \(familyName) \(help)\n# TYPE \(familyName) \(type)\n"
         }
+        // A family of one unlabelled sample.
+        func single(_ name: String, _ type: String, _ help: String, _ value: String) {
+            family(name, type, help)
+            out += "\(name) \(value)\n"
+        }
         family("probe_rtt_seconds", "histogram", "Round-trip time of every answered probe since probe started.")
         for labels in order {
             guard let values = series[labels] else { continue }
@@ -127,14 +132,10 @@ package struct PrometheusMetrics: Sendable {
         family("probe_received_total", "counter", "Probes the server answered since probe started.")
         for labels in order { out += "probe_received_total{\(labels)} \(series[labels]?.received ?? 0)\n" }
 
-        family("probe_rounds_total", "counter", "Rounds run since probe started.")
-        out += "probe_rounds_total \(rounds)\n"
-        family("probe_rounds_skipped_total", "counter", "Rounds skipped because the one before overran its period.")
-        out += "probe_rounds_skipped_total \(skipped)\n"
-        family("probe_rounds_failed_total", "counter", "Rounds that failed as a whole (no report).")
-        out += "probe_rounds_failed_total \(failed)\n"
-        family("probe_best_switches_total", "counter", "Times the choice moved to another server (the first choice is not a switch).")
-        out += "probe_best_switches_total \(switches)\n"
+        single("probe_rounds_total", "counter", "Rounds run since probe started.", "\(rounds)")
+        single("probe_rounds_skipped_total", "counter", "Rounds skipped because the one before overran its period.", "\(skipped)")
+        single("probe_rounds_failed_total", "counter", "Rounds that failed as a whole (no report).", "\(failed)")
+        single("probe_best_switches_total", "counter", "Times the choice moved to another server (the first choice is not a switch).", "\(switches)")
 
         if let report = latestReport {
             var seen = Set<String>()
@@ -163,25 +164,17 @@ package struct PrometheusMetrics: Sendable {
             }
         }
         if let process {
-            family("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.")
-            out += "process_cpu_seconds_total \(Self.number(process.cpuSeconds))\n"
-            family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.")
-            out += "process_resident_memory_bytes \(Self.number(process.residentBytes))\n"
-            family("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.")
-            out += "process_virtual_memory_bytes \(Self.number(process.virtualBytes))\n"
-            family("process_open_fds", "gauge", "Number of open file descriptors.")
-            out += "process_open_fds \(process.openDescriptors)\n"
-            family("process_max_fds", "gauge", "Maximum number of open file descriptors.")
-            out += "process_max_fds \(process.maximumDescriptors)\n"
-            family("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.")
-            out += "process_start_time_seconds \(Self.number(process.startTimeSeconds))\n"
+            single("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.", Self.number(process.cpuSeconds))
+            single("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", Self.number(process.residentBytes))
+            single("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.", Self.number(process.virtualBytes))
+            single("process_open_fds", "gauge", "Number of open file descriptors.", "\(process.openDescriptors)")
+            single("process_max_fds", "gauge", "Maximum number of open file descriptors.", "\(process.maximumDescriptors)")
+            single("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.", Self.number(process.startTimeSeconds))
         }
         // The latest round's outcome and time last: a reader that sees this line has the whole file.
         if latest != nil {
-            family("probe_round_success", "gauge", "Whether the latest round ran (1) or failed as a whole (0).")
-            out += "probe_round_success \(latestReport == nil ? 0 : 1)\n"
-            family("probe_round_timestamp_seconds", "gauge", "When the latest round ended (Unix time).")
-            out += "probe_round_timestamp_seconds \(String(format: "%.3f", latestTimestamp))\n"
+            single("probe_round_success", "gauge", "Whether the latest round ran (1) or failed as a whole (0).", latestReport == nil ? "0" : "1")
+            single("probe_round_timestamp_seconds", "gauge", "When the latest round ended (Unix time).", String(format: "%.3f", latestTimestamp))
         }
         if openMetrics { out += "# EOF\n" }
         return out
