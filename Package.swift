@@ -29,6 +29,12 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         // Tests only: the provider simulator serves real HTTP on loopback.
         .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
+        // `probe serve`'s HTTP server (with TLS from its web config), in the executable only.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        // Hummingbird's logger, given to it silenced: probe prints its own one-line messages.
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        // Hummingbird's TLS: the web config's certificate, key and client CA, read into its configuration.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
     ],
     targets: [
         // epoll, eventfd, timerfd, TCP_INFO and ICMP headers: what Swift cannot import from Glibc.
@@ -38,7 +44,7 @@ let package = Package(
         .target(name: "Prober", dependencies: ["CProbe", "SafeText"], swiftSettings: strict),
         .target(name: "Ranking", swiftSettings: strict),
         .target(name: "ProviderFetch", dependencies: ["SafeText"], swiftSettings: strict),
-        .target(name: "ProbeKit", dependencies: ["Prober", "Ranking", "ProviderFetch", "SafeText"], swiftSettings: strict),
+        .target(name: "ProbeKit", dependencies: ["Prober", "Ranking", "ProviderFetch", "SafeText", "CProbe"], swiftSettings: strict),
         .target(name: "BenchmarkSupport", dependencies: ["Prober", "Ranking", "ProviderFetch"], swiftSettings: strict),
         // The simulated network for tests and benchmarks (TUN device in a private namespace).
         .target(name: "NetSim", dependencies: ["Prober", "CProbe"], swiftSettings: strict),
@@ -51,9 +57,11 @@ let package = Package(
             name: "probe",
             // The CLI is thin: ProbeKit and ArgumentParser, nothing else (CLazyCurl only links:
             // libcurl is loaded when a run first fetches, not when probe starts).
-            // FlyingFox: `probe serve`'s HTTP server, in the executable only (the libraries stay package-free).
+            // Hummingbird: `probe serve`'s HTTP server and its TLS, in the executable only (the
+            // libraries stay package-free).
             dependencies: ["ProbeKit", "CLazyCurl", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                           .product(name: "FlyingFox", package: "FlyingFox")],
+                           .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
+                           .product(name: "Logging", package: "swift-log"), .product(name: "NIOSSL", package: "swift-nio-ssl")],
             swiftSettings: strict
         ),
         .target(name: "CLazyCurl", linkerSettings: [.linkedLibrary("dl")]),

@@ -181,3 +181,44 @@ int cprobe_icmp_configure(int fd, int v6, int raw) {
     }
     return 0;
 }
+
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <pthread.h>
+
+/* crypt_ra from libxcrypt (libcrypt.so.1), loaded on first use: only `probe serve` with basic
+   auth needs it, and nothing else links it. */
+typedef char *(*cprobe_crypt_ra_fn)(const char *, const char *, void **, int *);
+static cprobe_crypt_ra_fn cprobe_crypt_ra;
+static pthread_once_t cprobe_crypt_once = PTHREAD_ONCE_INIT;
+
+static void cprobe_crypt_load(void) {
+    void *library = dlopen("libcrypt.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (library == NULL) library = dlopen("libcrypt.so", RTLD_NOW | RTLD_LOCAL);
+    if (library != NULL) cprobe_crypt_ra = (cprobe_crypt_ra_fn)dlsym(library, "crypt_ra");
+}
+
+int cprobe_crypt_available(void) {
+    pthread_once(&cprobe_crypt_once, cprobe_crypt_load);
+    return cprobe_crypt_ra != NULL;
+}
+
+int cprobe_password_matches(const char *password, const char *hash) {
+    if (!cprobe_crypt_available()) return -1;
+    void *data = NULL;
+    int size = 0;
+    const char *out = cprobe_crypt_ra(password, hash, &data, &size);
+    int result = 0;
+    if (out != NULL && out[0] != '*') {
+        size_t a = strlen(out), b = strlen(hash);
+        unsigned char difference = (unsigned char)(a != b);
+        size_t n = a < b ? a : b;
+        for (size_t i = 0; i < n; i++) difference |= (unsigned char)(out[i] ^ hash[i]);
+        result = difference == 0;
+    }
+    if (data != NULL) {
+        memset(data, 0, (size_t)size);
+        free(data);
+    }
+    return result;
+}

@@ -86,6 +86,8 @@ package struct ProviderConfiguration: Sendable {
     package var warnings: [String]
     /// The file's `ranking` section, as given (read by the ranking, not here).
     package var ranking: JSONValue? = nil
+    /// Custom labels: each provider's own `labels`, then the top-level `labels` rules (see ``LabelRule``).
+    package var labels: [LabelRule] = []
 
     /// The default path: `$XDG_CONFIG_HOME/probe/config.json`, else `~/.config/probe/config.json`.
     package static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
@@ -132,6 +134,7 @@ package struct ProviderConfiguration: Sendable {
         var providers: [ProviderSpec] = []
         var warnings: [String] = []
         var names = Set<String>()
+        var labels: [LabelRule] = []
         for (index, item) in items.enumerated() {
             guard case .object = item else { throw ProviderError(.configuration, "\(source): provider \(index) is not an object") }
             let name = item["name"]?.string ?? "provider \(index)"
@@ -151,12 +154,26 @@ package struct ProviderConfiguration: Sendable {
             }
             let spec = ProviderSpec(type: type, name: name, fields: item, timeoutSeconds: timeout, enabled: item["enabled"]?.bool ?? true)
             try validate(spec)
+            if let own = item["labels"] {
+                do {
+                    labels.append(LabelRule(provider: name, patterns: [], labels: try LabelRule.labels(own, place: "labels")))
+                } catch {
+                    throw ProviderError(.configuration, error.message, provider: name)
+                }
+            }
             if let url = try? spec.baseURL(), url.scheme?.lowercased() == "http", !isLoopback(url.host ?? "") {
                 warnings.append("provider '\(name)': credentials would go over plain http:// to \(url.host ?? "?")")
             }
             providers.append(spec)
         }
-        return ProviderConfiguration(providers: providers, warnings: warnings, ranking: json["ranking"])
+        if let rules = json["labels"] {
+            do {
+                labels += try LabelRule.rules(rules)
+            } catch {
+                throw ProviderError(.configuration, "\(source): \(error.message)")
+            }
+        }
+        return ProviderConfiguration(providers: providers, warnings: warnings, ranking: json["ranking"], labels: labels)
     }
 
     /// The fields each type requires (secrets are checked for presence, not resolved).

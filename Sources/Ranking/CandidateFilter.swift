@@ -104,7 +104,7 @@ public struct CandidateFilter: Hashable, Sendable, Codable {
     }
 
     /// Case-insensitive match with `*` as a wildcard.
-    static func matches(_ text: String, _ pattern: String) -> Bool {
+    package static func matches(_ text: String, _ pattern: String) -> Bool {
         let text = Array(text.lowercased()), pattern = Array(pattern.lowercased())
         var (t, p, star, mark) = (0, 0, -1, 0)
         while t < text.count {

@@ -101,14 +101,31 @@ enum RunCommand {
         var progress: ProgressLine?
         /// A providers file is in use (every provider failing is then "nothing reachable", not bad usage).
         var providers: Bool
+        /// The files as read, when reloadable.
+        var snapshot: ConfigurationSnapshot? { client.snapshot }
     }
 
     /// Targets, providers, demo and options turned into a ``ProbeClient``; bad flags and unreadable
     /// files are one-line usage errors.
-    static func prepare(input: TargetInput, probing: ProbingOptions, ranking: RankingOptions, quiet: Bool) throws -> Prepared {
-        let (targets, errors) = try input.load()
+    ///
+    /// `reloadable`: the providers and targets files are read once into a snapshot that only
+    /// ``ConfigurationSnapshot/reload()`` replaces (`probe serve`'s SIGHUP and `POST /-/reload`).
+    static func prepare(input: TargetInput, probing: ProbingOptions, ranking: RankingOptions, quiet: Bool, reloadable: Bool = false) throws -> Prepared {
         let explicit = !input.targets.isEmpty || input.targetsFile != nil || input.demo
         let providersFile = input.providers.path(useDefault: !explicit)
+        var snapshot: ConfigurationSnapshot?
+        if reloadable {
+            do {
+                snapshot = try ConfigurationSnapshot(providersFile: providersFile, targetsFile: input.targetsFile)
+            } catch {
+                throw ValidationError(error.message)
+            }
+        }
+        var (targets, errors) = try snapshot == nil ? input.load() : input.loadArguments()
+        if let fromFiles = snapshot?.targets {
+            // Only to check below that something is to be probed: the client reads them from the snapshot.
+            if targets.isEmpty && errors.isEmpty { (targets, errors) = fromFiles }
+        }
         let weights = ranking.weights
         if let providersFile {
             // Read once here for a one-line error now rather than per round (ProbeClient applies the
@@ -153,7 +170,11 @@ enum RunCommand {
             stateFile: ranking.statePath, sticky: ranking.stickyPolicy)
         var report: (@Sendable (ProbeProgress) -> Void)?
         if let progress { report = { progress.update($0) } }
-        let client = ProbeClient(configuration: configuration, targets: targets, servers: servers, inputErrors: errors, progress: report)
+        var client = ProbeClient(configuration: configuration, targets: targets, servers: servers, inputErrors: errors, progress: report)
+        if let snapshot {
+            (client.parsedTargets, client.inputErrors) = try input.loadArguments()
+            client.snapshot = snapshot
+        }
         return Prepared(client: client, demo: demo, progress: progress, providers: providersFile != nil)
     }
 

@@ -15,6 +15,11 @@ struct TargetInput: ParsableArguments {
 
     @OptionGroup var providers: ProviderInput
 
+    /// The targets of the arguments alone and their errors.
+    func loadArguments() throws -> (targets: [ProbeTarget], errors: [ReportError]) {
+        TargetList.parse(arguments: targets)
+    }
+
     /// The targets and the per-line errors; throws a one-line usage error when the file cannot be read.
     func load() throws -> (targets: [ProbeTarget], errors: [ReportError]) {
         var parsed = TargetList.parse(arguments: targets)

@@ -1,7 +1,9 @@
 import ArgumentParser
-import FlyingFox
-import FlyingSocks
 import Foundation
+import Hummingbird
+import HummingbirdTLS
+import Logging
+import NIOSSL
 import ProbeKit
 import Synchronization
 
@@ -13,10 +15,13 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Probe every period and serve the results: /metrics for Prometheus, /best for an orchestrator.",
         discussion: """
             GET /metrics (Prometheus text, or OpenMetrics when the scraper asks for it), /best (the \
-            current choice as the --json entry; ETag per round, 304 on If-None-Match; ?wait=30s waits \
-            until the choice changes), /report (the latest round as --json), /healthz, /-/healthy, \
-            /-/ready, / (the HTML report). Rounds run as `report` runs them (an overrun round's \
-            successors are skipped). Binds loopback by default. SIGINT and SIGTERM stop it: exit 130 and 143.
+            current choice as the --json entry, with its connection's manifest under --connect; ETag \
+            per round, 304 on If-None-Match; ?wait=30s waits until the choice changes), /report (the \
+            latest round as --json), /healthz, /-/healthy, /-/ready, / (the HTML report); POST /-/reload. \
+            Rounds run as `report` runs them (an overrun round's successors are skipped), their probe \
+            starts spread over half the period. Binds loopback by default; --web-config gives TLS and \
+            basic auth. SIGHUP and POST /-/reload re-read the configuration and targets files (a bad \
+            file keeps the previous one). SIGINT and SIGTERM stop it: exit 130 and 143.
             """)
 
     @Option(help: ArgumentHelp("Address and port to listen on: 127.0.0.1:9374, [::1]:9374, 0.0.0.0:9374.", valueName: "HOST:PORT"))
@@ -30,12 +35,26 @@ struct ServeCommand: AsyncParsableCommand {
         valueName: "SECONDS,..."))
     var buckets: String?
 
+    @Option(help: ArgumentHelp(
+        "TLS and basic auth for the listener, in the exporters' web-config file (tls_server_config, basic_auth_users).",
+        valueName: "FILE"))
+    var webConfig: String?
+
+    @Option(name: .customLong("connect"), help: ArgumentHelp(
+        "Keep what a client needs to connect to the pick in DIR (0700, files 0600), fetched again when the pick moves; /best carries its manifest.",
+        valueName: "DIR"))
+    var connectDirectory: String?
+
+    @Flag(help: "Send each round's probes as fast as --rate allows instead of spreading them over half the period.")
+    var noSpread = false
+
     @Flag(name: [.short, .long], help: "No notes or per-round errors on stderr.")
     var quiet = false
 
     @OptionGroup var input: TargetInput
     @OptionGroup var probing: ProbingOptions
     @OptionGroup var ranking: RankingOptions
+    @OptionGroup var connect: ConnectOptions
 
     /// The listen address, parsed.
     struct Listen: Equatable {
@@ -82,54 +101,116 @@ struct ServeCommand: AsyncParsableCommand {
         if let buckets, Self.parse(buckets: buckets) == nil {
             throw ValidationError("--buckets '\(buckets)' is not a comma-separated list of positive seconds (0.001,0.01,0.1)")
         }
+        if connectDirectory == "-" { throw ValidationError("--connect takes a directory here: the connection is kept there and served by /best") }
+        if connectDirectory != nil, ranking.protocols.count > 1 {
+            throw ValidationError("--connect takes one --protocol at most, got \(ranking.protocols.count)")
+        }
+        if input.targetsFile == "-" { throw ValidationError("--targets - cannot be read again on reload: give a file") }
     }
 
     func run() async throws {
         guard let listen = Self.parse(listen: listen), let period = DurationText.parse(every) else { throw ValidationError("bad --listen or --every") }
-        let prepared = try RunCommand.prepare(input: input, probing: probing, ranking: ranking, quiet: true)
+        var web: WebConfiguration?
+        if let webConfig {
+            do {
+                web = try WebConfiguration.load(path: webConfig)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
+        if let web, !web.users.isEmpty, !WebConfiguration.canVerify {
+            throw ValidationError("--web-config \(webConfig ?? ""): basic auth needs libcrypt (libcrypt.so.1), which cannot be loaded here")
+        }
+        let tls = try web?.tls.map { settings in
+            do {
+                return try Self.tlsConfiguration(settings)
+            } catch {
+                throw ValidationError("--web-config \(webConfig ?? ""): \(error)")
+            }
+        }
+        var prepared = try RunCommand.prepare(input: input, probing: probing, ranking: ranking, quiet: true, reloadable: true)
         defer { prepared.demo?.stop() }
+        if connectDirectory != nil, !prepared.providers {
+            throw ValidationError("--connect needs a providers file (--config FILE): explicit targets and --demo carry no connection material")
+        }
+        if !noSpread { prepared.client.spread = ProbeSpread(period: period, timeoutMilliseconds: probing.timeout) }
         if !listen.isLoopback {
-            Console.error("probe: warning: listening on \(self.listen), beyond this machine: /report and /metrics list your servers")
+            Console.error("probe: warning: listening on \(self.listen), beyond this machine: /report and /metrics list your servers"
+                + (web?.tls == nil || web?.users.isEmpty != false ? " (give --web-config FILE for TLS and basic auth)" : ""))
         }
         let state = ServeState(buckets: buckets.flatMap(Self.parse(buckets:)) ?? PrometheusMetrics.defaultBuckets)
-        let server = listen.v6
-            ? HTTPServer(address: try sockaddr_in6.inet6(ip6: listen.host, port: listen.port), timeout: 60, logger: .disabled)
-            : HTTPServer(address: try sockaddr_in.inet(ip4: listen.host, port: listen.port), timeout: 60, logger: .disabled)
-        await Self.routes(server, state: state)
-        let signals = SignalWatcher(signals: [SIGINT, SIGTERM])
         let quiet = quiet
-        let stopping = StopFlag()
+        let client = prepared.client
+        let snapshot = prepared.snapshot
+        let reload: @Sendable (String) -> (ok: Bool, line: String) = { cause in
+            guard let snapshot else { return (true, "nothing to reload") }
+            switch snapshot.reload() {
+            case .success(let summary):
+                let line = "reloaded (\(cause)): \(summary); from the next round"
+                if !quiet { Console.error("probe serve: \(line)") }
+                return (true, line)
+            case .failure(let error):
+                let line = "reload (\(cause)) failed, keeping the previous configuration: \(error.message)"
+                Console.error("probe serve: \(line)")
+                return (false, line)
+            }
+        }
+        let router = Router()
+        if let web, !web.users.isEmpty { router.add(middleware: BasicAuthMiddleware(configuration: web)) }
+        Self.routes(router, state: state, reload: reload)
+        let logger = Logger(label: "probe.serve") { _ in SwiftLogNoOpLogHandler() }
+        let address = BindAddress.hostname(listen.host, port: Int(listen.port))
+        let settings = ApplicationConfiguration(address: address, serverName: nil)
+        let application = try tls.map { Application(router: router, server: try .tls(.http1(), tlsConfiguration: $0), configuration: settings, logger: logger) }
+            ?? Application(router: router, configuration: settings, logger: logger)
+        let signals = SignalWatcher(signals: [SIGINT, SIGTERM, SIGHUP])
+        let connectOptions = connectDirectory.map { _ in connect.options(protocol: ranking.protocols.first) }
+        let connectDirectory = connectDirectory
         let status = await withTaskGroup(of: Int32?.self) { group in
             group.addTask {
                 do {
-                    try await server.run()
+                    try await application.run()
                     return nil
                 } catch {
-                    if stopping.isSet || error is CancellationError || Task.isCancelled { return nil }  // stopping
+                    if error is CancellationError || Task.isCancelled { return nil }  // stopping
                     Console.error("probe serve: cannot listen on \(listen.host):\(listen.port): \(error)")
                     return ExitStatus.usage.rawValue
                 }
             }
             group.addTask {
-                for await round in prepared.client.rounds(every: period) {
+                var follower: ConnectionFollower?
+                if let connectDirectory, let connectOptions { follower = ConnectionFollower(directory: connectDirectory, options: connectOptions) }
+                for await round in client.rounds(every: period) {
+                    var round = round
                     if case .failure(let error) = round.result {
-                        if [.noTargets, .configuration, .descriptorLimit].contains(error.code) {
+                        if [.noTargets, .descriptorLimit].contains(error.code) || (error.code == .configuration && round.index == 0) {
                             Console.error(error.message)
                             return ExitStatus.usage.rawValue
                         }
                         if !quiet { Console.error("round \(round.index): \(error.message)") }
                     }
-                    if case .success(let report) = round.result, !quiet {
-                        for error in report.errors { Console.error(error.description) }
+                    if case .success(var report) = round.result {
+                        if follower != nil {
+                            for line in await follower?.follow(&report, client: client) ?? [] where !quiet { Console.error("probe serve: \(line)") }
+                            round.result = .success(report)
+                        }
+                        if !quiet { for error in report.errors { Console.error(error.description) } }
                     }
                     state.ingest(round, timestamp: WallClock.now())
                 }
                 return nil
             }
-            group.addTask { await signals.next().map { 128 + $0 } }
+            group.addTask {
+                while let signal = await signals.next() {
+                    if signal == SIGHUP {
+                        _ = reload("SIGHUP")
+                        continue
+                    }
+                    return 128 + signal
+                }
+                return nil
+            }
             let first = await group.next() ?? nil
-            stopping.set()
-            await server.stop(timeout: 1)
             group.cancelAll()
             return first
         }
@@ -137,60 +218,86 @@ struct ServeCommand: AsyncParsableCommand {
         if let status { throw ExitCode(status) }
     }
 
-    /// The endpoints.
-    static func routes(_ server: HTTPServer, state: ServeState) async {
-        @Sendable func response(_ status: HTTPStatusCode, _ fields: [(HTTPHeader, String)], body: String = "") -> HTTPResponse {
-            var headers = HTTPHeaders()
-            for (name, value) in fields { headers[name] = value }
-            return HTTPResponse(statusCode: status, headers: headers, body: Data(body.utf8))
+    /// The listener's TLS from the web config's `tls_server_config`.
+    static func tlsConfiguration(_ settings: WebConfiguration.TLS) throws -> TLSConfiguration {
+        let chain = try NIOSSLCertificate.fromPEMFile(settings.certificateFile).map { NIOSSLCertificateSource.certificate($0) }
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: settings.keyFile, format: .pem)))
+        configuration.minimumTLSVersion = settings.minimumVersion == "TLS13" ? .tlsv13 : .tlsv12
+        if let ca = settings.clientCAFile, settings.requireClientCertificate {
+            configuration.trustRoots = .file(ca)
+            configuration.certificateVerification = .noHostnameVerification
         }
-        @Sendable func text(_ status: HTTPStatusCode, _ body: String, type: String = "text/plain; charset=utf-8") -> HTTPResponse {
-            response(status, [(.contentType, type), (.cacheControl, "no-store")], body: body)
+        return configuration
+    }
+
+    /// The endpoints.
+    static func routes(_ router: Router<BasicRequestContext>, state: ServeState, reload: @escaping @Sendable (String) -> (ok: Bool, line: String)) {
+        @Sendable func response(_ status: HTTPResponse.Status, _ headers: HTTPFields, body: String = "") -> Response {
+            Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+        }
+        @Sendable func text(_ status: HTTPResponse.Status, _ body: String, type: String = "text/plain; charset=utf-8") -> Response {
+            response(status, [.contentType: type, .cacheControl: "no-store"], body: body)
         }
         let notYet = "no round has completed yet\n"
-        await server.appendRoute("GET /metrics") { request in
-            let open = PrometheusMetrics.wantsOpenMetrics(accept: request.headers[HTTPHeader("Accept")])
+        router.get("/metrics") { request, _ -> Response in
+            let open = PrometheusMetrics.wantsOpenMetrics(accept: request.headers[.accept])
             return text(.ok, state.metrics(openMetrics: open, process: .current()), type: PrometheusMetrics.contentType(openMetrics: open))
         }
-        await server.appendRoute("GET /best") { request in
+        router.get("/best") { request, _ -> Response in
             var best = state.best
             let known = request.headers[.ifNoneMatch]
-            if let wait = request.query["wait"] {
+            if let wait = request.uri.queryParameters["wait"].map(String.init) {
                 guard let timeout = DurationText.parse(wait), timeout <= .seconds(3_600) else {
                     return text(.badRequest, "wait='\(wait)' is not a duration of at most an hour (try 30s)\n")
                 }
                 best = await state.best(changedFrom: known, timeout: timeout)
                 // Still the choice the reader had: nothing new to send.
                 if let best, let known, ServeState.generation(of: known) == best.generation {
-                    return response(.notModified, [(.eTag, best.etag)])
+                    return response(.notModified, [.eTag: best.etag])
                 }
             }
             guard let best else { return text(.serviceUnavailable, notYet) }
-            if known == best.etag { return response(.notModified, [(.eTag, best.etag)]) }
-            return response(.ok, [(.contentType, "application/json"), (.eTag, best.etag), (.cacheControl, "no-cache")], body: best.body + "\n")
+            if known == best.etag { return response(.notModified, [.eTag: best.etag]) }
+            return response(.ok, [.contentType: "application/json", .eTag: best.etag, .cacheControl: "no-cache"], body: best.body + "\n")
         }
-        await server.appendRoute("GET /report") { _ in
+        router.get("/report") { _, _ -> Response in
             guard let report = state.report else { return text(.serviceUnavailable, notYet) }
             return text(.ok, report + "\n", type: "application/json")
         }
-        await server.appendRoute("GET /healthz") { _ in
+        router.get("/healthz") { _, _ -> Response in
             guard let age = state.lastRoundAge else { return text(.serviceUnavailable, notYet) }
             return text(.ok, "ok: the last round completed \(String(format: "%.1f", age)) s ago\n")
         }
-        await server.appendRoute("GET /-/healthy") { _ in text(.ok, "Healthy.\n") }
-        await server.appendRoute("GET /-/ready") { _ in
+        router.get("/-/healthy") { _, _ -> Response in text(.ok, "Healthy.\n") }
+        router.get("/-/ready") { _, _ -> Response in
             state.lastRoundAge == nil ? text(.serviceUnavailable, notYet) : text(.ok, "Ready.\n")
         }
-        await server.appendRoute("GET /") { _ in
+        router.post("/-/reload") { _, _ -> Response in
+            let (ok, line) = reload("POST /-/reload")
+            return text(ok ? .ok : .internalServerError, line + "\n")
+        }
+        router.get("/") { _, _ -> Response in
             guard let page = state.page else { return text(.serviceUnavailable, notYet) }
             return text(.ok, page, type: "text/html; charset=utf-8")
         }
     }
 }
 
-/// Set once the server is being stopped: its `run()` then ends with an error that is no failure.
-final class StopFlag: Sendable {
-    private let value = Atomic<Bool>(false)
-    func set() { value.store(true, ordering: .releasing) }
-    var isSet: Bool { value.load(ordering: .acquiring) }
+/// Basic auth from the web config: every request names a configured user and password, or gets
+/// 401 with a `WWW-Authenticate` challenge.
+struct BasicAuthMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let configuration: WebConfiguration
+    let cache = PasswordCache()
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard configuration.admits(authorization: request.headers[.authorization], cache: cache) else {
+            var headers = HTTPFields()
+            headers[.wwwAuthenticate] = "Basic realm=\"probe\", charset=\"UTF-8\""
+            headers[.contentType] = "text/plain; charset=utf-8"
+            return Response(status: .unauthorized, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: "Unauthorized\n")))
+        }
+        return try await next(request, context)
+    }
 }

@@ -131,3 +131,9 @@ int cprobe_realtime(int priority);
 static inline int cprobe_errno(void) { return errno; }
 
 #endif
+
+/// Whether libcrypt (libxcrypt: bcrypt, sha512-crypt, ...) could be loaded.
+int cprobe_crypt_available(void);
+/// 1 when `password` hashes to `hash` (a crypt(3) string such as `$2y$10$...`, compared in
+/// constant time), 0 when not, -1 when libcrypt is not available.
+int cprobe_password_matches(const char *password, const char *hash);

@@ -85,6 +85,11 @@ public struct ProbeClient: Sendable {
     public var servers: [Server]
     /// Problems found before the run (bad target lines), carried into every report.
     public var inputErrors: [ReportError]
+    /// The files as last read, for a long-running client (`probe serve`) that reloads them on
+    /// demand; `nil`: read the providers file afresh every run.
+    package var snapshot: ConfigurationSnapshot?
+    /// Spreads every full run's probe starts over a window (`probe serve`); `nil`: as fast as `rate` allows.
+    package var spread: ProbeSpread?
     /// Called with progress as providers answer and targets become final (on any thread; keep it cheap).
     public var progress: (@Sendable (ProbeProgress) -> Void)?
 
@@ -123,8 +128,10 @@ public struct ProbeClient: Sendable {
         let fetchStart = MonotonicInstant.now()
         var fetchMs: Double?
         var providers: [ProviderStatus] = []
+        var labels: [LabelRule] = []
         if configuration.providersFile != nil {
             let fetched = try await fetchProviders()
+            labels = fetched.labels
             notes += fetched.warnings
             servers += fetched.servers
             errors += fetched.errors
@@ -138,7 +145,8 @@ public struct ProbeClient: Sendable {
             return report  // every target was bad, or every provider failed: each is in `errors`
         }
         if Task.isCancelled { throw ProbeClientError(.cancelled, "cancelled") }
-        let session = ProbeSession(configuration: try effectiveSession(), progress: progress)
+        var session = ProbeSession(configuration: try effectiveSession(), progress: progress)
+        session.spread = spread
         let store = configuration.stateFile.map(StateStore.init(path:))
         var prior: StickyState?
         if let store {
@@ -163,6 +171,7 @@ public struct ProbeClient: Sendable {
             }
             if let problem { notes.append(problem) }
         }
+        report.applyLabels(labels)
         report.notes = notes + report.notes
         report.providers = providers
         report.durations?.fetchMs = fetchMs.map(ReportEntry.ms)
@@ -193,7 +202,9 @@ public struct ProbeClient: Sendable {
         let accountNotes = fetched.outcomes.compactMap { outcome in
             outcome.error == nil && outcome.exclusion == nil ? outcome.account?.note.map { "\(outcome.provider): \($0)" } : nil
         }
-        return ProviderListing(servers: fetched.servers, outcomes: fetched.outcomes, errors: fetched.errors, warnings: loaded.warnings + accountNotes)
+        return ProviderListing(
+            servers: fetched.servers, outcomes: fetched.outcomes, errors: fetched.errors, warnings: loaded.warnings + accountNotes,
+            labels: loaded.labels)
     }
 
     /// Ends the session with provider `name` (NetMimic's logout) and forgets its cached token;
@@ -240,6 +251,7 @@ public struct ProbeClient: Sendable {
 
     /// The providers file, parsed, and the directory relative paths in it are read from.
     func loadProviders() throws(ProbeClientError) -> (ProviderConfiguration, String) {
+        if let snapshot, snapshot.providersFile != nil { return try snapshot.providers() }
         guard let path = configuration.providersFile else {
             throw ProbeClientError(.configuration, "no providers file: give one (--config FILE), or write \(ProviderConfiguration.defaultPath() ?? "~/.config/probe/config.json")")
         }
@@ -254,6 +266,7 @@ public struct ProbeClient: Sendable {
     /// The explicit targets: those parsed already and those of the configuration.
     func resolveTargets() -> (targets: [ProbeTarget], errors: [ReportError]) {
         let parsed = TargetList.parse(arguments: configuration.targets)
-        return (parsedTargets + parsed.targets, inputErrors + parsed.errors)
+        let files = snapshot?.targets ?? (targets: [], errors: [])
+        return (parsedTargets + files.targets + parsed.targets, inputErrors + files.errors + parsed.errors)
     }
 }

@@ -17,6 +17,9 @@ package struct ProbeSession: Sendable {
     package var progress: (@Sendable (ProbeProgress) -> Void)?
 
     /// A session with this configuration.
+    /// Spreads the probe starts of ``run(targets:servers:errors:sticky:)`` over a window (`probe serve`).
+    package var spread: ProbeSpread?
+
     package init(configuration: ProbeConfiguration = ProbeConfiguration(), progress: (@Sendable (ProbeProgress) -> Void)? = nil) {
         var configuration = configuration
         // Countries as users type them (`de`, `Germany`, `🇩🇪`) match servers by ISO code.
@@ -32,7 +35,11 @@ package struct ProbeSession: Sendable {
         let start = MonotonicInstant.now()
         let items = ProbeItems(explicit: targets, servers: servers, family: configuration.probe.family, matchesNames: !configuration.filter.excluded.isEmpty)
         let all = items.targets
-        let sweep = await ProbeEngine(options: configuration.probe).probe(all, methods: configuration.method.kinds) { [progress] done in
+        var options = configuration.probe
+        if let spread {
+            options.rate = spread.rate(probes: all.count * options.samples * configuration.method.kinds.count, cap: options.rate)
+        }
+        let sweep = await ProbeEngine(options: options).probe(all, methods: configuration.method.kinds) { [progress] done in
             progress?(ProbeProgress(phase: .probing, done: done, total: all.count))
         }
         let paced = await repaced(sweep.results, summary: sweep.summary, methods: configuration.method.kinds)

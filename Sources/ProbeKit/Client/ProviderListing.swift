@@ -1,4 +1,4 @@
-import ProviderFetch
+package import ProviderFetch
 
 /// Every configured provider's answer at once (``ProbeClient/fetchProviders()``): the servers to
 /// rank, each provider's outcome (servers, account, error), the errors to report and the
@@ -12,12 +12,15 @@ package struct ProviderListing: Sendable {
     package var errors: [ReportError]
     /// The configuration's warnings (secrets readable by others, plain http) and account notes.
     package var warnings: [String]
+    /// The configuration's custom labels.
+    package var labels: [LabelRule]
 
     /// A listing.
-    package init(servers: [Server], outcomes: [ProviderOutcome], errors: [ReportError], warnings: [String]) {
+    package init(servers: [Server], outcomes: [ProviderOutcome], errors: [ReportError], warnings: [String], labels: [LabelRule] = []) {
         self.servers = servers
         self.outcomes = outcomes
         self.errors = errors
         self.warnings = warnings
+        self.labels = labels
     }
 }

@@ -35,7 +35,15 @@ extension ProbeClient {
     /// as ``best(connect:options:progress:)`` describes.
     public func pick(early: Bool, connect options: ConnectOptions, progress: (@Sendable (String) -> Void)? = nil) async throws(ProbeClientError) -> ProbeReport {
         var report = try await run(early: early)
-        guard let best = report.best else { return report }
+        try await attachConnection(to: &report, options: options, progress: progress)
+        return report
+    }
+
+    /// The connection to `report`'s pick (or, as ``pick(early:connect:progress:)`` describes, to
+    /// the next-best server that can give one) in its ``ProbeReport/connection``, or an error in
+    /// its `errors` saying why there is none. Nothing is done when the report has no best entry.
+    package func attachConnection(to report: inout ProbeReport, options: ConnectOptions, progress: (@Sendable (String) -> Void)? = nil) async throws(ProbeClientError) {
+        guard let best = report.best else { return }
         let (loaded, directory) = try loadProviders()
         let fetcher = ProviderFetcher(configuration: loaded, cache: tokenCache, baseDirectory: directory)
         var candidates = [best]
@@ -60,14 +68,13 @@ extension ProbeClient {
                 report.connection = Connection(
                     provider: server.provider, server: server, material: material, fetchedAt: Self.timestamp(),
                     fallbackReason: reasons.isEmpty ? nil : reasons.joined(separator: "; "))
-                return report
+                return
             } catch {
                 reasons.append("\(server.provider): \(error.message)")
             }
         }
         let why = reasons.isEmpty ? "no server of a provider that gives connection material was reachable" : reasons.joined(separator: "; ")
         report.errors.append(ReportError(source: "connect", message: "no connection material: \(why)"))
-        return report
     }
 
     /// The connection to `server` (a provider's server, as in `probe servers --json`).

@@ -190,11 +190,15 @@ package struct PrometheusMetrics: Sendable {
         accept?.lowercased().contains("application/openmetrics-text") ?? false
     }
 
-    /// A server's label set: target, address, method, and for a provider's server provider, name, country.
+    /// A server's label set: target, address, method, for a provider's server provider, name,
+    /// country, then the configuration's custom labels in name order.
     package static func labels(_ entry: ReportEntry) -> String {
         var pairs = [("target", entry.target), ("address", entry.address ?? ""), ("method", entry.method)]
         if let server = entry.server {
             pairs += [("provider", server.provider), ("name", server.name), ("country", server.country ?? "")]
+        }
+        if let custom = entry.labels {
+            pairs += custom.keys.sorted().map { ($0, custom[$0] ?? "") }
         }
         return pairs.map { "\($0.0)=\"\(escape($0.1))\"" }.joined(separator: ",")
     }

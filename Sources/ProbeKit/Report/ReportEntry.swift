@@ -143,6 +143,11 @@ public struct ReportEntry: Hashable, Sendable, Codable {
         get { details?.server }
         set { updateDetails { $0.server = newValue } }
     }
+    /// Custom labels from the configuration (a provider's own `labels`, the `labels` rules), when any.
+    public var labels: [String: String]? {
+        get { details?.labels }
+        set { updateDetails { $0.labels = newValue } }
+    }
     /// The parts many entries lack, out of line: an entry of a 10,000-target report stays small.
     private var details: Details?
     /// The score term by term (ms), when it has a score.
@@ -157,7 +162,7 @@ public struct ReportEntry: Hashable, Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case rank, target, host, address, port, servicePort = "service_port", method, reachable, state, sent, received, loss
         case rttMs = "rtt_ms", dnsMs = "dns_ms", timing, score, samples, tcp, icmp, server
-        case scoreTerms = "score_terms", excluded
+        case scoreTerms = "score_terms", excluded, labels
     }
 
     /// Reads an entry; every key the schema marks optional may be missing.
@@ -185,6 +190,7 @@ public struct ReportEntry: Hashable, Sendable, Codable {
         tcp = try container.decodeIfPresent(MethodReport.self, forKey: .tcp)
         icmp = try container.decodeIfPresent(MethodReport.self, forKey: .icmp)
         server = try container.decodeIfPresent(Server.self, forKey: .server)
+        labels = try container.decodeIfPresent([String: String].self, forKey: .labels)
     }
 
     /// Every key is written, `null` included, so scripts can rely on them.
@@ -212,6 +218,19 @@ public struct ReportEntry: Hashable, Sendable, Codable {
         try container.encodeIfPresent(server, forKey: .server)
         try container.encodeIfPresent(scoreTerms, forKey: .scoreTerms)
         try container.encodeIfPresent(excluded, forKey: .excluded)
+        if let labels {
+            // In name order, so the same labels are the same text in every run.
+            var nested = container.nestedContainer(keyedBy: LabelKey.self, forKey: .labels)
+            for name in labels.keys.sorted() { try nested.encode(labels[name], forKey: LabelKey(stringValue: name)) }
+        }
+    }
+
+    /// A label's name as a JSON key.
+    private struct LabelKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
     /// An entry from a probe result and its ranking.
@@ -259,9 +278,9 @@ public struct ReportEntry: Hashable, Sendable, Codable {
 
     /// Changes the out-of-line parts on a copy (so entries that shared them stay as they were).
     private mutating func updateDetails(_ change: (Details) -> Void) {
-        let copy = Details(tcp: details?.tcp, icmp: details?.icmp, server: details?.server)
+        let copy = Details(tcp: details?.tcp, icmp: details?.icmp, server: details?.server, labels: details?.labels)
         change(copy)
-        details = copy.tcp == nil && copy.icmp == nil && copy.server == nil ? nil : copy
+        details = copy.tcp == nil && copy.icmp == nil && copy.server == nil && copy.labels == nil ? nil : copy
     }
 
     /// Both methods' measurements and the provider's server: never changed once shared (see
@@ -270,19 +289,24 @@ public struct ReportEntry: Hashable, Sendable, Codable {
         var tcp: MethodReport?
         var icmp: MethodReport?
         var server: Server?
+        var labels: [String: String]?
 
-        init(tcp: MethodReport?, icmp: MethodReport?, server: Server?) {
+        init(tcp: MethodReport?, icmp: MethodReport?, server: Server?, labels: [String: String]?) {
             self.tcp = tcp
             self.icmp = icmp
             self.server = server
+            self.labels = labels
         }
 
-        static func == (lhs: Details, rhs: Details) -> Bool { lhs.tcp == rhs.tcp && lhs.icmp == rhs.icmp && lhs.server == rhs.server }
+        static func == (lhs: Details, rhs: Details) -> Bool {
+            lhs.tcp == rhs.tcp && lhs.icmp == rhs.icmp && lhs.server == rhs.server && lhs.labels == rhs.labels
+        }
 
         func hash(into hasher: inout Hasher) {
             hasher.combine(tcp)
             hasher.combine(icmp)
             hasher.combine(server)
+            hasher.combine(labels)
         }
     }
 

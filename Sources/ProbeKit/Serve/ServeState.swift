@@ -52,6 +52,15 @@ package final class ServeState: Sendable {
                 var bytes: [UInt8] = []
                 if (try? StreamingJSONEncoder().encode(best, into: &bytes)) != nil { bestBody = String(decoding: bytes, as: UTF8.self) }
                 choice = best.candidateID
+                // With --connect: the entry and its connection's manifest (never the material). A
+                // connection fetched anew counts as a change for the readers waiting on one.
+                if let connection = finished.connection, bestBody.hasSuffix("}") {
+                    bytes.removeAll(keepingCapacity: true)
+                    if (try? StreamingJSONEncoder().encode(connection, into: &bytes)) != nil {
+                        bestBody = String(bestBody.dropLast()) + ",\"connection\":" + String(decoding: bytes, as: UTF8.self) + "}"
+                    }
+                    choice = best.candidateID + "\u{1}" + connection.server.provider + "\u{1}" + connection.server.id + "\u{1}" + connection.fetchedAt
+                }
             }
         }
         let woken = state.withLock { state -> [AsyncStream<Void>.Continuation] in

@@ -1,0 +1,33 @@
+/// How `probe serve` spreads a round's probe starts across its period instead of sending them in
+/// one burst at the period's start (smokeping_prober's RTTs inflate when a hundred hosts are
+/// pinged at once; a burst also makes every round's traffic a spike the network sees).
+///
+/// Pure: the send rate that makes `probes` starts last `window`, never above the rate the user
+/// allows. The window is half the period by default, leaving the other half for the last
+/// probes' timeouts and the ranking, so a round still ends well inside its period.
+package struct ProbeSpread: Hashable, Sendable {
+    /// How long the starts of one round may take.
+    package var window: Duration
+
+    /// Starts spread over `window`.
+    package init(window: Duration) {
+        self.window = window
+    }
+
+    /// Spread over half of `period`, less the probe timeout (a probe sent at the window's end still
+    /// ends within the period's first part); at least a tenth of the period.
+    package init(period: Duration, timeoutMilliseconds: Int) {
+        let half = period / 2
+        let window = half - .milliseconds(timeoutMilliseconds)
+        self.window = max(window, period / 10)
+    }
+
+    /// The send rate (probes per second) for `probes` starts in the window: at most `cap` (0 means
+    /// no cap), at least 1. A round that fits the window at the cap keeps the cap.
+    package func rate(probes: Int, cap: Int) -> Int {
+        let seconds = Double(window.components.seconds) + Double(window.components.attoseconds) / 1e18
+        guard probes > 0, seconds > 0 else { return cap }
+        let spread = max(1, Int((Double(probes) / seconds).rounded(.up)))
+        return cap == 0 ? spread : min(cap, spread)
+    }
+}
