@@ -33,6 +33,9 @@ public enum NetSimulator {
         /// Where to write the arrival time (monotonic ns) of every probe start it received (a
         /// TCP SYN or an ICMP echo request), one per line: how a probe run paced itself.
         public var arrivalsPath: String?
+        /// The world file: SIGHUP reads it again and its hosts and names answer from then on (a test
+        /// changes the world between a long-running command's rounds). A bad file keeps the world.
+        public var worldPath: String?
         /// Options with defaults.
         public init() {}
     }
@@ -60,7 +63,9 @@ public enum NetSimulator {
             return 1
         }
         loop.start()
+        if let path = options.worldPath { WorldReload.install(loop: loop, path: path) }
         let status = spawnAndWait(command)
+        WorldReload.uninstall()
         let stats = loop.stop()
         Glibc.close(tun)
         if let path = options.arrivalsPath {
@@ -172,6 +177,36 @@ enum ForwardSignals {
     }
 }
 
+/// SIGHUP: the packet loop reads the world file again (on its own thread: the handler only
+/// raises a flag and writes to the loop's eventfd, both async-signal-safe).
+enum WorldReload {
+    nonisolated(unsafe) static var wakeFD: Int32 = -1
+    static let requested = Atomic<Bool>(false)
+    nonisolated(unsafe) static var path: String?
+
+    static func install(loop: PacketLoop, path: String) {
+        Self.path = path
+        wakeFD = loop.wakeFD
+        let handler: @convention(c) (Int32) -> Void = { _ in
+            WorldReload.requested.store(true, ordering: .releasing)
+            var one: UInt64 = 1
+            _ = Glibc.write(WorldReload.wakeFD, &one, 8)
+        }
+        signal(SIGHUP, handler)
+        // A parent that spawned netsim from a thread blocking signals (a test runner's) passed
+        // that mask on: unblock SIGHUP on this (main) thread so the handler can run.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGHUP)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+
+    static func uninstall() {
+        signal(SIGHUP, SIG_DFL)
+        wakeFD = -1
+    }
+}
+
 /// The packet loop: reads requests from the TUN device, schedules each reply at its due time
 /// on a heap, and writes it then; one thread, one reactor, deadlines on the timerfd.
 final class PacketLoop: @unchecked Sendable {
@@ -225,9 +260,20 @@ final class PacketLoop: @unchecked Sendable {
                              durationSeconds: MonotonicInstant.now().milliseconds(since: started) / 1_000)
     }
 
+    /// The eventfd that wakes the loop.
+    var wakeFD: Int32 { reactor.wakeFD }
+
     private func run() {
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while !stopping.load(ordering: .acquiring) {
+            if WorldReload.requested.exchange(false, ordering: .acquiring), let path = WorldReload.path {
+                do {
+                    let world = try World.load(path: path)
+                    responder.replaceWorld(world)
+                } catch {
+                    FileHandle.standardError.write(Data("netsim: SIGHUP: keeping the world: \(error.description)\n".utf8))
+                }
+            }
             readAll(&buffer)
             sendDue()
             do {

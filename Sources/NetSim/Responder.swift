@@ -93,6 +93,14 @@ public struct Responder {
         }
     }
 
+    /// Answers as `world` from now on (SIGHUP to netsim); the counters and the random sequence go on.
+    public mutating func replaceWorld(_ world: World) {
+        var fresh = Responder(world: world, seed: 0)
+        fresh.random = random
+        fresh.counters = counters
+        self = fresh
+    }
+
     /// The answer to `packet` read at `now`, if its host answers at all.
     public mutating func respond(to packet: [UInt8], at now: UInt64) -> Reply? {
         counters.received += 1

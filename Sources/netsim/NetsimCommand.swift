@@ -56,6 +56,7 @@ struct Run: ParsableCommand {
         options.seed = seed
         options.statsPath = stats
         options.arrivalsPath = arrivals
+        options.worldPath = world
         options.printSummary = !quiet
         throw ExitCode(NetSimulator.run(world: loaded, command: command, options: options))
     }

@@ -19,7 +19,14 @@ package struct PrometheusMetrics: Sendable {
         var count: UInt64 = 0
         var sent: UInt64 = 0
         var received: UInt64 = 0
+        /// The last successful round that had this series.
+        var lastSeen: UInt64 = 0
     }
+
+    /// Successful rounds a series may be missing from before it is dropped: a server a provider no
+    /// longer lists, a label or address that changed (a reload, DNS), does not stay forever (memory
+    /// and series churn); one missing for a round or two (a provider's bad minute) keeps its counters.
+    package var staleRounds: UInt64 = 10
 
     /// Upper bounds of the histogram's buckets, seconds, ascending (`+Inf` is implied).
     package let buckets: [Double]
@@ -30,6 +37,7 @@ package struct PrometheusMetrics: Sendable {
     private var rounds: UInt64 = 0
     private var skipped: UInt64 = 0
     private var failed: UInt64 = 0
+    private var successes: UInt64 = 0
     private var switches: UInt64 = 0
     private var choice: String?
 
@@ -49,6 +57,7 @@ package struct PrometheusMetrics: Sendable {
             failed += 1
             return
         }
+        successes += 1
         var seen = Set<String>()
         for entry in report.ranked {
             let labels = Self.labels(entry)
@@ -64,7 +73,15 @@ package struct PrometheusMetrics: Sendable {
                 current.count += 1
                 if let bucket = buckets.firstIndex(where: { seconds <= $0 }) { current.buckets[bucket] += 1 }
             }
+            current.lastSeen = successes
             series[labels] = current
+        }
+        if successes > staleRounds, order.contains(where: { (series[$0]?.lastSeen ?? 0) + staleRounds < successes }) {
+            order.removeAll { labels in
+                guard let kept = series[labels], kept.lastSeen + staleRounds < successes else { return false }
+                series[labels] = nil
+                return true
+            }
         }
         let best = report.best.map(Self.labels)
         if let best, best != choice {

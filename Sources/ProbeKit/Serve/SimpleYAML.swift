@@ -39,6 +39,9 @@ enum SimpleYAML {
         var mapping: [(String, Node)] = []
         while position < lines.count, lines[position].indent == indent {
             let (number, _, text) = lines[position]
+            if text == "-" || text.hasPrefix("- ") {
+                throw WebConfigurationError("\(source):\(number): expected 'key: value' (sequences are not read here)")
+            }
             guard let colon = keySeparator(text) else {
                 throw WebConfigurationError("\(source):\(number): expected 'key: value' (only mappings and strings are read)")
             }
