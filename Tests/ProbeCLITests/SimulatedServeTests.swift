@@ -159,3 +159,67 @@ extension SimulatedNetworks {
         }
     }
 }
+
+extension SimulatedNetworks.SimulatedServeTests {
+    /// `probe serve --connect DIR` follows the pick: the connection to the fastest VPNScript server
+    /// (a WireGuard configuration it creates) is in DIR and in `/best`; when the world slows that
+    /// server down, the long poll returns the new pick with its new connection, and the configuration
+    /// created for the old one has been given back to the provider.
+    @Test func connectFollowsThePickAndGivesBackTheOldConnection() async throws {
+        func world(fastest: Double) -> World {
+            World(hosts: [(1, 14.0), (2, 16), (3, 20), (4, fastest), (5, 24)].map { SimulatedHost(address: "198.18.20.\($0.0)", rttMs: $0.1, tcpOpen: []) })
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("probe-simfollow-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path)
+        try """
+            {"providers": [{"type": "vpnscript", "name": "vs", "url": "http://127.0.0.1:18081", "username": "me", "password": "vs-Secret-Pa55"}]}
+            """.write(to: directory.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
+        let providersim = CLIRunner.binary.deletingLastPathComponent().appendingPathComponent("providersim").path
+        let record = directory.appendingPathComponent("deleted.txt").path
+        let maps = (1...5).map { "--map 127.0.1.\($0)=198.18.20.\($0)" }.joined(separator: " ")
+        let environment = "XDG_CACHE_HOME='\(directory.path)/cache' XDG_STATE_HOME='\(directory.path)/state'"
+        let probe = "'\(CLIRunner.binary.path)'"
+        let config = "'\(directory.path)/config.json'"
+        let connection = directory.appendingPathComponent("conn").path
+        let script = """
+            world="$(dirname "$0")/world.json"
+            '\(providersim)' --port 18081 --record '\(record)' --lifetime 60 \(maps) 2>/dev/null & sim=$!
+            i=0; while [ $i -lt 50 ]; do \(environment) \(probe) servers --config \(config) >/dev/null 2>&1 && break; sleep 0.1; i=$((i+1)); done
+            \(environment) \(probe) serve --config \(config) --connect '\(connection)' --listen 127.0.0.1:19377 --every 500ms --no-sticky 2>'\(directory.path)/serve.err' & s=$!
+            i=0; while [ $i -lt 100 ]; do curl -s http://127.0.0.1:19377/best | grep -q '"connection"' && break; sleep 0.1; i=$((i+1)); done
+            etag=$(curl -s -D - -o '\(directory.path)/first.json' http://127.0.0.1:19377/best | tr -d '\\r' | sed -n 's/^[Ee][Tt]ag: //p')
+            echo "first $(cat '\(directory.path)/first.json')"
+            echo "first-manifest $(tr -d '\\n ' < '\(connection)/connection.json')"
+            curl -s -H "If-None-Match: $etag" 'http://127.0.0.1:19377/best?wait=20s' > '\(directory.path)/poll.json' & poll=$!
+            sleep 0.3
+            cat > "$world" <<'WORLD'
+            \(try Self.json(world(fastest: 40)))
+            WORLD
+            kill -HUP $PPID
+            wait $poll
+            echo "poll $(cat '\(directory.path)/poll.json')"
+            echo "manifest $(tr -d '\\n ' < '\(connection)/connection.json')"
+            echo "files $(ls '\(connection)' | tr '\\n' ' ')"
+            kill -TERM $s; wait $s; echo "status $?"
+            \(environment) \(probe) release --config \(config) '\(connection)' >/dev/null 2>&1; echo "release-status $?"
+            kill -KILL $sim
+            exit 0
+            """
+        let output = try await SimulatedNetwork.run(world(fastest: 3), [], prefix: script + "\n:")
+        let stdout = output.stdout
+        let serveErrors = (try? String(contentsOfFile: directory.path + "/serve.err", encoding: .utf8)) ?? ""
+        let first = try #require(Self.marked(stdout, "first").first, "\(stdout) \(output.stderr)")
+        #expect(first.contains("\"target\":\"198.18.20.4:443\"") && first.contains("\"connection\":{"), "\(first) \(serveErrors)")
+        #expect(Self.marked(stdout, "first-manifest").first?.contains("\"protocol\":\"wireguard\"") == true, "\(stdout)")
+        let poll = try #require(Self.marked(stdout, "poll").first)
+        #expect(poll.contains("\"target\":\"198.18.20.1:443\""), "the pick after the change: \(poll) \(serveErrors)")
+        let manifest = try #require(Self.marked(stdout, "manifest").first)
+        #expect(manifest.contains("\"host\":\"198.18.20.1\"") && poll.contains("\"connection\":{"), "DIR holds \(manifest)")
+        #expect(!poll.contains("PrivateKey") && !manifest.contains("PrivateKey"), "the material never leaves DIR's files")
+        // The configuration created for server 4 was deleted at the provider when the pick moved.
+        #expect(try String(contentsOfFile: record, encoding: .utf8).contains("wireguard-delete 41"), "\(serveErrors)")
+        #expect(Self.marked(stdout, "status") == ["143"] && Self.marked(stdout, "release-status") == ["0"], "\(stdout)")
+    }
+}
