@@ -11,7 +11,9 @@ import Foundation
 /// - `targets`: the targets-file parser (bytes as read from a file, lines and all);
 /// - `duration`: the duration parser of `--every` and config files;
 /// - `dns`: the DNS codec (answers and queries as the network hands them over) and the lookup
-///   state machine fed the bytes as an answer to its own outstanding queries.
+///   state machine fed the bytes as an answer to its own outstanding queries;
+/// - `webconfig`: `probe serve`'s web-config reader (its YAML subset and JSON) and the
+///   configuration file's label rules.
 let harness = ProcessInfo.processInfo.environment["PROBE_FUZZ"] ?? "json"
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -22,6 +24,9 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     case "targets": _ = TargetList.parse(bytes: bytes, source: "fuzz")
     case "duration": _ = DurationText.parse(String(decoding: bytes, as: UTF8.self))
     case "dns": parseDNS(Array(bytes))
+    case "webconfig":
+        _ = try? WebConfiguration.parse(String(decoding: bytes, as: UTF8.self), source: "fuzz", directory: "/nonexistent")
+        _ = try? ProviderConfiguration.parse(Data(bytes))
     default: decodeEverything(Data(bytes))
     }
     return 0
