@@ -43,7 +43,9 @@ let package = Package(
         .target(name: "SafeText", swiftSettings: strict),
         .target(name: "Prober", dependencies: ["CProbe", "SafeText"], swiftSettings: strict),
         .target(name: "Ranking", swiftSettings: strict),
-        .target(name: "ProviderFetch", dependencies: ["SafeText"], swiftSettings: strict),
+        // The version scripts/build-release stamps into a build (a C string: no flag changes, no rebuild of the rest).
+        .target(name: "CBuildInfo"),
+        .target(name: "ProviderFetch", dependencies: ["SafeText", "CBuildInfo"], swiftSettings: strict),
         .target(name: "ProbeKit", dependencies: ["Prober", "Ranking", "ProviderFetch", "SafeText", "CProbe"], swiftSettings: strict),
         .target(name: "BenchmarkSupport", dependencies: ["Prober", "Ranking", "ProviderFetch"], swiftSettings: strict),
         // The simulated network for tests and benchmarks (TUN device in a private namespace).

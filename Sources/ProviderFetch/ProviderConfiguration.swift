@@ -120,11 +120,44 @@ package struct ProviderConfiguration: Sendable {
         return configuration
     }
 
-    /// Parses a configuration from JSON.
+    /// `data` with its `//` and `/* */` comments (outside strings) turned into spaces: a
+    /// configuration file may be commented, as `probe config init` writes it.
+    package static func withoutComments(_ data: Data) -> Data {
+        var bytes = [UInt8](data)
+        var index = 0
+        var inString = false
+        while index < bytes.count {
+            let byte = bytes[index]
+            if inString {
+                if byte == UInt8(ascii: "\\") { index += 2; continue }
+                if byte == UInt8(ascii: "\"") { inString = false }
+            } else if byte == UInt8(ascii: "\"") {
+                inString = true
+            } else if byte == UInt8(ascii: "/"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "/") {
+                while index < bytes.count, bytes[index] != UInt8(ascii: "\n") { bytes[index] = 0x20; index += 1 }
+                continue
+            } else if byte == UInt8(ascii: "/"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "*") {
+                bytes[index] = 0x20
+                bytes[index + 1] = 0x20
+                index += 2
+                while index < bytes.count, !(bytes[index] == UInt8(ascii: "*") && index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "/")) {
+                    if bytes[index] != UInt8(ascii: "\n") { bytes[index] = 0x20 }
+                    index += 1
+                }
+                for end in index..<min(index + 2, bytes.count) { bytes[end] = 0x20 }
+                index += 2
+                continue
+            }
+            index += 1
+        }
+        return Data(bytes)
+    }
+
+    /// Parses a configuration from JSON (`//` and `/* */` comments allowed).
     package static func parse(_ data: Data, source: String = "config") throws(ProviderError) -> ProviderConfiguration {
         let json: JSONValue
         do {
-            json = try JSONValue.parse(data)
+            json = try JSONValue.parse(withoutComments(data))
         } catch {
             throw ProviderError(.configuration, "\(source): not valid JSON")
         }

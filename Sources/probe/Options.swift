@@ -68,8 +68,8 @@ struct ProbingOptions: ParsableArguments {
         valueName: "MS"))
     var timeout = ProbeOptions().timeoutMilliseconds
 
-    @Option(help: "Most sockets open at once (also kept under 'ulimit -n').")
-    var maxInFlight = ProbeOptions().maxInFlight
+    @Option(help: "Most sockets open at once (also kept under 'ulimit -n'; default \(ProbeOptions().maxInFlight), and for probe serve's spread rounds as many as its rate keeps busy).")
+    var maxInFlight: Int?
 
     @Option(help: "Global send rate cap in probes per second (0 = unlimited).")
     var rate = ProbeOptions().rate
@@ -89,7 +89,7 @@ struct ProbingOptions: ParsableArguments {
     var awaitDns = false
 
     var probeOptions: ProbeOptions {
-        var options = ProbeOptions(maxInFlight: maxInFlight, rate: rate, timeoutMilliseconds: timeout, samples: samples,
+        var options = ProbeOptions(maxInFlight: maxInFlight ?? ProbeOptions().maxInFlight, rate: rate, timeoutMilliseconds: timeout, samples: samples,
                                    intervalMilliseconds: interval, icmpSocket: icmpSocket)
         options.family = family
         options.dnsTimeoutMilliseconds = dnsTimeout

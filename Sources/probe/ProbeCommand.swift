@@ -17,14 +17,18 @@ struct ProbeCommand: AsyncParsableCommand {
 
             probe --best --connect DIR    ... and write what a client needs to connect to it
             probe release DIR             give back what --connect created at the provider
+            probe report --every 5m ...   a report every period (jsonl, csv, markdown, prometheus, html)
+            probe serve --every 30s ...   long-running: /metrics for Prometheus, /best for an orchestrator
+            probe config init | check     write a commented configuration, or check one
 
             Exit status: 0 a best target was found (and, with --connect, its connection written),
             2 nothing was reachable, 3 a best server was found but no connection material could
             be had, 64 bad usage, 74 stdout could not be written, 77 ICMP was required
             (--method icmp or both) but is not permitted.
             """,
+        version: ProbeClient.version,
         subcommands: [BestCommand.self, RankCommand.self, ReportCommand.self, ServeCommand.self, ServersCommand.self, AccountsCommand.self, LogoutCommand.self,
-                      ConnectCommand.self, ReleaseCommand.self],
+                      ConnectCommand.self, ReleaseCommand.self, ConfigCommand.self],
         defaultSubcommand: BestCommand.self
     )
 

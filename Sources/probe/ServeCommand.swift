@@ -133,7 +133,11 @@ struct ServeCommand: AsyncParsableCommand {
         if connectDirectory != nil, !prepared.providers {
             throw ValidationError("--connect needs a providers file (--config FILE): explicit targets and --demo carry no connection material")
         }
-        if !noSpread { prepared.client.spread = ProbeSpread(period: period, timeoutMilliseconds: probing.timeout) }
+        if !noSpread {
+            var spread = ProbeSpread(period: period, timeoutMilliseconds: probing.timeout)
+            spread.raisesInFlight = probing.maxInFlight == nil
+            prepared.client.spread = spread
+        }
         if !listen.isLoopback {
             Console.error("probe: warning: listening on \(self.listen), beyond this machine: /report and /metrics list your servers"
                 + (web?.tls == nil || web?.users.isEmpty != false ? " (give --web-config FILE for TLS and basic auth)" : ""))

@@ -20,6 +20,15 @@ import ProviderFetch
         #expect(spread.rate(probes: probes, cap: cap) == rate)
     }
 
+    @Test func theSocketsOpenAtOnceFollowTheSpreadRate() {
+        var spread = ProbeSpread(period: .seconds(30), timeoutMilliseconds: 1_000)
+        // 10,000 targets × 3 samples × 2 methods over 14 s: 4,286/s, each open up to 1 s.
+        #expect(spread.inFlight(rate: 4_286, timeoutMilliseconds: 1_000, current: 256) == 5_144)
+        #expect(spread.inFlight(rate: 100, timeoutMilliseconds: 1_000, current: 256) == 256, "never lowered")
+        spread.raisesInFlight = false
+        #expect(spread.inFlight(rate: 4_286, timeoutMilliseconds: 1_000, current: 256) == 256, "--max-in-flight given: kept")
+    }
+
     @Test func theWindowIsAtLeastATenthOfThePeriod() {
         #expect(ProbeSpread(period: .seconds(1), timeoutMilliseconds: 5_000).window == .milliseconds(100))
         #expect(ProbeSpread(period: .seconds(30), timeoutMilliseconds: 1_000).window == .seconds(14))

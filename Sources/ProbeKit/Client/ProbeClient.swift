@@ -77,6 +77,10 @@ public struct ProbeClient: Sendable {
         }
     }
 
+    /// probe's version as built (`0.12.0`; a release build says how far from its tag it is:
+    /// `0.12.0+5.g1a2b3c4`): what `probe --version`, `User-Agent` and every report carry.
+    public static var version: String { ProbeVersion.current }
+
     /// The configuration.
     public var configuration: Configuration
     /// Targets already parsed (added to ``Configuration/targets``).

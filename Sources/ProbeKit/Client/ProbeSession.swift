@@ -38,6 +38,7 @@ package struct ProbeSession: Sendable {
         var options = configuration.probe
         if let spread {
             options.rate = spread.rate(probes: all.count * options.samples * configuration.method.kinds.count, cap: options.rate)
+            options.maxInFlight = spread.inFlight(rate: options.rate, timeoutMilliseconds: options.timeoutMilliseconds, current: options.maxInFlight)
         }
         let sweep = await ProbeEngine(options: options).probe(all, methods: configuration.method.kinds) { [progress] done in
             progress?(ProbeProgress(phase: .probing, done: done, total: all.count))

@@ -9,6 +9,11 @@ package struct ProbeSpread: Hashable, Sendable {
     /// How long the starts of one round may take.
     package var window: Duration
 
+    /// Whether the sockets open at once may grow to what the spread rate keeps busy (when the user
+    /// set no `--max-in-flight`): at 10,000 targets a round's probes at a few thousand a second,
+    /// each open up to its timeout, need more than the default 256, or the round outlasts its period.
+    package var raisesInFlight = true
+
     /// Starts spread over `window`.
     package init(window: Duration) {
         self.window = window
@@ -20,6 +25,14 @@ package struct ProbeSpread: Hashable, Sendable {
         let half = period / 2
         let window = half - .milliseconds(timeoutMilliseconds)
         self.window = max(window, period / 10)
+    }
+
+    /// The sockets `rate` keeps open when every probe lasts its whole timeout (the worst case), with
+    /// a fifth more for bursts: at least `current`, which it only raises (``raisesInFlight``).
+    package func inFlight(rate: Int, timeoutMilliseconds: Int, current: Int) -> Int {
+        guard raisesInFlight, rate > 0 else { return current }
+        let needed = Int((Double(rate) * Double(timeoutMilliseconds) / 1_000 * 1.2).rounded(.up))
+        return max(current, min(needed, 65_536))
     }
 
     /// The send rate (probes per second) for `probes` starts in the window: at most `cap` (0 means

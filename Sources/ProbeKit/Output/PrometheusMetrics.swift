@@ -1,4 +1,5 @@
 import Foundation
+import ProviderFetch
 
 /// probe's Prometheus metrics, cumulative across rounds, and their exposition: the one writer of
 /// both the textfile report (`report --format prometheus`) and `probe serve`'s `/metrics`.
@@ -149,6 +150,8 @@ package struct PrometheusMetrics: Sendable {
         family("probe_received_total", "counter", "Probes the server answered since probe started.")
         for labels in order { out += "probe_received_total{\(labels)} \(series[labels]?.received ?? 0)\n" }
 
+        family("probe_build_info", "gauge", "probe's version (always 1; its label names it).")
+        out += "probe_build_info{version=\"\(Self.escape(ProbeVersion.current))\"} 1\n"
         single("probe_rounds_total", "counter", "Rounds run since probe started.", "\(rounds)")
         single("probe_rounds_skipped_total", "counter", "Rounds skipped because the one before overran its period.", "\(skipped)")
         single("probe_rounds_failed_total", "counter", "Rounds that failed as a whole (no report).", "\(failed)")

@@ -1,8 +1,9 @@
+import ProviderFetch
 /// The report's JSON, written once: `--json`, each `report --format jsonl` round and the library's
 /// `Codable` all follow this schema and key order (the README's table).
 extension ProbeReport {
     /// The top-level keys, in the order they are written.
-    package static let keyOrder = ["best", "ranked", "errors", "elapsed_ms", "sweep", "sticky", "notes", "early", "providers", "durations", "connection"]
+    package static let keyOrder = ["best", "ranked", "errors", "elapsed_ms", "sweep", "sticky", "notes", "early", "providers", "durations", "connection", "version"]
 
     /// Streams the report as one JSON object: `ranked` one entry at a time (memory stays flat
     /// however many servers there are), handing bytes to `write` every 64 KiB. `pretty` puts each
@@ -59,6 +60,8 @@ extension ProbeReport {
             key("connection")
             try value(connection)
         }
+        key("version")
+        try value(ProbeVersion.current)
         bytes.append(contentsOf: (pretty ? "\n}\n" : "}").utf8)
         write(&bytes)
     }

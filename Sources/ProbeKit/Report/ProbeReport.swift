@@ -1,5 +1,6 @@
 public import Prober
 package import Ranking
+import ProviderFetch
 
 /// The result of one run: the best entry, every entry ranked, and what failed along the way.
 /// This is `probe --json`'s output; its keys are a stable contract.
@@ -49,7 +50,7 @@ public struct ProbeReport: Hashable, Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case best, ranked, errors, elapsedMs = "elapsed_ms", sweep, sticky, notes, early, providers, durations, connection
+        case best, ranked, errors, elapsedMs = "elapsed_ms", sweep, sticky, notes, early, providers, durations, connection, version
     }
 
     /// Reads a report as `--json` and `probe report --format jsonl` write it (keys written only
@@ -84,6 +85,7 @@ public struct ProbeReport: Hashable, Sendable, Codable {
         try container.encode(providers, forKey: .providers)
         try container.encode(durations, forKey: .durations)
         try container.encodeIfPresent(connection, forKey: .connection)
+        try container.encode(ProbeVersion.current, forKey: .version)
     }
 
     /// Adds this run to `state`'s short history: the best 32 servers that answered, and the choice.
