@@ -40,10 +40,10 @@ import Testing
             let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
             let keys = Set(object.keys).subtracting(["round", "timestamp", "skipped", "scheduled_ms", "started_ms"])
             #expect(keys.isSuperset(of: ["best", "ranked", "errors", "elapsed_ms", "sweep", "providers", "durations"]), "\(name): \(keys)")
-            #expect(keys.isSubset(of: ["best", "ranked", "errors", "elapsed_ms", "sweep", "sticky", "notes", "early", "providers", "durations", "connection"]), "\(name): \(keys)")
+            #expect(keys.isSubset(of: ["best", "ranked", "errors", "elapsed_ms", "sweep", "sticky", "notes", "early", "providers", "durations", "connection", "version"]), "\(name): \(keys)")
             // Each entry's keys are the README's table, no more, no fewer (optional ones aside).
             let entry = try #require(object["best"] as? [String: Any])
-            let optional: Set<String> = ["tcp", "icmp", "server", "score_terms", "excluded"]
+            let optional: Set<String> = ["tcp", "icmp", "server", "score_terms", "excluded", "labels"]
             #expect(Set(entry.keys).subtracting(optional) == documented.subtracting(optional), "\(name): \(Set(entry.keys).symmetricDifference(documented))")
         }
         // The early answer's summary is in --json (and a full round's in jsonl has none: it measures everything).
