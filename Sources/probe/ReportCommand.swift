@@ -32,6 +32,14 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Write to FILE (replaced atomically each round) instead of standard output.", valueName: "FILE"))
     var output: String?
 
+    @Option(help: ArgumentHelp(
+        "With --format html: keep the page's history in FILE (JSON lines) and read it back at start, so a timer-driven report shows days, not one process's rounds.",
+        valueName: "FILE"))
+    var history: String?
+
+    @Option(help: ArgumentHelp("History kept: a number of rounds (default 500) or an age (7d, 12h).", valueName: "ROUNDS|DURATION"))
+    var keep = "500"
+
     @OptionGroup var input: TargetInput
     @OptionGroup var probing: ProbingOptions
     @OptionGroup var ranking: RankingOptions
@@ -47,6 +55,8 @@ struct ReportCommand: AsyncParsableCommand {
             throw ValidationError("--every must be between 10ms and 7 days, got '\(every)'")
         }
         if let count, count < 1 { throw ValidationError("--count must be 1 or more, got \(count)") }
+        if history != nil, format != .html { throw ValidationError("--history keeps the html report's history: give --format html") }
+        if HTMLReport.Retention(keep) == nil { throw ValidationError("--keep '\(keep)' is not a number of rounds (500) or a duration (7d, 12h)") }
         if let output {
             let directory = (output as NSString).deletingLastPathComponent
             var isDirectory: ObjCBool = false
@@ -70,6 +80,12 @@ struct ReportCommand: AsyncParsableCommand {
                 var renderer = ReportRenderer(format: format)
                 var writer = writer
                 var status: Int32?
+                renderer.html.retention = HTMLReport.Retention(keep) ?? .rounds(500)
+                if let history {
+                    let (rounds, skipped) = HTMLReport.readHistory(path: history)
+                    renderer.html.restore(rounds)
+                    if skipped > 0 { Console.error("\(history): \(skipped) line(s) are not rounds and were skipped") }
+                }
                 for await round in prepared.client.rounds(every: period, count: count) {
                     progress?.clear()
                     if round.skipped > 0, !quiet {
@@ -91,6 +107,14 @@ struct ReportCommand: AsyncParsableCommand {
                     if let problem = writer.write(renderer.render(round, timestamp: WallClock.now()), header: renderer.header) {
                         Console.error("round \(round.index) not written: \(problem)")
                         status = Console.ioError
+                    }
+                    if let history {
+                        do {
+                            try AtomicFile.write(Data(renderer.html.historyText.utf8), to: history, mode: 0o600)
+                        } catch {
+                            Console.error("round \(round.index) not kept in \(history): \(error)")
+                            status = Console.ioError
+                        }
                     }
                 }
                 return status

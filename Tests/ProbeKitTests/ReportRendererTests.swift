@@ -145,36 +145,130 @@ import Ranking
         #expect(try await Tools.run([try #require(Tools.promtool), "check", "metrics"], input: failed).status == 0)
     }
 
-    @Test(.enabled(if: Tools.chromium != nil, "chromium is missing: install Debian's 'chromium' package"))
-    func htmlRendersItsChartsInABrowser() async throws {
-        var renderer = ReportRenderer(format: .html)
-        var page = ""
-        for index in 0..<4 { page = renderer.render(try Self.round(index: index), timestamp: Self.timestamp + Double(60 * index)) }
-        #expect(!page.contains("http://") || page.contains("http://www.w3.org/2000/svg"))  // no external assets
-        #expect(!page.contains("<link") && !page.contains("src="))
+    /// A round of `count` servers (`answering` of them answer: 3 samples around 5 + i/10 ms, a
+    /// little loss on every seventh), of two providers.
+    static func bigRound(index: Int, count: Int, answering: Int, time: Int = 0) throws -> ProbeRound {
+        var results: [TargetResult] = []
+        var servers: [Server] = []
+        for i in 0..<count {
+            let host = "198.18.\(i / 250).\(i % 250 + 1)"
+            let base = 5 + Double(i % 97) / 10 + Double((index / 25 + i) % 5) / 4 + Double((index * 7 + i) % 3) / 20
+            let rtts: [Double?] = i < answering ? [base, base + 0.4, i % 7 == 0 && index % 3 == 0 ? nil : base + 0.9] : [nil, nil, nil]
+            let samples = rtts.enumerated().map { offset, rtt in
+                ProbeSample(index: offset, outcome: rtt == nil ? .timeout : .open, rttNanoseconds: rtt.map { UInt64($0 * 1_000_000) }, timing: rtt == nil ? nil : .kernel)
+            }
+            let target = try ProbeTarget(parsing: host + ":443")
+            results.append(TargetResult(index: i, target: target, address: SocketAddress(numericHost: host, port: 443), tcp: Measurement(method: .tcp, samples: samples)))
+            servers.append(Server(provider: i % 2 == 0 ? "alpha" : "beta <b>", id: "s\(i)", name: "Server \(i) <i>", country: ["DE", "NL", "SG"][i % 3], host: host, port: 443))
+        }
+        var report = ProbeSession().report(for: results, errors: [], start: MonotonicInstant.now(), items: ProbeItems(explicit: [], servers: servers))
+        report.providers = [ProviderStatus(name: "alpha", up: true, servers: count / 2, fetchMs: 100, error: nil),
+                            ProviderStatus(name: "beta <b>", up: index % 4 != 1, servers: count / 2, fetchMs: 100, error: index % 4 == 1 ? "HTTP 503" : nil)]
+        return ProbeRound(index: index, skipped: 0, scheduledAt: .seconds(60 * index), startedAt: .seconds(60 * index), result: .success(report))
+    }
+
+    /// Chromium headless on `page`: the DOM after its script ran (or with scripts off), and what it logged.
+    static func browse(_ page: String, hash: String = "", screenshot: String? = nil, size: String = "1100,900") async throws -> (dom: String, log: String) {
         let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("probe-html-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }  // the browser profile alone is megabytes
         let file = directory.appendingPathComponent("report.html")
         try page.write(to: file, atomically: true, encoding: .utf8)
         let chromium = try #require(Tools.chromium)
-        let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--user-data-dir=\(directory.path)/profile"]
-        let dom = try await Tools.run([chromium] + flags + ["--dump-dom", file.absoluteString])
-        #expect(dom.status == 0, "chromium: \(dom.output.suffix(500))")
-        // The page's script ran and drew a distribution and a trend per charted server (two servers answered).
-        #expect(dom.output.contains("data-rendered=\"2\""), "\(dom.output.suffix(800))")
-        #expect(dom.output.components(separatedBy: "class=\"rtt-distribution\"").count - 1 == 2)
-        #expect(dom.output.components(separatedBy: "class=\"rtt-trend\"").count - 1 == 2)
-        #expect(dom.output.components(separatedBy: "class=\"trend\"").count - 1 == 2)
-        // Four rounds of the best server: four trend points, three samples in its distribution.
-        #expect(dom.output.components(separatedBy: "class=\"point\"").count - 1 >= 4)
-        #expect(dom.output.components(separatedBy: "class=\"sample\"").count - 1 == 5)
-        let screenshot = directory.appendingPathComponent("report.png")
-        let shot = try await Tools.run([chromium] + flags + ["--screenshot=\(screenshot.path)", "--window-size=1100,900", file.absoluteString])
-        #expect(shot.status == 0, "chromium: \(shot.output.suffix(500))")
-        let png = try Data(contentsOf: screenshot)
-        #expect(png.count > 10_000 && png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]), "screenshot at \(screenshot.path)")
-        print("html report screenshot: \(screenshot.path)")
+        var flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--user-data-dir=\(directory.path)/profile",
+                     "--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000"]
+        if let screenshot {
+            let shot = try await Tools.run([chromium] + flags + ["--screenshot=\(screenshot)", "--window-size=\(size)", file.absoluteString + hash])
+            return ("", shot.output)
+        }
+        let run = try await Tools.run([chromium] + flags + ["--dump-dom", file.absoluteString + hash])
+        #expect(run.status == 0, "chromium: \(run.output.suffix(500))")
+        // --dump-dom prints the DOM on stdout and the log on stderr, both in the output here: the DOM starts at <html.
+        guard let start = run.output.range(of: "<html") else { return ("", run.output) }
+        return (String(run.output[start.lowerBound...]), String(run.output[..<start.lowerBound]))
+    }
+
+    static func count(_ text: String, _ marker: String) -> Int { text.components(separatedBy: marker).count - 1 }
+
+    @Test(.enabled(if: Tools.chromium != nil, "chromium is missing: install Debian's 'chromium' package"))
+    func htmlShowsTheTableChartsTimelineAndProvidersInABrowser() async throws {
+        var renderer = ReportRenderer(format: .html)
+        var page = ""
+        for index in 0..<4 { page = renderer.render(try Self.round(index: index), timestamp: Self.timestamp + Double(60 * index)) }
+        #expect(!page.contains("http://") || !page.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").contains("http://"))  // no external assets
+        #expect(!page.contains("<link") && !page.contains(" src="))
+        let (dom, log) = try await Self.browse(page)
+        #expect(!log.contains("Uncaught") && !log.contains("CONSOLE"), "console: \(log.suffix(1_000))")
+        // A row per server, the awkward name escaped; two charts (two servers answered), each with
+        // its smoke, its median line and a mark per round, on the shared time axis.
+        #expect(Self.count(dom, "<tr data-id=") == 3, "\(dom.suffix(2_000))")
+        #expect(dom.contains("<td>Frankfurt, DE #3</td><td>acme \"west\"</td>"), "\(dom.suffix(3_000))")
+        #expect(dom.contains("data-rendered=\"2\""))
+        #expect(Self.count(dom, "class=\"smoke-chart\"") == 2 && Self.count(dom, "class=\"median-line\"") == 2)
+        #expect(Self.count(dom, "class=\"smoke\"") == 8, "4 rounds × 2 servers")
+        #expect(Self.count(dom, "class=\"loss-mark") == 8)
+        #expect(dom.contains("class=\"choice-timeline\"") && dom.contains("class=\"providers\""))
+        // Sorting: #sort=-median puts the slowest measured first (unmeasured stay last).
+        let (sorted, _) = try await Self.browse(page, hash: "#sort=-median")
+        let order = sorted.components(separatedBy: "<tr data-id=\"").dropFirst().map { $0.prefix(while: { $0 != "\"" }) }
+        #expect(order.first.map(String.init) == "198.18.1.3:8443" && order.last.map(String.init) == "198.18.1.2:443", "\(order)")
+        #expect(sorted.contains("class=\"desc\""))
+        // With JavaScript off the table is still there (server-rendered); the charts are not. (The page
+        // without its scripts: Chromium's --dump-dom needs scripting itself.)
+        var withoutScripts = page
+        while let open = withoutScripts.range(of: "<script"), let close = withoutScripts.range(of: "</script>", range: open.upperBound..<withoutScripts.endIndex) {
+            withoutScripts.removeSubrange(open.lowerBound..<close.upperBound)
+        }
+        let (plain, _) = try await Self.browse(withoutScripts)
+        #expect(Self.count(plain, "<tr data-id=") == 3 && !plain.contains("data-rendered"))
+    }
+
+    @Test(.enabled(if: Tools.chromium != nil, "chromium is missing: install Debian's 'chromium' package"))
+    func htmlStaysUsableWith5000Servers() async throws {
+        var renderer = ReportRenderer(format: .html)
+        var page = ""
+        for index in 0..<3 { page = renderer.render(try Self.bigRound(index: index, count: 5_000, answering: 4_000), timestamp: Self.timestamp + Double(60 * index)) }
+        let (dom, log) = try await Self.browse(page)
+        #expect(!log.contains("Uncaught"), "console: \(log.suffix(1_000))")
+        #expect(Self.count(dom, "<tr data-id=") == 5_000)
+        #expect(Self.count(dom, "<tr data-id=") - Self.count(dom, "hidden=\"\"") == 100, "one page of 100 rows shown")
+        #expect(dom.contains("page 1 of 50 (5000 servers)"))
+        #expect(dom.contains("data-rendered=\"5\"") && Self.count(dom, "class=\"smoke-chart\"") == 5)
+        #expect(Self.count(dom, "class=\"availability\"") == 2)
+    }
+
+    /// The picture in the README: 50 servers over 100 rounds (written under .build/, and compared
+    /// for nothing but being a real PNG).
+    @Test(.enabled(if: Tools.chromium != nil, "chromium is missing: install Debian's 'chromium' package"))
+    func htmlScreenshotOf50ServersOver100Rounds() async throws {
+        var renderer = ReportRenderer(format: .html)
+        var page = ""
+        for index in 0..<100 { page = renderer.render(try Self.bigRound(index: index, count: 50, answering: 48), timestamp: Self.timestamp + Double(300 * index)) }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let path = root.appendingPathComponent(".build/report-screenshot.png").path
+        try? FileManager.default.removeItem(atPath: path)
+        _ = try await Self.browse(page, screenshot: path, size: "1000,1500")
+        let png = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(png.count > 20_000 && png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]), "screenshot at \(path)")
+    }
+
+    @Test func theHistoryFileKeepsRoundsAcrossRestartsWithinItsRetention() throws {
+        var first = HTMLReport(retention: .rounds(5))
+        for index in 0..<4 { first.add(try Self.round(index: index), timestamp: Self.timestamp + Double(index)) }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("probe-history-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try (first.historyText + "not a round\n{\"round\": 1").write(to: file, atomically: true, encoding: .utf8)
+        let (rounds, skipped) = HTMLReport.readHistory(path: file.path)
+        #expect(rounds.count == 4 && skipped == 2)
+        var second = HTMLReport(retention: .rounds(5))
+        second.restore(rounds)
+        for index in 4..<7 { second.add(try Self.round(index: index), timestamp: Self.timestamp + Double(index)) }
+        #expect(second.history.map(\.round) == [2, 3, 4, 5, 6])
+        var aged = HTMLReport(retention: try #require(HTMLReport.Retention("3s")))
+        aged.restore(rounds)
+        aged.add(try Self.round(index: 9), timestamp: Self.timestamp + 6)
+        #expect(aged.history.map(\.round) == [3, 9], "rounds more than 3 s older than the newest go")
+        #expect(HTMLReport.Retention("0") == nil && HTMLReport.Retention("soon") == nil && HTMLReport.Retention("7d") == .seconds(604_800))
     }
 }
 

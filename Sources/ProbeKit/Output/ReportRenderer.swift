@@ -17,30 +17,17 @@ package enum ReportFormat: String, Hashable, Sendable, Codable, CaseIterable {
     package var accumulates: Bool { self == .jsonl || self == .csv }
 }
 
-/// Turns rounds into report text. Keeps what the HTML trend needs (the last ``historyLimit``
-/// rounds' figures of each server), so one renderer follows one run of rounds.
+/// Turns rounds into report text. Keeps what the HTML page needs across rounds (its
+/// ``HTMLReport`` history) and the Prometheus metrics, so one renderer follows one run of rounds.
 package struct ReportRenderer: Sendable {
     /// The format.
     package let format: ReportFormat
-    /// Servers charted in HTML.
-    package static let chartedServers = 5
-    /// Rounds kept for the HTML trend.
-    package static let historyLimit = 500
-    /// Servers whose trend is kept each round: the best ones (the charts show the best five; a
-    /// server that climbs into them has its recent rounds). Bounds the memory of a long run over
-    /// thousands of servers (10,000 × 500 rounds of points would be 160 MB).
-    package static let trackedServers = 50
-
-    private var trend: [String: [TrendPoint]] = [:]
-    private var roundsSeen = 0
+    /// The HTML page's history and latest table (format `html`).
+    package var html = HTMLReport()
     /// The Prometheus metrics (histograms and counters cumulative over this renderer's rounds).
     private var metrics = PrometheusMetrics()
-
-    struct TrendPoint: Hashable, Sendable, Codable {
-        var round: Int
-        var median: Double?
-        var loss: Double
-    }
+    /// The history record of the latest HTML round (for `--history FILE`).
+    package private(set) var lastHistoryRecord: HTMLReport.Round?
 
     /// A renderer.
     package init(format: ReportFormat) { self.format = format }
@@ -53,15 +40,6 @@ package struct ReportRenderer: Sendable {
     /// The text for `round` ended at `timestamp` (seconds since 1970, wall clock: a label, not a measurement).
     /// For `jsonl` and `csv` this is what to append; for the others, the whole current output.
     package mutating func render(_ round: ProbeRound, timestamp: Double) -> String {
-        roundsSeen += 1
-        if case .success(let report) = round.result {
-            for entry in report.ranked.prefix(Self.trackedServers) {
-                var points = trend[entry.candidateID] ?? []
-                points.append(TrendPoint(round: round.index, median: entry.rttMs?.median, loss: entry.loss))
-                if points.count > Self.historyLimit { points.removeFirst(points.count - Self.historyLimit) }
-                trend[entry.candidateID] = points
-            }
-        }
         switch format {
         case .jsonl: return Self.jsonl(round, timestamp: timestamp)
         case .csv: return Self.csv(round, timestamp: timestamp)
@@ -69,7 +47,9 @@ package struct ReportRenderer: Sendable {
         case .prometheus:
             metrics.ingest(round, timestamp: timestamp)
             return metrics.render()
-        case .html: return html(round, timestamp: timestamp)
+        case .html:
+            lastHistoryRecord = html.add(round, timestamp: timestamp)
+            return html.render()
         }
     }
 
@@ -190,139 +170,6 @@ package struct ReportRenderer: Sendable {
         guard milliseconds.isFinite else { return number(milliseconds) }
         return String(format: "%.9g", milliseconds / 1_000)
     }
-
-    // MARK: - HTML
-
-    mutating func html(_ round: ProbeRound, timestamp: Double) -> String {
-        var data: [UInt8] = []
-        let encoder = StreamingJSONEncoder()
-        func raw(_ text: String) { data.append(contentsOf: text.utf8) }
-        func value(_ encodable: some Encodable) { (try? encoder.encode(encodable, into: &data)) ?? raw("null") }
-        // The charted servers: the latest round's best few. Each carries its latest samples and its trend.
-        var charted: [ReportEntry] = []
-        var errors: [ReportError] = []
-        if case .success(let report) = round.result {
-            charted = Array(report.ranked.filter { $0.score != nil }.prefix(Self.chartedServers))
-            errors = report.errors
-        } else if case .failure(let error) = round.result {
-            errors = [ReportError(source: "round", message: error.message)]
-        }
-        raw("{\"round\":\(round.index),\"rounds\":\(roundsSeen),\"timestamp\":")
-        value(Self.iso8601(timestamp))
-        raw(",\"servers\":[")
-        for (index, entry) in charted.enumerated() {
-            if index > 0 { raw(",") }
-            raw("{\"label\":")
-            value(Self.label(entry))
-            raw(",\"samples\":")
-            value(entry.samples.compactMap(\.rttMs))
-            raw(",\"median\":")
-            value(entry.rttMs?.median)
-            raw(",\"loss\":")
-            value(entry.loss)
-            raw(",\"score\":")
-            value(entry.score)
-            raw(",\"trend\":")
-            value(trend[entry.candidateID] ?? [])
-            raw("}")
-        }
-        raw("],\"errors\":")
-        value(errors.map(\.description))
-        raw("}")
-        // `</` inside a script would end it: escape the slash.
-        let json = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "</", with: "<\\/")
-        return Self.page.replacingOccurrences(of: "__DATA__", with: json)
-    }
-
-    static let page = #"""
-    <!DOCTYPE html>
-    <html lang="en">
-    <head>
-    <meta charset="utf-8">
-    <title>probe report</title>
-    <style>
-    body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; color: #222; }
-    h1 { font-size: 1.4em; } h2 { font-size: 1.1em; margin-top: 1.6em; }
-    .server { display: flex; gap: 2em; flex-wrap: wrap; align-items: flex-start; }
-    svg { background: #fafafa; border: 1px solid #ddd; }
-    .axis { stroke: #999; stroke-width: 1; } .tick { fill: #666; font-size: 10px; }
-    .sample { fill: #1f77b4; fill-opacity: 0.7; } .median { stroke: #d62728; stroke-width: 2; }
-    .trend { fill: none; stroke: #2ca02c; stroke-width: 2; } .point { fill: #2ca02c; }
-    .errors { color: #a00; }
-    </style>
-    </head>
-    <body>
-    <h1>probe report</h1>
-    <p id="summary"></p>
-    <div id="charts"></div>
-    <ul class="errors" id="errors"></ul>
-    <script id="report-data" type="application/json">__DATA__</script>
-    <script>
-    "use strict";
-    const data = JSON.parse(document.getElementById("report-data").textContent);
-    const NS = "http://www.w3.org/2000/svg";
-    function el(name, attributes, parent) {
-      const node = document.createElementNS(NS, name);
-      for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
-      if (parent) parent.appendChild(node);
-      return node;
-    }
-    function ms(v) { return (v < 1 ? v.toFixed(3) : v < 100 ? v.toFixed(1) : v.toFixed(0)) + " ms"; }
-    function text(parent, x, y, content, anchor) {
-      const node = el("text", { x, y, class: "tick", "text-anchor": anchor || "start" }, parent);
-      node.textContent = content;
-    }
-    document.getElementById("summary").textContent =
-      `Round ${data.round} at ${data.timestamp} (${data.rounds} round(s) so far). RTT distribution of the latest round, and the median over the rounds, for the best ${data.servers.length} server(s).`;
-    const charts = document.getElementById("charts");
-    for (const server of data.servers) {
-      const heading = document.createElement("h2");
-      heading.textContent = `${server.label}: median ${server.median === null ? "-" : ms(server.median)}, loss ${(server.loss * 100).toFixed(1)}%`;
-      charts.appendChild(heading);
-      const row = document.createElement("div");
-      row.className = "server";
-      charts.appendChild(row);
-      // Distribution: every answered sample on an RTT axis, the median as a line.
-      const width = 420, height = 120, pad = 30;
-      const dist = el("svg", { width, height, class: "rtt-distribution", role: "img" }, row);
-      const values = server.samples.length ? server.samples : [0];
-      const low = Math.min(...values), high = Math.max(...values, low + 0.001);
-      const x = v => pad + (v - low) / (high - low) * (width - 2 * pad);
-      el("line", { x1: pad, y1: height - pad, x2: width - pad, y2: height - pad, class: "axis" }, dist);
-      text(dist, pad, height - 10, ms(low), "middle");
-      text(dist, width - pad, height - 10, ms(high), "middle");
-      server.samples.forEach((v, i) => el("circle", { cx: x(v), cy: height - pad - 12 - (i % 5) * 8, r: 4, class: "sample" }, dist));
-      if (server.median !== null) el("line", { x1: x(server.median), y1: 10, x2: x(server.median), y2: height - pad, class: "median" }, dist);
-      // Trend: the median of each round so far.
-      const trend = el("svg", { width, height, class: "rtt-trend", role: "img" }, row);
-      const points = server.trend.filter(p => p.median !== null);
-      const rounds = server.trend.map(p => p.round);
-      const r0 = Math.min(...rounds, 0), r1 = Math.max(...rounds, r0 + 1);
-      const medians = points.map(p => p.median);
-      const m0 = Math.min(...medians, Infinity), m1 = Math.max(...medians, -Infinity);
-      const lo = isFinite(m0) ? m0 : 0, hi = isFinite(m1) && m1 > lo ? m1 : lo + 1;
-      const tx = r => pad + (r - r0) / (r1 - r0) * (width - 2 * pad);
-      const ty = m => height - pad - (m - lo) / (hi - lo) * (height - 2 * pad);
-      el("line", { x1: pad, y1: height - pad, x2: width - pad, y2: height - pad, class: "axis" }, trend);
-      text(trend, 2, 12, ms(hi));
-      text(trend, 2, height - pad - 4, ms(lo));
-      text(trend, pad, height - 10, "round " + r0);
-      text(trend, width - pad, height - 10, "round " + r1, "end");
-      el("polyline", { points: points.map(p => `${tx(p.round)},${ty(p.median)}`).join(" "), class: "trend" }, trend);
-      points.forEach(p => el("circle", { cx: tx(p.round), cy: ty(p.median), r: 3, class: "point" }, trend));
-    }
-    const errors = document.getElementById("errors");
-    for (const line of data.errors) {
-      const item = document.createElement("li");
-      item.textContent = line;
-      errors.appendChild(item);
-    }
-    document.body.setAttribute("data-rendered", String(data.servers.length));
-    </script>
-    </body>
-    </html>
-
-    """#
 
     // MARK: - Shared
 

@@ -21,8 +21,8 @@ package final class ServeState: Sendable {
 
     private struct State {
         var metrics: PrometheusMetrics
-        var renderer = ReportRenderer(format: .html)
-        var page: String?
+        /// The HTML page's history; the page is made when asked for (a 10,000-server table is megabytes).
+        var html = HTMLReport()
         var report: String?
         var best: Best?
         var choice: String?
@@ -65,7 +65,7 @@ package final class ServeState: Sendable {
         }
         let woken = state.withLock { state -> [AsyncStream<Void>.Continuation] in
             state.metrics.ingest(round, timestamp: timestamp)
-            state.page = state.renderer.render(round, timestamp: timestamp)
+            state.html.add(round, timestamp: timestamp)
             state.lastRound = .now()
             guard report != nil else { return [] }  // a failed round keeps the last choice
             state.report = report
@@ -94,8 +94,11 @@ package final class ServeState: Sendable {
     /// The latest round's report as `--json` prints it, once a round has completed.
     package var report: String? { state.withLock { $0.report } }
 
-    /// The HTML report of the rounds so far.
-    package var page: String? { state.withLock { $0.page } }
+    /// The HTML report of the rounds so far (made now, outside the lock, from a copy).
+    package var page: String? {
+        let html = state.withLock { $0.lastRound == nil ? nil : $0.html }
+        return html?.render()
+    }
 
     /// The current choice, once a round has completed.
     package var best: Best? { state.withLock { $0.best } }
