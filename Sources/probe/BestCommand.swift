@@ -84,7 +84,7 @@ struct RankCommand: AsyncParsableCommand {
         if output.json {
             try ReportFormatter.writeJSON(report, to: Console.flush)
         } else {
-            Console.out(ReportFormatter.table(report))
+            Console.out(ReportFormatter.table(report, layout: .current()))
             if ranking.explain { Console.out(ReportFormatter.explanation(report)) }
             if report.best == nil { Console.note(ReportFormatter.nothingReachable(report), quiet: output.quiet) }
         }

@@ -87,29 +87,92 @@ enum ReportFormatter {
         return "probe: no target answered (\(report.ranked.count) probed: \(detail))"
     }
 
-    /// Every entry as an aligned table, best first.
-    static func table(_ report: ProbeReport) -> String {
+    /// How the table is laid out: the width to fit (`nil`: every column, as scripts read it) and
+    /// whether states are coloured.
+    struct Layout {
+        var width: Int?
+        var color: Bool
+
+        /// On a terminal: its width (else `$COLUMNS`, else 80) and colour unless `NO_COLOR` is set
+        /// or `TERM` is `dumb`. Not on a terminal: `$COLUMNS` when set, else every column; no colour.
+        static func current(environment: [String: String] = ProcessInfo.processInfo.environment) -> Layout {
+            let columns = environment["COLUMNS"].flatMap(Int.init).flatMap { $0 >= 20 ? $0 : nil }
+            guard isatty(1) == 1 else { return Layout(width: columns, color: false) }
+            var size = winsize()
+            let measured = ioctl(1, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col >= 20 ? Int(size.ws_col) : nil
+            let color = (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
+            return Layout(width: measured ?? columns ?? 80, color: color)
+        }
+    }
+
+    /// Every entry as an aligned table, best first. Fitted to `layout.width`: the columns that
+    /// matter for a choice (rank, name, state, loss, median, p90, score) always, the others as they
+    /// fit; a name too long is cut (with "…"), a number never.
+    static func table(_ report: ProbeReport, layout: Layout = Layout(width: nil, color: false)) -> String {
         let showServers = report.ranked.contains { $0.server != nil }
         var header = ["#", "TARGET", "ADDRESS", "STATE", "METHOD", "RECV", "LOSS", "MIN", "MEDIAN", "P90", "MAX", "JITTER", "SCORE", "TIMING"]
         if showServers { header.insert("SERVER", at: 1) }
-        var rows = [header]
+        var rows: [[String]] = []
         for entry in report.ranked {
             var row = [
                 "\(entry.rank)", entry.target, entry.address ?? "-", entry.state, entry.method, "\(entry.received)/\(entry.sent)",
                 percent(entry.loss), number(entry.rttMs?.min), number(entry.rttMs?.median), number(entry.rttMs?.p90),
                 number(entry.rttMs?.max), number(entry.rttMs?.jitter), number(entry.score), entry.timing ?? "-",
             ]
-            if showServers { row.insert(entry.server.map { "\($0.name) (\($0.provider))" } ?? "-", at: 1) }
+            if showServers { row.insert(entry.server.map { "\($0.name) (\($0.provider))" } ?? entry.target, at: 1) }
             rows.append(row)
         }
         let numericNames: Set<String> = ["#", "RECV", "LOSS", "MIN", "MEDIAN", "P90", "MAX", "JITTER", "SCORE"]
-        let numeric = Set(header.indices.filter { numericNames.contains(header[$0]) })
-        var widths = Array(repeating: 0, count: header.count)
+        var widths = header.map(\.count)
         for row in rows { for (column, cell) in row.enumerated() { widths[column] = max(widths[column], cell.count) } }
-        let lines = rows.map { row in
-            row.enumerated().map { column, cell in
-                let pad = String(repeating: " ", count: widths[column] - cell.count)
-                return numeric.contains(column) ? pad + cell : cell + pad
+        // Which columns: all of them, or those that fit, in this order of importance.
+        let name = showServers ? "SERVER" : "TARGET"
+        var kept = Set(header.indices)
+        var nameWidth = widths[header.firstIndex(of: name) ?? 1]
+        if let width = layout.width {
+            let required = ["#", name, "STATE", "LOSS", "MEDIAN", "P90", "SCORE"]
+            let optional = ["JITTER", "METHOD", "RECV", "MIN", "MAX", "TIMING", "ADDRESS", "TARGET"].filter { $0 != name }
+            kept = Set(required.compactMap { header.firstIndex(of: $0) })
+            func used(_ columns: Set<Int>) -> Int {
+                columns.reduce(0) { sum, column in sum + (header[column] == name ? nameWidth : widths[column]) } + 2 * (columns.count - 1)
+            }
+            // The name column gives way down to 12 characters before an optional column is dropped.
+            let nameFloor = min(nameWidth, max(12, header.firstIndex(of: name).map { widths[$0] / 3 } ?? 12))
+            for title in optional {
+                guard let column = header.firstIndex(of: title) else { continue }
+                var trial = kept
+                trial.insert(column)
+                let saved = nameWidth
+                nameWidth = nameFloor
+                let fits = used(trial) <= width
+                nameWidth = saved
+                if fits { kept = trial }
+            }
+            let spare = width - used(kept)
+            if spare < 0 { nameWidth = max(4, nameWidth + spare) }
+        }
+        let columns = header.indices.filter { kept.contains($0) }
+        func cut(_ text: String, _ limit: Int) -> String {
+            text.count <= limit ? text : String(text.prefix(max(1, limit - 1))) + "…"
+        }
+        func paint(_ state: String, _ text: String) -> String {
+            guard layout.color else { return text }
+            let code: String
+            switch state {
+            case "open", "alive", "reply": code = "32"
+            case "refused": code = "33"
+            default: code = "31"
+            }
+            return "\u{1B}[\(code)m\(text)\u{1B}[0m"
+        }
+        let lines = ([header] + rows).enumerated().map { index, row in
+            columns.map { column -> String in
+                let isName = header[column] == name
+                let cell = isName ? cut(row[column], nameWidth) : row[column]
+                let width = isName ? nameWidth : widths[column]
+                let pad = String(repeating: " ", count: max(0, width - cell.count))
+                let aligned = numericNames.contains(header[column]) ? pad + cell : cell + pad
+                return index > 0 && header[column] == "STATE" ? paint(row[column], aligned) : aligned
             }.joined(separator: "  ").trimmingTrailingSpaces()
         }
         var text = lines.joined(separator: "\n")

@@ -75,6 +75,28 @@ import Prober
         }
     }
 
+    @Test func rankFitsAnEightyColumnTerminalCuttingNamesNotNumbers() async throws {
+        let run = try await CLIRunner.run([], shell: "COLUMNS=80 '\(CLIRunner.binary.path)' rank --demo --no-sticky")
+        #expect(run.status == 0)
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.allSatisfy { $0.count <= 80 }, "\(run.stdout)")
+        let header = try #require(lines.first)
+        for column in ["#", "SERVER", "STATE", "LOSS", "MEDIAN", "P90", "SCORE"] { #expect(header.contains(column), "\(header)") }
+        #expect(!header.contains("ADDRESS"), "the least useful columns give way first")
+        // Numbers whole (three decimals), names cut with an ellipsis; no colour when stdout is not a terminal.
+        #expect(lines.dropFirst().filter { $0.first?.isNumber == true }.allSatisfy { $0.range(of: #"\d\.\d{3}$"#, options: .regularExpression) != nil })
+        #expect(run.stdout.contains("…") && !run.stdout.contains("\u{1B}["))
+    }
+
+    @Test func rankColoursStatesOnATerminalUnlessNoColor() async throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }
+        let command = "'\(CLIRunner.binary.path)' rank --demo --no-sticky -q"
+        let coloured = try await CLIRunner.run([], shell: "env -u NO_COLOR COLUMNS=100 TERM=xterm script -qec \"\(command)\" /dev/null")
+        #expect(coloured.stdout.contains("\u{1B}[32mopen"), "\(coloured.stdout.debugDescription)")
+        let plain = try await CLIRunner.run([], shell: "COLUMNS=100 TERM=xterm NO_COLOR=1 script -qec \"\(command)\" /dev/null")
+        #expect(plain.stdout.contains("open") && !plain.stdout.contains("\u{1B}[32m"))
+    }
+
     @Test func quietBestPrintsOnlyTheTarget() async throws {
         let run = try await CLIRunner.run(["--best", "--demo", "--quiet"])
         #expect(run.status == 0)

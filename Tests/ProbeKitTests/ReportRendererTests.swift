@@ -57,11 +57,11 @@ import Ranking
 
             **Best:** 198.18.1.1:443 — median 5.5 ms, score 5.975
 
-            | # | server | provider | state | method | median ms | p90 ms | jitter ms | loss | score |
-            | ---: | --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |
-            | 1 | 198.18.1.1:443 |  | open | tcp | 5.5 | 5.9 | 0.75 | 0% | 5.975 |
-            | 2 | Frankfurt, DE #3 (198.18.1.3:8443) | acme "west" | open | tcp | 21 | 21.8 | 2 | 33.3% | 188.867 |
-            | 3 | 198.18.1.2:443 |  | timeout | tcp | - | - | - | 100% | - |
+            | # | server | provider | country | median ms | p90 ms | loss | score | state | why excluded |
+            | ---: | --- | --- | --- | ---: | ---: | ---: | ---: | --- | --- |
+            | 1 | 198.18.1.1:443 |  |  | 5.5 | 5.9 | 0% | 5.975 | open |  |
+            | 2 | Frankfurt, DE #3 (198.18.1.3:8443) | acme "west" | DE | 21 | 21.8 | 33.3% | 188.867 | open |  |
+            | 3 | 198.18.1.2:443 |  |  | - | - | 100% | - | timeout |  |
 
             Errors:
 

@@ -127,18 +127,17 @@ package struct ReportRenderer: Sendable {
         } else {
             lines.append("**Best:** nothing answered")
         }
-        lines += ["", "| # | server | provider | state | method | median ms | p90 ms | jitter ms | loss | score |",
-                  "| ---: | --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+        // The HTML page's table: the same columns in the same order.
+        lines += ["", "| # | server | provider | country | median ms | p90 ms | loss | score | state | why excluded |",
+                  "| ---: | --- | --- | --- | ---: | ---: | ---: | ---: | --- | --- |"]
         for entry in report.ranked {
             let rtt = entry.rttMs
-            let state: String = entry.excluded.map { "\(entry.state) (left out: \($0))" } ?? entry.state
             let median: String = rtt.map { number($0.median) } ?? "-"
             let p90: String = rtt.map { number($0.p90) } ?? "-"
-            let jitter: String = rtt.map { number($0.jitter) } ?? "-"
             let loss: String = number((entry.loss * 1_000).rounded() / 10) + "%"
             let score: String = entry.score.map(number) ?? "-"
-            let provider: String = entry.server?.provider ?? ""
-            let cells: [String] = [String(entry.rank), label(entry), provider, state, entry.method, median, p90, jitter, loss, score]
+            let cells: [String] = [String(entry.rank), label(entry), entry.server?.provider ?? "", entry.server?.country ?? "",
+                                   median, p90, loss, score, entry.state, entry.excluded ?? ""]
             lines.append("| " + cells.map(markdownCell).joined(separator: " | ") + " |")
         }
         if !report.errors.isEmpty {
