@@ -88,3 +88,38 @@ import Testing
         #expect(!run.stdout.contains("Unknown key") && !run.stdout.contains("Unknown section"), "\(run.stdout)")
     }
 }
+
+/// `probe report --format html --history FILE`: the page's history survives the process, as a
+/// timer-driven report (one round a run) needs.
+@Suite struct ReportHistoryTests {
+    @Test func twoRunsMakeOnePageOfTheirRoundsWithinKeep() async throws {
+        let history = try CLIRunner.temporaryFile("", name: "history.jsonl")
+        try FileManager.default.removeItem(at: history)
+        let page = history.deletingLastPathComponent().appendingPathComponent("report.html")
+        let flags = ["report", "--demo", "--every", "100ms", "--count", "2", "--format", "html", "--output", page.path, "--history", history.path, "-q"]
+        for _ in 0..<2 {
+            let run = try await CLIRunner.run(flags)
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        let lines = try String(contentsOf: history, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 4, "two runs of two rounds: \(lines.count) lines")
+        let html = try String(contentsOf: page, encoding: .utf8)
+        #expect(html.contains("4 round(s) since"), "the page shows both runs")
+        #expect((try FileManager.default.attributesOfItem(atPath: history.path)[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        // --keep bounds it: a third run with --keep 3 leaves three rounds.
+        let kept = try await CLIRunner.run(flags + ["--keep", "3"])
+        #expect(kept.status == 0)
+        #expect(try String(contentsOf: history, encoding: .utf8).split(separator: "\n").count == 3)
+        // A cut line (a crash mid-write) is skipped and said once; the rest stays.
+        try (String(contentsOf: history, encoding: .utf8) + "{\"round\": 9, \"ti").write(to: history, atomically: true, encoding: .utf8)
+        let cut = try await CLIRunner.run(flags + ["--keep", "10"])
+        #expect(cut.status == 0 && cut.stderr.contains("1 line(s) are not rounds and were skipped"), "\(cut.stderr)")
+        #expect(try String(contentsOf: history, encoding: .utf8).split(separator: "\n").count == 5)
+    }
+
+    @Test(arguments: [["--format", "csv", "--history", "h.jsonl"], ["--format", "html", "--keep", "soon"], ["--format", "html", "--keep", "0"]])
+    func badHistoryFlagsAreUsageErrors(_ flags: [String]) async throws {
+        let run = try await CLIRunner.run(["report", "--demo", "--every", "1s", "--count", "1"] + flags)
+        #expect(run.status == 64 && run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
+    }
+}

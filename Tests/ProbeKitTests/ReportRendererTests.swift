@@ -3,6 +3,7 @@ import Testing
 @testable import ProbeKit
 import Prober
 import Ranking
+import ProviderFetch
 
 /// The report formats: golden CSV and Markdown, JSON lines parsed back, Prometheus through
 /// promtool, HTML in headless Chromium.
@@ -38,10 +39,10 @@ import Ranking
         var renderer = ReportRenderer(format: .csv)
         let text = renderer.header + renderer.render(try Self.round(), timestamp: Self.timestamp)
         let golden = #"""
-            timestamp,round,rank,target,host,address,port,provider,name,country,protocol,method,state,sent,received,loss,rtt_min_ms,rtt_median_ms,rtt_p90_ms,rtt_max_ms,jitter_ms,score,best,excluded
-            2026-11-23T18:00:00Z,2,1,198.18.1.1:443,198.18.1.1,198.18.1.1,443,,,,,tcp,open,3,3,0,5,5.5,5.9,6,0.75,5.975,1,
-            2026-11-23T18:00:00Z,2,2,198.18.1.3:8443,198.18.1.3,198.18.1.3,8443,"acme ""west""","Frankfurt, DE #3",DE,,tcp,open,3,2,0.3333,20,21,21.8,22,2,188.867,0,
-            2026-11-23T18:00:00Z,2,3,198.18.1.2:443,198.18.1.2,198.18.1.2,443,,,,,tcp,timeout,3,0,1,,,,,,,0,
+            timestamp,round,rank,target,host,address,port,provider,name,country,protocol,method,state,sent,received,loss,rtt_min_ms,rtt_median_ms,rtt_p90_ms,rtt_max_ms,jitter_ms,score,best,excluded,version
+            2026-11-23T18:00:00Z,2,1,198.18.1.1:443,198.18.1.1,198.18.1.1,443,,,,,tcp,open,3,3,0,5,5.5,5.9,6,0.75,5.975,1,,\#(ProbeVersion.current)
+            2026-11-23T18:00:00Z,2,2,198.18.1.3:8443,198.18.1.3,198.18.1.3,8443,"acme ""west""","Frankfurt, DE #3",DE,,tcp,open,3,2,0.3333,20,21,21.8,22,2,188.867,0,,\#(ProbeVersion.current)
+            2026-11-23T18:00:00Z,2,3,198.18.1.2:443,198.18.1.2,198.18.1.2,443,,,,,tcp,timeout,3,0,1,,,,,,,0,,\#(ProbeVersion.current)
 
             """#
         #expect(text == golden)
@@ -68,6 +69,8 @@ import Ranking
             - xm: HTTP 503
 
             fetch 120.5 ms, probe 61.25 ms, rank 0.5 ms
+
+            probe \#(ProbeVersion.current)
 
 
             """#

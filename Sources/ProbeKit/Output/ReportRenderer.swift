@@ -1,4 +1,5 @@
 import Foundation
+import ProviderFetch
 
 /// The formats of `probe report`.
 package enum ReportFormat: String, Hashable, Sendable, Codable, CaseIterable {
@@ -84,7 +85,7 @@ package struct ReportRenderer: Sendable {
     static let csvColumns = [
         "timestamp", "round", "rank", "target", "host", "address", "port", "provider", "name", "country", "protocol", "method",
         "state", "sent", "received", "loss", "rtt_min_ms", "rtt_median_ms", "rtt_p90_ms", "rtt_max_ms", "jitter_ms", "score", "best",
-        "excluded",
+        "excluded", "version",
     ]
 
     static func csv(_ round: ProbeRound, timestamp: Double) -> String {
@@ -100,6 +101,7 @@ package struct ReportRenderer: Sendable {
                 rtt.map { number($0.min) } ?? "", rtt.map { number($0.median) } ?? "", rtt.map { number($0.p90) } ?? "",
                 rtt.map { number($0.max) } ?? "", rtt.map { number($0.jitter) } ?? "", entry.score.map(number) ?? "",
                 entry.candidateID == report.best?.candidateID && report.best != nil ? "1" : "0", entry.excluded ?? "",
+                ProbeVersion.current,
             ]
             text += fields.map(csvField).joined(separator: ",") + "\n"
         }
@@ -147,6 +149,7 @@ package struct ReportRenderer: Sendable {
             let fetch = durations.fetchMs.map { "fetch \(number($0)) ms, " } ?? ""
             lines += ["", fetch + "probe \(number(durations.probeMs)) ms, rank \(number(durations.rankMs)) ms"]
         }
+        lines += ["", "probe \(ProbeVersion.current)"]
         return lines.joined(separator: "\n") + "\n\n"
     }
 
