@@ -223,3 +223,41 @@ extension SimulatedNetworks.SimulatedServeTests {
         #expect(Self.marked(stdout, "status") == ["143"] && Self.marked(stdout, "release-status") == ["0"], "\(stdout)")
     }
 }
+
+extension SimulatedNetworks.SimulatedServeTests {
+    /// Names are resolved again every round: a name that does not resolve is that target's error
+    /// and the service goes on (smokeping_prober exits on one); when the name server starts
+    /// answering it (or moves it to another address), the next round probes it there.
+    @Test func aNameThatStopsOrStartsResolvingIsOnlyThatTargetsConcern() async throws {
+        let hosts = [SimulatedHost(address: "198.18.33.1", rttMs: 6, tcpOpen: [443]), SimulatedHost(address: "198.18.33.2", rttMs: 3, tcpOpen: [443])]
+        let before = World(hosts: hosts, names: [SimulatedName(name: "steady.example", addresses: ["198.18.33.1"], ttl: 1),
+                                                 SimulatedName(name: "late.example", addresses: [], nxdomain: true, ttl: 1)])
+        let after = World(hosts: hosts, names: [SimulatedName(name: "steady.example", addresses: ["198.18.33.1"], ttl: 1),
+                                                SimulatedName(name: "late.example", addresses: ["198.18.33.2"], ttl: 1)])
+        let probe = "'\(CLIRunner.binary.path)'"
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("probe-simnames-\(UUID().uuidString)").path
+        let script = """
+            world="$(dirname "$0")/world.json"
+            XDG_STATE_HOME='\(state)' \(probe) serve --listen 127.0.0.1:19378 --every 300ms --method tcp --samples 1 --no-sticky steady.example late.example 2>'\(state).err' & s=$!
+            i=0; while [ $i -lt 100 ]; do curl -sf http://127.0.0.1:19378/-/ready >/dev/null && break; sleep 0.1; i=$((i+1)); done
+            echo "before $(curl -s http://127.0.0.1:19378/best | head -c 200)"
+            echo "errors $(curl -s http://127.0.0.1:19378/report | tr -d '\\n' | grep -o '"errors":\\[[^]]*\\]')"
+            cat > "$world" <<'WORLD'
+            \(try Self.json(after))
+            WORLD
+            kill -HUP $PPID
+            sleep 1
+            echo "after $(curl -s http://127.0.0.1:19378/best | head -c 200)"
+            echo "alive $(kill -0 $s && echo yes)"
+            kill -TERM $s; wait $s; echo "status $?"
+            rm -rf '\(state)' '\(state).err'
+            exit 0
+            """
+        let output = try await SimulatedNetwork.run(before, [], prefix: script + "\n:")
+        let stdout = output.stdout
+        #expect(Self.marked(stdout, "before").first?.contains("\"target\":\"steady.example\"") == true, "\(stdout) \(output.stderr)")
+        #expect(Self.marked(stdout, "errors").first?.contains("late.example") == true, "the unresolved name is its target's error: \(stdout)")
+        #expect(Self.marked(stdout, "after").first?.contains("\"target\":\"late.example\"") == true, "resolved again, and faster: \(stdout)")
+        #expect(Self.marked(stdout, "alive") == ["yes"] && Self.marked(stdout, "status") == ["143"])
+    }
+}
