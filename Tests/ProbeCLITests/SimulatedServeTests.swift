@@ -119,7 +119,8 @@ extension SimulatedNetworks {
             let probe = "'\(CLIRunner.binary.path)'"
             let state = FileManager.default.temporaryDirectory.appendingPathComponent("probe-simpoll-\(UUID().uuidString)").path
             let script = """
-                world="$(dirname "$0")/world.json"
+                cd "$(dirname "$0")"
+                world="$PWD/world.json"
                 XDG_STATE_HOME='\(state)' \(probe) serve --listen 127.0.0.1:19376 --every 300ms --method tcp --samples 2 --timeout 200 --no-sticky --quiet 198.18.32.1 198.18.32.2 2>serve.err & s=$!
                 i=0; while [ $i -lt 100 ]; do curl -sf http://127.0.0.1:19376/-/ready >/dev/null && break; sleep 0.1; i=$((i+1)); done
                 etag=$(curl -s -D - -o /dev/null http://127.0.0.1:19376/best | tr -d '\\r' | sed -n 's/^[Ee][Tt]ag: //p')
