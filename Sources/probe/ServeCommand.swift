@@ -110,24 +110,16 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let listen = Self.parse(listen: listen), let period = DurationText.parse(every) else { throw ValidationError("bad --listen or --every") }
-        var web: WebConfiguration?
+        var web: WebSettings?
         if let webConfig {
             do {
-                web = try WebConfiguration.load(path: webConfig)
+                web = try WebSettings(path: webConfig)
             } catch {
-                throw ValidationError(error.description)
+                throw ValidationError("--web-config: \(error)")
             }
         }
-        if let web, !web.users.isEmpty, !WebConfiguration.canVerify {
-            throw ValidationError("--web-config \(webConfig ?? ""): basic auth needs libcrypt (libcrypt.so.1), which cannot be loaded here")
-        }
-        let tls = try web?.tls.map { settings in
-            do {
-                return try Self.tlsConfiguration(settings)
-            } catch {
-                throw ValidationError("--web-config \(webConfig ?? ""): \(error)")
-            }
-        }
+        let tls = web?.tlsConfiguration()
+        let webSettings = web
         var prepared = try RunCommand.prepare(input: input, probing: probing, ranking: ranking, quiet: true, reloadable: true)
         defer { prepared.demo?.stop() }
         if connectDirectory != nil, !prepared.providers {
@@ -140,27 +132,38 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if !listen.isLoopback {
             Console.error("probe: warning: listening on \(self.listen), beyond this machine: /report and /metrics list your servers"
-                + (web?.tls == nil || web?.users.isEmpty != false ? " (give --web-config FILE for TLS and basic auth)" : ""))
+                + (web?.tls != true || web?.authenticates != true ? " (give --web-config FILE for TLS and basic auth)" : ""))
         }
         let state = ServeState(buckets: buckets.flatMap(Self.parse(buckets:)) ?? PrometheusMetrics.defaultBuckets)
         let quiet = quiet
         let client = prepared.client
         let snapshot = prepared.snapshot
         let reload: @Sendable (String) -> (ok: Bool, line: String) = { cause in
-            guard let snapshot else { return (true, "nothing to reload") }
-            switch snapshot.reload() {
-            case .success(let summary):
-                let line = "reloaded (\(cause)): \(summary); from the next round"
-                if !quiet { Console.error("probe serve: \(line)") }
-                return (true, line)
-            case .failure(let error):
-                let line = "reload (\(cause)) failed, keeping the previous configuration: \(error.message)"
+            var parts: [String] = []
+            var failures: [String] = []
+            if let snapshot {
+                switch snapshot.reload() {
+                case .success(let summary): parts.append(summary + "; from the next round")
+                case .failure(let error): failures.append(error.message)
+                }
+            }
+            if let web = webSettings {
+                switch web.reload() {
+                case .success(let summary): parts.append(summary)
+                case .failure(let error): failures.append(error.description)
+                }
+            }
+            guard failures.isEmpty else {
+                let line = "reload (\(cause)) failed, keeping the previous configuration: " + failures.joined(separator: "; ")
                 Console.error("probe serve: \(line)")
                 return (false, line)
             }
+            let line = "reloaded (\(cause)): " + (parts.isEmpty ? "nothing to reload" : parts.joined(separator: "; "))
+            if !quiet { Console.error("probe serve: \(line)") }
+            return (true, line)
         }
         let router = Router()
-        if let web, !web.users.isEmpty { router.add(middleware: BasicAuthMiddleware(configuration: web)) }
+        if let web { router.add(middleware: BasicAuthMiddleware(web: web)) }
         Self.routes(router, state: state, reload: reload)
         let logger = Logger(label: "probe.serve") { _ in SwiftLogNoOpLogHandler() }
         let address = BindAddress.hostname(listen.host, port: Int(listen.port))
@@ -222,19 +225,6 @@ struct ServeCommand: AsyncParsableCommand {
         if let status { throw ExitCode(status) }
     }
 
-    /// The listener's TLS from the web config's `tls_server_config`.
-    static func tlsConfiguration(_ settings: WebConfiguration.TLS) throws -> TLSConfiguration {
-        let chain = try NIOSSLCertificate.fromPEMFile(settings.certificateFile).map { NIOSSLCertificateSource.certificate($0) }
-        var configuration = TLSConfiguration.makeServerConfiguration(
-            certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: settings.keyFile, format: .pem)))
-        configuration.minimumTLSVersion = settings.minimumVersion == "TLS13" ? .tlsv13 : .tlsv12
-        if let ca = settings.clientCAFile, settings.requireClientCertificate {
-            configuration.trustRoots = .file(ca)
-            configuration.certificateVerification = .noHostnameVerification
-        }
-        return configuration
-    }
-
     /// The endpoints.
     static func routes(_ router: Router<BasicRequestContext>, state: ServeState, reload: @escaping @Sendable (String) -> (ok: Bool, line: String)) {
         @Sendable func response(_ status: HTTPResponse.Status, _ headers: HTTPFields, body: String = "") -> Response {
@@ -289,14 +279,13 @@ struct ServeCommand: AsyncParsableCommand {
 }
 
 /// Basic auth from the web config: every request names a configured user and password, or gets
-/// 401 with a `WWW-Authenticate` challenge.
+/// 401 with a `WWW-Authenticate` challenge (no user configured: every request passes).
 struct BasicAuthMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
-    let configuration: WebConfiguration
-    let cache = PasswordCache()
+    let web: WebSettings
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard configuration.admits(authorization: request.headers[.authorization], cache: cache) else {
+        guard web.admits(authorization: request.headers[.authorization]) else {
             var headers = HTTPFields()
             headers[.wwwAuthenticate] = "Basic realm=\"probe\", charset=\"UTF-8\""
             headers[.contentType] = "text/plain; charset=utf-8"

@@ -142,6 +142,32 @@ import Testing
         let body = try await CLIRunner.run([], shell: "curl -s --max-time 5 --cacert '\(directory)/cert.pem' -u prometheus:secret https://127.0.0.1:\(port)/metrics").stdout
         #expect(body.contains("probe_best{"))
         #expect(try await curl("", "/metrics", scheme: "http") != "200")
+
+        // Renewed certificate and a new user: SIGHUP, and the next handshake uses the new one.
+        func fingerprint() async throws -> String {
+            try await CLIRunner.run([], shell: "openssl s_client -connect 127.0.0.1:\(port) </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256").stdout
+        }
+        let before = try await fingerprint()
+        let renewed = try await CLIRunner.run([], shell: """
+            cd '\(directory)' && openssl req -x509 -newkey rsa:2048 -nodes -keyout key.new -out cert.new -days 2 \
+              -subj /CN=renewed -addext subjectAltName=IP:127.0.0.1 2>&1 && mv key.new key.pem && mv cert.new cert.pem
+            """)
+        #expect(renewed.status == 0)
+        try (try String(contentsOfFile: directory + "/web.yml", encoding: .utf8) + "\n  grafana: $2b$10$abcdefghijklmnopqrstuuqflPDzB6gcMhKa1rZqKiun2YGL5sa2u\n")
+            .write(toFile: directory + "/web.yml", atomically: true, encoding: .utf8)
+        kill(serve.process.processIdentifier, SIGHUP)
+        var after = before
+        for _ in 0..<50 where after == before {
+            try await Task.sleep(for: .milliseconds(100))
+            after = try await fingerprint()
+        }
+        #expect(after != before && after.contains("Fingerprint"), "the certificate served after SIGHUP: \(after)")
+        #expect(try await curl("-u grafana:secret", "/metrics") == "200")
+        // A broken web config keeps the previous one (the listener goes on serving).
+        try "tls_server_config:\n  cert_file: /nonexistent.pem\n  key_file: key.pem\n".write(toFile: directory + "/web.yml", atomically: true, encoding: .utf8)
+        let refused = try await CLIRunner.run([], shell: "curl -s --max-time 5 --cacert '\(directory)/cert.pem' -u grafana:secret -X POST https://127.0.0.1:\(port)/-/reload")
+        #expect(refused.stdout.contains("keeping the previous configuration") && refused.stdout.contains("cannot read"), "\(refused.stdout)")
+        #expect(try await curl("-u grafana:secret", "/metrics") == "200")
         #expect(await serve.terminate() == 143)
     }
 
