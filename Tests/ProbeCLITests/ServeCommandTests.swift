@@ -76,7 +76,8 @@ import Testing
         let report = try await Self.get("\(base)/report")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(report.body.utf8)) as? [String: Any])
         #expect((object["ranked"] as? [Any])?.isEmpty == false)
-        #expect(try await Self.get(base + "/").body.hasPrefix("<!DOCTYPE html>"))
+        let page = try await Self.get(base + "/").body
+        #expect(page.hasPrefix("<!DOCTYPE html>") && page.contains("<table id=\"servers\"") && page.contains("<tr data-id="))
 
         let status = await serve.terminate()
         #expect(status == 143, "stderr: \(serve.stderr)")
