@@ -121,13 +121,11 @@ enum RunCommand {
                 throw ValidationError(error.message)
             }
         }
-        var (targets, errors) = try snapshot == nil ? input.load() : input.loadArguments()
-        if let fromFiles = snapshot?.targets {
-            // Only to check below that something is to be probed: the client reads them from the snapshot.
-            if targets.isEmpty && errors.isEmpty { (targets, errors) = fromFiles }
-        }
+        // With a snapshot the client reads the targets file from it; the arguments' targets are its own.
+        let (targets, errors) = try snapshot == nil ? input.load() : input.loadArguments()
+        let fromFiles = snapshot?.targets ?? (targets: [], errors: [])
         let weights = ranking.weights
-        if let providersFile {
+        if let providersFile, snapshot == nil {  // the snapshot has read and checked it already
             // Read once here for a one-line error now rather than per round (ProbeClient applies the
             // file's `ranking` section itself).
             do {
@@ -160,7 +158,7 @@ enum RunCommand {
                 throw ValidationError("cannot start the demo listeners: \(error)")
             }
         }
-        guard !targets.isEmpty || !servers.isEmpty || providersFile != nil || !errors.isEmpty else {
+        guard !targets.isEmpty || !fromFiles.targets.isEmpty || !servers.isEmpty || providersFile != nil || !errors.isEmpty || !fromFiles.errors.isEmpty else {
             throw ValidationError("no targets: give TARGET..., --targets FILE, --config FILE, or --demo (try 'probe --best --demo')")
         }
         let progress = ProgressLine.make(quiet: quiet)
@@ -171,10 +169,7 @@ enum RunCommand {
         var report: (@Sendable (ProbeProgress) -> Void)?
         if let progress { report = { progress.update($0) } }
         var client = ProbeClient(configuration: configuration, targets: targets, servers: servers, inputErrors: errors, progress: report)
-        if let snapshot {
-            (client.parsedTargets, client.inputErrors) = try input.loadArguments()
-            client.snapshot = snapshot
-        }
+        client.snapshot = snapshot
         return Prepared(client: client, demo: demo, progress: progress, providers: providersFile != nil)
     }
 

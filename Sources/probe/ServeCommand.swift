@@ -3,7 +3,6 @@ import Foundation
 import Hummingbird
 import HummingbirdTLS
 import Logging
-import NIOSSL
 import ProbeKit
 import Synchronization
 
@@ -20,8 +19,8 @@ struct ServeCommand: AsyncParsableCommand {
             latest round as --json), /healthz, /-/healthy, /-/ready, / (the HTML report); POST /-/reload. \
             Rounds run as `report` runs them (an overrun round's successors are skipped), their probe \
             starts spread over half the period. Binds loopback by default; --web-config gives TLS and \
-            basic auth. SIGHUP and POST /-/reload re-read the configuration and targets files (a bad \
-            file keeps the previous one). SIGINT and SIGTERM stop it: exit 130 and 143.
+            basic auth. SIGHUP and POST /-/reload re-read the configuration, targets and web-config \
+            files (a bad file keeps the previous one). SIGINT and SIGTERM stop it: exit 130 and 143.
             """)
 
     @Option(help: ArgumentHelp("Address and port to listen on: 127.0.0.1:9374, [::1]:9374, 0.0.0.0:9374.", valueName: "HOST:PORT"))

@@ -77,18 +77,9 @@ package final class ConfigurationSnapshot: Sendable {
     private static func read(providersFile: String?, targetsFile: String?) throws(ProbeClientError) -> Files {
         var files = Files()
         if let providersFile {
-            do {
-                let directory = (providersFile as NSString).deletingLastPathComponent
-                let loaded = try ProviderConfiguration.load(path: providersFile)
-                _ = try ProbeClient.rankingWeights(RankingWeights(), file: loaded.ranking)
-                files.providers = (loaded, directory.isEmpty ? "." : directory)
-            } catch let error as ProviderError {
-                throw ProbeClientError(.configuration, error.message)
-            } catch let error as ProbeClientError {
-                throw error
-            } catch {
-                throw ProbeClientError(.configuration, "\(providersFile): \(error)")
-            }
+            let loaded = try ProbeClient.loadProviders(path: providersFile)
+            _ = try ProbeClient.rankingWeights(RankingWeights(), file: loaded.0.ranking)  // a bad ranking section now, not every round
+            files.providers = loaded
         }
         if let targetsFile {
             do {

@@ -259,6 +259,11 @@ public struct ProbeClient: Sendable {
         guard let path = configuration.providersFile else {
             throw ProbeClientError(.configuration, "no providers file: give one (--config FILE), or write \(ProviderConfiguration.defaultPath() ?? "~/.config/probe/config.json")")
         }
+        return try Self.loadProviders(path: path)
+    }
+
+    /// The providers file at `path`, parsed, and the directory relative paths in it are read from.
+    static func loadProviders(path: String) throws(ProbeClientError) -> (ProviderConfiguration, String) {
         do {
             let directory = (path as NSString).deletingLastPathComponent
             return (try ProviderConfiguration.load(path: path), directory.isEmpty ? "." : directory)

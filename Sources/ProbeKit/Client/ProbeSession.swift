@@ -16,10 +16,10 @@ package struct ProbeSession: Sendable {
     /// Called as targets become final (on any thread; keep it cheap).
     package var progress: (@Sendable (ProbeProgress) -> Void)?
 
-    /// A session with this configuration.
     /// Spreads the probe starts of ``run(targets:servers:errors:sticky:)`` over a window (`probe serve`).
     package var spread: ProbeSpread?
 
+    /// A session with this configuration.
     package init(configuration: ProbeConfiguration = ProbeConfiguration(), progress: (@Sendable (ProbeProgress) -> Void)? = nil) {
         var configuration = configuration
         // Countries as users type them (`de`, `Germany`, `🇩🇪`) match servers by ISO code.

@@ -38,7 +38,7 @@ package struct ProbeSpread: Hashable, Sendable {
     /// The send rate (probes per second) for `probes` starts in the window: at most `cap` (0 means
     /// no cap), at least 1. A round that fits the window at the cap keeps the cap.
     package func rate(probes: Int, cap: Int) -> Int {
-        let seconds = Double(window.components.seconds) + Double(window.components.attoseconds) / 1e18
+        let seconds = ReportRenderer.milliseconds(window) / 1_000
         guard probes > 0, seconds > 0 else { return cap }
         let spread = max(1, Int((Double(probes) / seconds).rounded(.up)))
         return cap == 0 ? spread : min(cap, spread)

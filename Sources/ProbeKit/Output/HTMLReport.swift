@@ -29,7 +29,7 @@ package struct HTMLReport: Sendable {
                 guard count >= 1, count <= 1_000_000 else { return nil }
                 self = .rounds(count)
             } else if let duration = DurationText.parse(text), duration > .zero {
-                self = .seconds(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+                self = .seconds(ReportRenderer.milliseconds(duration) / 1_000)
             } else {
                 return nil
             }

@@ -77,7 +77,7 @@ package struct PrometheusMetrics: Sendable {
             current.lastSeen = successes
             series[labels] = current
         }
-        if successes > staleRounds, order.contains(where: { (series[$0]?.lastSeen ?? 0) + staleRounds < successes }) {
+        if successes > staleRounds {
             order.removeAll { labels in
                 guard let kept = series[labels], kept.lastSeen + staleRounds < successes else { return false }
                 series[labels] = nil

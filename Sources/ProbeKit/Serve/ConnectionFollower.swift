@@ -53,7 +53,9 @@ package struct ConnectionFollower: Sendable {
                 do {
                     lines += try await client.release(previous)
                 } catch {
-                    // Keep the previous connection (its files say what to release by hand); the new one waits.
+                    // Keep the previous connection (its files say what to release by hand); the new one
+                    // is given back (nothing orphaned at its provider) and the next round tries again.
+                    _ = try? await client.release(fresh)
                     report.connection = nil
                     report.errors.append(ReportError(source: "connect", message: "the previous connection was not released, so the new one is not written: \(error.message)"))
                     return lines
@@ -64,6 +66,7 @@ package struct ConnectionFollower: Sendable {
         do {
             try ConnectionDirectory.write(fresh, to: directory)
         } catch {
+            _ = try? await client.release(fresh)  // written nowhere: nothing may stay created for it
             current = nil
             currentPick = nil
             report.connection = nil

@@ -68,41 +68,34 @@ enum SimpleYAML {
 
     /// Where `key: value` separates (a colon followed by a space or the end, outside quotes).
     private static func keySeparator(_ text: Substring) -> Substring.Index? {
-        var quote: Character?
-        var index = text.startIndex
-        while index < text.endIndex {
-            let character = text[index]
-            if let open = quote {
-                if character == open { quote = nil }
-            } else if character == "\"" || character == "'" {
-                quote = character
-            } else if character == ":" {
-                let next = text.index(after: index)
-                if next == text.endIndex || text[next] == " " { return index }
-            }
-            index = text.index(after: index)
-        }
-        return nil
+        firstUnquoted(in: text) { character, _, next in character == ":" && (next == nil || next == " ") }
     }
 
     /// A line without its comment (`#` at the start or after a space, outside quotes).
     private static func stripComment(_ line: Substring) -> Substring {
+        firstUnquoted(in: line) { character, previous, _ in character == "#" && previous == " " }.map { line[..<$0] } ?? line
+    }
+
+    /// The first place outside single or double quotes where `matches(character, previous, next)`
+    /// holds (`previous` is a space at the start, `next` nil at the end).
+    private static func firstUnquoted(in text: Substring, where matches: (Character, Character, Character?) -> Bool) -> Substring.Index? {
         var quote: Character?
         var previous: Character = " "
-        var index = line.startIndex
-        while index < line.endIndex {
-            let character = line[index]
+        var index = text.startIndex
+        while index < text.endIndex {
+            let character = text[index]
+            let after = text.index(after: index)
             if let open = quote {
                 if character == open { quote = nil }
             } else if character == "\"" || character == "'" {
                 quote = character
-            } else if character == "#", previous == " " {
-                return line[..<index]
+            } else if matches(character, previous, after < text.endIndex ? text[after] : nil) {
+                return index
             }
             previous = character
-            index = line.index(after: index)
+            index = after
         }
-        return line
+        return nil
     }
 
     private static func scalar(_ text: Substring, source: String, line: Int) throws(WebConfigurationError) -> String {
