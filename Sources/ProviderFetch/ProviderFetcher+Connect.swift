@@ -16,19 +16,28 @@ extension ProviderFetcher {
     ///   - protocol: the protocol asked for (`--protocol`); an error when the server speaks another.
     ///   - timeout: how long a WireGuard configuration may stay pending (`--connect-timeout`).
     ///   - progress: one line per step that waits (polling a pending configuration).
+    ///   - allowScripts: keep the provider's script hooks (`--allow-scripts`); without it
+    ///     ``MaterialPolicy`` removes them, and either way checks every value's syntax.
     /// - Throws: a one-line ``ProviderError`` naming the server and the reason: the documented
     ///   account problems (no service, not active, expired), a server of another protocol, 404, a
     ///   configuration that failed or stayed pending, a provider that gives no material.
     package func connect(
         _ server: Server, spec: ProviderSpec, protocol wanted: String? = nil, timeout: Duration = .seconds(60),
-        progress: (@Sendable (String) -> Void)? = nil
+        progress: (@Sendable (String) -> Void)? = nil, allowScripts: Bool = false
     ) async throws(ProviderError) -> ConnectionMaterial {
         let label = "\(SafeText.escaped(server.name, limit: 60)) (\(SafeText.escaped(server.id, limit: 80)))"
         do throws(ProviderError) {
             if let wanted, let spoken = server.protocol?.lowercased(), !Self.speaks(spoken, wanted.lowercased()) {
                 throw ProviderError(.unsupported, "speaks \(SafeText.escaped(spoken, limit: 20)), not \(SafeText.escaped(wanted, limit: 20))")
             }
-            return try await backend(spec).connect(server, timeout: timeout, progress: progress)
+            let served = try await backend(spec).connect(server, timeout: timeout, progress: progress)
+            do throws(ProviderError) {
+                return try MaterialPolicy.apply(served, allowScripts: allowScripts)
+            } catch {
+                // Nothing usable: what was created for it is given back at once.
+                if !served.created.isEmpty { _ = try? await release(served.created, spec: spec) }
+                throw error
+            }
         } catch {
             throw ProviderError(error.code, "\(label): \(error.message)")
         }

@@ -24,11 +24,46 @@ public final class ProviderSimulator: @unchecked Sendable {
         static let connectionSecrets = [wireguardPrivateKey, wireguardPresharedKey, openvpnPassword, xmplusUUID, xmplusPassword2, netmimicKey]
     }
 
+    /// What a compromised panel would add to a wg-quick file: hooks wg-quick runs as root.
+    public static let hostileWireGuardLines = """
+        PreUp = touch /tmp/probe-pwned-preup
+        postup = touch /tmp/probe-pwned-postup
+        PREDOWN = touch /tmp/probe-pwned-predown
+        PostDown=touch /tmp/probe-pwned-postdown
+        SaveConfig = true
+        Table = off
+        """
+    /// What a compromised panel would add to an OpenVPN profile: programs, plugins, files, a directory.
+    public static let hostileOpenVPNLines = """
+        script-security 2
+        up /tmp/probe-pwned-up.sh
+        down "/tmp/probe-pwned-down.sh"
+        --route-up /tmp/probe-pwned-route-up.sh
+        setenv opt tls-verify /tmp/probe-pwned-tls-verify.sh
+        plugin /tmp/probe-pwned.so
+        log /tmp/probe-pwned.log
+        log-append /tmp/probe-pwned.log
+        status /tmp/probe-pwned.status
+        writepid /tmp/probe-pwned.pid
+        cd /tmp
+        config /etc/passwd
+        ipchange /tmp/probe-pwned-ipchange.sh
+        client-connect /tmp/probe-pwned-cc.sh
+        learn-address /tmp/probe-pwned-la.sh
+        auth-user-pass-verify /tmp/probe-pwned-aupv.sh via-env
+        u\\p /tmp/probe-pwned-escaped.sh
+        "up" /tmp/probe-pwned-quoted.sh
+        management 127.0.0.1 7505
+        ca /etc/ssl/certs/ca-certificates.crt
+        """
+    /// Hostile material on (the hand-over's files carry a compromised panel's commands).
+    public var hostileMaterial = false
+
     /// A wg-quick configuration whose peer listens at `endpoint`.
-    static func wireguardConfig(endpoint: String) -> String {
+    static func wireguardConfig(endpoint: String, hostile: Bool = false) -> String {
         """
         [Interface]
-        PrivateKey = \(Credentials.wireguardPrivateKey)
+        PrivateKey = \(Credentials.wireguardPrivateKey)\(hostile ? "\n" + hostileWireGuardLines : "")
         Address = 198.18.66.2/32
         DNS = 198.18.0.53
 
@@ -42,8 +77,8 @@ public final class ProviderSimulator: @unchecked Sendable {
     }
 
     /// The documented OpenVPN profile, its `remote` at `remote`.
-    static func openvpnProfile(remote: String) -> String {
-        "client\ndev tun\nproto udp\nremote \(remote) 1194\nresolv-retry infinite\nnobind\npersist-tun\nauth-user-pass\nreneg-sec 0\nblock-outside-dns\ncipher AES-128-GCM\ntls-version-min 1.2\ntls-cipher TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256\nmute-replay-warnings\nverb 0\nclient-cert-not-required\nignore-unknown-option block-outside-dns\nsetenv opt block-outside-dns # Prevent Windows 10 DNS leak\n<ca>\n-----BEGIN CERTIFICATE-----\r\nMIIB2DCCAX2gAwIBAgIUOgwSKMY1IqPDbjvrVJ5S5/m5IrQwCgYIKoZIzj0EAwIw\r\nHjEcMBoGA1UEAwwTY25fenBnenhZa1J4b2dRNHJ0eTAeFw0yMTEyMjExNTU2MzVa\r\nFw0zMTEyMTkxNTU2MzVaMB4xHDAaBgNVBAMME2NuX3pwZ3p4WWtSeG9nUTRydHkw\r\nWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAQ/BGhelZoeNxRn/ppaxxM0b3jZqbHv\r\ny0u8dXIhMWpfw+bM9zEFYxixP24Lqpt7RTiW0ML9pcBSQ/xKQGNQB3nao4GYMIGV\r\nMB0GA1UdDgQWBBSHNinCzJ65lMK0oKaanWtnfbYGvjBZBgNVHSMEUjBQgBSHNinC\r\nzJ65lMK0oKaanWtnfbYGvqEipCAwHjEcMBoGA1UEAwwTY25fenBnenhZa1J4b2dR\r\nNHJ0eYIUOgwSKMY1IqPDbjvrVJ5S5/m5IrQwDAYDVR0TBAUwAwEB/zALBgNVHQ8E\r\nBAMCAQYwCgYIKoZIzj0EAwIDSQAwRgIhAMMyz27x4tc1mWkkMqaPa7WCYJ2hAVCl\r\nsXnxlX+efW1dAiEA24iaSKjJKNsXyyzslTDegu9ktHg2AiHOVdrCIoD1Nk4=\r\n-----END CERTIFICATE-----\r\n\n</ca>\n"
+    static func openvpnProfile(remote: String, hostile: Bool = false) -> String {
+        (hostile ? hostileOpenVPNLines + "\n" : "") + "client\ndev tun\nproto udp\nremote \(remote) 1194\nresolv-retry infinite\nnobind\npersist-tun\nauth-user-pass\nreneg-sec 0\nblock-outside-dns\ncipher AES-128-GCM\ntls-version-min 1.2\ntls-cipher TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256\nmute-replay-warnings\nverb 0\nclient-cert-not-required\nignore-unknown-option block-outside-dns\nsetenv opt block-outside-dns # Prevent Windows 10 DNS leak\n<ca>\n-----BEGIN CERTIFICATE-----\r\nMIIB2DCCAX2gAwIBAgIUOgwSKMY1IqPDbjvrVJ5S5/m5IrQwCgYIKoZIzj0EAwIw\r\nHjEcMBoGA1UEAwwTY25fenBnenhZa1J4b2dRNHJ0eTAeFw0yMTEyMjExNTU2MzVa\r\nFw0zMTEyMTkxNTU2MzVaMB4xHDAaBgNVBAMME2NuX3pwZ3p4WWtSeG9nUTRydHkw\r\nWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAQ/BGhelZoeNxRn/ppaxxM0b3jZqbHv\r\ny0u8dXIhMWpfw+bM9zEFYxixP24Lqpt7RTiW0ML9pcBSQ/xKQGNQB3nao4GYMIGV\r\nMB0GA1UdDgQWBBSHNinCzJ65lMK0oKaanWtnfbYGvjBZBgNVHSMEUjBQgBSHNinC\r\nzJ65lMK0oKaanWtnfbYGvqEipCAwHjEcMBoGA1UEAwwTY25fenBnenhZa1J4b2dR\r\nNHJ0eYIUOgwSKMY1IqPDbjvrVJ5S5/m5IrQwDAYDVR0TBAUwAwEB/zALBgNVHQ8E\r\nBAMCAQYwCgYIKoZIzj0EAwIDSQAwRgIhAMMyz27x4tc1mWkkMqaPa7WCYJ2hAVCl\r\nsXnxlX+efW1dAiEA24iaSKjJKNsXyyzslTDegu9ktHg2AiHOVdrCIoD1Nk4=\r\n-----END CERTIFICATE-----\r\n\n</ca>\n"
     }
 
     private let server: HTTPServer
@@ -265,7 +300,7 @@ public final class ProviderSimulator: @unchecked Sendable {
             if let refused = vsAuthorized(request) { return refused }
             let (id, refused) = try await vsServer(request, protocol: "openvpn")
             if let refused { return refused }
-            let profile = Self.openvpnProfile(remote: self.vpnscriptServiceHost(id))
+            let profile = Self.openvpnProfile(remote: self.vpnscriptServiceHost(id), hostile: self.hostileMaterial)
             return Self.json(String(decoding: try JSONSerialization.data(withJSONObject: ["success": true, "data": profile] as [String: Any]), as: UTF8.self))
         }
         await server.appendRoute("GET /api/openvpn/auth") { request in
@@ -282,7 +317,7 @@ public final class ProviderSimulator: @unchecked Sendable {
             if let refused { return refused }
             var items: [String] = []
             if let active = self.activeWireGuard[id] {
-                let config = Self.wireguardConfig(endpoint: "\(self.vpnscriptServiceHost(id)):51820")
+                let config = Self.wireguardConfig(endpoint: "\(self.vpnscriptServiceHost(id)):51820", hostile: self.hostileMaterial)
                 items.append(#"{"id":\#(active),"config":\#(ProviderFetch.JSONValue.string(config).text(pretty: false)),"status":1,"fail_reason":null}"#)
             }
             let mine = self.lock.withLock { self.wireguardCreated.filter { $0.value == id && !self.wireguardDeleted.contains($0.key) }.keys.sorted() }
@@ -293,7 +328,7 @@ public final class ProviderSimulator: @unchecked Sendable {
                 } else if polls <= self.wireguardPendingPolls {
                     items.append(#"{"id":\#(configID),"config":null,"status":0,"fail_reason":null}"#)
                 } else {
-                    let config = Self.wireguardConfig(endpoint: "\(self.vpnscriptServiceHost(id)):51820")
+                    let config = Self.wireguardConfig(endpoint: "\(self.vpnscriptServiceHost(id)):51820", hostile: self.hostileMaterial)
                     items.append(#"{"id":\#(configID),"config":\#(ProviderFetch.JSONValue.string(config).text(pretty: false)),"status":1,"fail_reason":null}"#)
                 }
             }
@@ -393,7 +428,7 @@ public final class ProviderSimulator: @unchecked Sendable {
             let body = (try? await Self.body(request)) ?? .null
             self.lock.withLock { self.lastConnectBody = body.text(pretty: false) }
             let host = request.path.split(separator: "/").last.map(String.init) ?? ""
-            let config = Self.wireguardConfig(endpoint: "\(host):51820")
+            let config = Self.wireguardConfig(endpoint: "\(host):51820", hostile: self.hostileMaterial)
             return Self.json(#"{"success":{"data":{"config":\#(ProviderFetch.JSONValue.string(config).text(pretty: false))}}}"#)
         }
         // Faults.

@@ -7,6 +7,9 @@ struct ConnectOptions: ParsableArguments {
     @Option(name: .customLong("connect-timeout"), help: ArgumentHelp("Seconds a WireGuard configuration may stay pending at the provider.", valueName: "SECONDS"))
     var connectTimeout = 60.0
 
+    @Flag(name: .customLong("allow-scripts"), help: "Keep the provider's script hooks in what is written (wg-quick's PreUp/PostUp/PreDown/PostDown, OpenVPN's up/down/plugin/...): only for a provider you trust. Without it they are removed and named on stderr.")
+    var allowScripts = false
+
     func validate() throws {
         guard connectTimeout.isFinite, connectTimeout >= 1, connectTimeout <= 3_600 else {
             throw ValidationError("--connect-timeout must be between 1 and 3600 seconds, got \(connectTimeout)")
@@ -14,7 +17,7 @@ struct ConnectOptions: ParsableArguments {
     }
 
     func options(protocol wanted: String?) -> ProbeClient.ConnectOptions {
-        ProbeClient.ConnectOptions(protocol: wanted, timeout: .milliseconds(Int64(connectTimeout * 1_000)))
+        ProbeClient.ConnectOptions(protocol: wanted, timeout: .milliseconds(Int64(connectTimeout * 1_000)), allowScripts: allowScripts)
     }
 }
 

@@ -13,6 +13,11 @@ enum ConnectionDirectory {
     /// connection that created something at its provider is refused until it is released.
     static func write(_ connection: Connection, to path: String) throws(ProbeClientError) {
         let directory = absolute(path)
+        // The path is written into the profile (`auth-user-pass "DIR/..."`): a line break in it
+        // would start a new option there.
+        guard !directory.contains(where: { $0.isControlCharacter }) else {
+            throw ProbeClientError(.connection, "\(SafeText.quoted(path)) holds a line break or control character: choose another directory")
+        }
         try prepare(directory)
         if let previous = try? read(directory), !previous.created.isEmpty {
             throw ProbeClientError(.connection, "\(SafeText.quoted(path)) holds a connection that created \(describe(previous.created)) at \(previous.provider): run 'probe release \(path)' first")

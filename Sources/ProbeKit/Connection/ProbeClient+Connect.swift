@@ -12,12 +12,17 @@ extension ProbeClient {
         public var timeout: Duration
         /// How many servers after the best one are tried when the best one's material cannot be had.
         public var fallbacks: Int
+        /// Keep the provider's script hooks (wg-quick's `PostUp`, OpenVPN's `up`, `plugin`, ...),
+        /// for a provider the user trusts (`--allow-scripts`). Off: they are removed and named in
+        /// the connection's `notes`.
+        public var allowScripts: Bool
 
-        /// Options with the documented defaults (60 s, 4 fallbacks).
-        public init(protocol: String? = nil, timeout: Duration = .seconds(60), fallbacks: Int = 4) {
+        /// Options with the documented defaults (60 s, 4 fallbacks, no provider scripts).
+        public init(protocol: String? = nil, timeout: Duration = .seconds(60), fallbacks: Int = 4, allowScripts: Bool = false) {
             self.protocol = `protocol`
             self.timeout = timeout
             self.fallbacks = fallbacks
+            self.allowScripts = allowScripts
         }
     }
 
@@ -64,7 +69,7 @@ extension ProbeClient {
             }
             tried += 1
             do {
-                let material = try await fetcher.connect(server, spec: spec, protocol: options.protocol, timeout: options.timeout, progress: progress)
+                let material = try await fetcher.connect(server, spec: spec, protocol: options.protocol, timeout: options.timeout, progress: progress, allowScripts: options.allowScripts)
                 report.connection = Connection(
                     provider: server.provider, server: server, material: material, fetchedAt: Self.timestamp(),
                     fallbackReason: reasons.isEmpty ? nil : reasons.joined(separator: "; "))
@@ -85,7 +90,7 @@ extension ProbeClient {
         }
         let fetcher = ProviderFetcher(configuration: loaded, cache: tokenCache, baseDirectory: directory)
         do {
-            let material = try await fetcher.connect(server, spec: spec, protocol: options.protocol, timeout: options.timeout, progress: progress)
+            let material = try await fetcher.connect(server, spec: spec, protocol: options.protocol, timeout: options.timeout, progress: progress, allowScripts: options.allowScripts)
             return Connection(provider: server.provider, server: server, material: material, fetchedAt: Self.timestamp())
         } catch {
             throw ProbeClientError(.connection, "\(server.provider): \(error.message)")
