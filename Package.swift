@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "Ranking", swiftSettings: strict),
         // The version scripts/build-release stamps into a build (a C string: no flag changes, no rebuild of the rest).
         .target(name: "CBuildInfo"),
-        .target(name: "ProviderFetch", dependencies: ["SafeText", "CBuildInfo"], swiftSettings: strict),
+        .target(name: "ProviderFetch", dependencies: ["SafeText", "CBuildInfo", "CLazyCurl"], swiftSettings: strict),
         .target(name: "ProbeKit", dependencies: ["Prober", "Ranking", "ProviderFetch", "SafeText", "CProbe"], swiftSettings: strict),
         .target(name: "BenchmarkSupport", dependencies: ["Prober", "Ranking", "ProviderFetch"], swiftSettings: strict),
         // The simulated network for tests and benchmarks (TUN device in a private namespace).
@@ -57,15 +57,15 @@ let package = Package(
         ),
         .executableTarget(
             name: "probe",
-            // The CLI is thin: ProbeKit and ArgumentParser, nothing else (CLazyCurl only links:
-            // libcurl is loaded when a run first fetches, not when probe starts).
+            // The CLI is thin: ProbeKit and ArgumentParser.
             // Hummingbird: `probe serve`'s HTTP server and its TLS, in the executable only (the
             // libraries stay package-free).
-            dependencies: ["ProbeKit", "CLazyCurl", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            dependencies: ["ProbeKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
                            .product(name: "Logging", package: "swift-log"), .product(name: "NIOSSL", package: "swift-nio-ssl")],
             swiftSettings: strict
         ),
+        // The provider client's HTTP: libcurl, loaded when a run first fetches (dlopen), driven directly.
         .target(name: "CLazyCurl", linkerSettings: [.linkedLibrary("dl")]),
         // The provider APIs of the tests (FlyingFox), as a library for the tests and as the
         // `providersim` executable that netsim tests start inside the simulated network.

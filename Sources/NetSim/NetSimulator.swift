@@ -116,7 +116,8 @@ public enum NetSimulator {
     }
 
     /// The command resolves names through the world's name server: a private mount namespace in
-    /// which `/etc/resolv.conf` is a bind mount of a file naming ``World/dnsIPv4`` (no query can
+    /// which `/etc/resolv.conf` is a bind mount of a file naming ``World/dnsIPv4`` and
+    /// `/etc/nsswitch.conf` one that says `hosts: files dns` (no query can
     /// leave for the machine's own resolver, which the namespace cannot reach anyway). Without
     /// a mount namespace, names are not served; everything else still runs.
     static func pointResolverAtWorld() {
@@ -132,6 +133,16 @@ public enum NetSimulator {
             return
         }
         unlink(path)  // the mount keeps the file; nothing is left behind
+        // The machine's nsswitch.conf may ask mDNS or systemd-resolved first (libnss-mdns on every
+        // desktop): the world answers names through files and DNS alone, whatever the host has.
+        let nsswitch = "\(NSTemporaryDirectory())/netsim-nsswitch-\(getpid()).conf"
+        let switchText = "# netsim: names from /etc/hosts and the world's name server only\nhosts: files dns\n"
+        guard (try? switchText.write(toFile: nsswitch, atomically: true, encoding: .utf8)) != nil,
+              cprobe_bind_mount(nsswitch, "/etc/nsswitch.conf") == 0 else {
+            FileHandle.standardError.write(Data("netsim: cannot bind an nsswitch.conf over /etc/nsswitch.conf (\(Errno.current.description)); the host's name services apply\n".utf8))
+            return
+        }
+        unlink(nsswitch)
     }
 
     @discardableResult

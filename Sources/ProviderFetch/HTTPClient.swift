@@ -1,7 +1,5 @@
 package import Foundation
-#if canImport(FoundationNetworking)
-internal import FoundationNetworking
-#endif
+import SafeText
 
 /// What a provider answered.
 package struct HTTPAnswer: Sendable {
@@ -35,8 +33,9 @@ package struct HTTPAnswer: Sendable {
     }
 }
 
-/// HTTP for providers: URLSession, a per-request timeout, a cap on body size enforced while
-/// the body streams in, bounded retries of 429 (honouring Retry-After) and 5xx, and redirects
+/// HTTP for providers: libcurl driven directly (``CurlTransfer``), a per-request timeout over the
+/// whole exchange, a cap on body size enforced on the decoded bytes while the body streams in (a
+/// gzip bomb stops at the cap, never inflated past it), bounded retries of 429 (honouring Retry-After) and 5xx, and redirects
 /// followed by probe itself, only where the credentials may go (``Origin/admits(_:)``).
 package struct HTTPClient: Sendable {
     /// Bodies larger than this are refused (the transfer is cancelled as soon as it is exceeded).
@@ -113,33 +112,31 @@ package struct HTTPClient: Sendable {
     }
 
     private func once(_ method: String, _ url: URL, headers: [String: String], body: JSONValue?) async throws(ProviderError) -> HTTPAnswer {
-        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: seconds)
-        request.httpMethod = method
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
-        // No compression asked for: a compressed answer is refused (see BodyCollector), so a small
-        // gzip bomb can never inflate past the cap inside the HTTP stack before probe sees a byte.
-        request.setValue("identity", forHTTPHeaderField: "Accept-Encoding")
-        request.setValue(Self.userAgent, forHTTPHeaderField: "User-Agent")
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        if let body {
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.httpBody = body.serialized()
-        }
-        let collector = BodyCollector(limit: Self.maximumBodyBytes)
-        let session = URLSession(configuration: .ephemeral, delegate: collector, delegateQueue: nil)
-        defer { session.finishTasksAndInvalidate() }
-        // URLSession on Linux does not always enforce timeoutInterval: the client does. The whole
-        // exchange counts, so a body that never ends is bounded by the provider's timeout too.
-        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { collector.timeOut() }
-        let result: Result<HTTPAnswer, ProviderError> = await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                collector.start(session.dataTask(with: request), continuation: continuation)
+        var fields: [(String, String)] = [("Accept", "application/json"), ("User-Agent", Self.userAgent)]
+        if body != nil { fields.append(("Content-Type", "application/json")) }
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
+            // A header value with a line break would be a second header (or a second request).
+            guard !name.contains(where: { $0.isControlCharacter || $0 == ":" }), !value.contains(where: { $0.isControlCharacter }) else {
+                throw ProviderError(.configuration, "header \(SafeText.quoted(name, limit: 40)): a line break or control character in it")
             }
-        } onCancel: {
-            collector.cancel()
+            fields.removeAll { $0.0.lowercased() == name.lowercased() }
+            fields.append((name, value))
         }
-        return try result.get()
+        let request = CurlTransfer.Request(
+            method: method, url: url.absoluteString, headers: fields, body: body?.serialized(), timeout: timeout,
+            maximumBody: Self.maximumBodyBytes, decode: true)
+        return try await CurlTransfer.perform(request).get()
+    }
+
+    /// `Retry-After` as seconds, or an HTTP date turned into seconds from now.
+    static func retryAfter(_ value: String) -> Double? {
+        if let seconds = Double(value.trimmingCharacters(in: .whitespaces)) { return seconds.isFinite ? max(0, seconds) : nil }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        // An absolute date in the header: wall-clock time is what it is written in.
+        return formatter.date(from: value).map { max(0, $0.timeIntervalSinceNow) }
     }
 
     private func retryAfter(_ answer: HTTPAnswer) -> Duration? {
