@@ -62,23 +62,23 @@ public struct ProbeTarget: Hashable, Sendable, Codable, CustomStringConvertible 
         guard !host.isEmpty else { throw TargetParseError(target: text, reason: "missing host") }
         if host.utf8.contains(UInt8(ascii: ":")) {
             guard SocketAddress(numericHost: String(host), port: 0) != nil else {
-                throw TargetParseError(target: text, reason: "\(SafeText.quoted(host)) is not a valid IPv6 address")
+                throw TargetParseError(target: text, reason: "\(SafeText.redactedQuote(host)) is not a valid IPv6 address")
             }
         } else {
             guard Self.isValidHostName(host) else {
-                throw TargetParseError(target: text, reason: "\(SafeText.quoted(host)) is not a valid host name or address")
+                throw TargetParseError(target: text, reason: "\(SafeText.redactedQuote(host)) is not a valid host name or address")
             }
             // A name whose last label is all digits is no host name (RFC 1123: top-level labels are not
             // numeric) but a mistyped IPv4 address: never send it to the resolver.
             if SocketAddress(numericHost: String(host), port: 0) == nil,
                let last = host.split(separator: ".").last, last.utf8.allSatisfy({ (0x30...0x39).contains($0) }) {
-                throw TargetParseError(target: text, reason: "\(SafeText.quoted(host)) is not a valid IPv4 address")
+                throw TargetParseError(target: text, reason: "\(SafeText.redactedQuote(host)) is not a valid IPv4 address")
             }
         }
         var port = defaultPort
         if let portText {
             guard let value = UInt16(portText), value > 0 else {
-                throw TargetParseError(target: text, reason: "\(SafeText.quoted(portText)) is not a port (1-65535)")
+                throw TargetParseError(target: text, reason: "\(SafeText.redactedQuote(portText)) is not a port (1-65535)")
             }
             port = value
         }
@@ -119,8 +119,15 @@ public struct TargetParseError: Error, Hashable, Sendable, CustomStringConvertib
     public var reason: String
 
     /// `bad target 'x:99999': '99999' is not a port (1-65535)`; the target quoted with control
-    /// characters escaped and cut at 100 characters.
-    public var description: String { "bad target \(SafeText.quoted(target)): \(reason)" }
+    /// characters escaped, cut at 40 characters, and anything that looks like a secret (a key
+    /// field's value, a long base64 run) redacted: a file given by mistake may be a wg-quick one.
+    public var description: String {
+        // A line holding something secret-looking is named, never explained by quoting a part of it.
+        guard SafeText.redacted(target) == target else {
+            return "bad target \(SafeText.redactedQuote(target)): not a host, host:port or [v6]:port (what looks like a secret is not shown)"
+        }
+        return "bad target \(SafeText.redactedQuote(target)): \(reason)"
+    }
 }
 
 extension StringProtocol {

@@ -44,6 +44,12 @@ package final class ServerProblems {
             add("\(label): '\(Self.key(item, host) ?? "host")' is \(Self.kind(named)), not a host name or address: skipped")
             return false
         }
+        // A NUL would cut the name where C reads it (`127.0.0.1\0.evil.example` is 127.0.0.1 to
+        // inet_pton); a control character or space is no host's.
+        if let text = named?.string, text.isEmpty || text.contains(where: { $0.isControlCharacter || $0 == " " }) || text.utf8.count > 1_024 {
+            add("\(shown): '\(Self.key(item, host) ?? "host")' holds a control character, a space or nothing: not a host name or address: skipped")
+            return false
+        }
         if let value = item.first(port), ServerFields.port(value) == nil {
             add("\(shown): '\(Self.key(item, port) ?? "port")' \(Self.describe(value)) is not a port number (1-65535): skipped")
             return false

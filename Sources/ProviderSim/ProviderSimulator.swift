@@ -141,7 +141,7 @@ public final class ProviderSimulator: @unchecked Sendable {
     public func start() async throws {
         await routes()
         task = Task { try await server.run() }
-        try await server.waitUntilListening(timeout: 10)
+        try await server.waitUntilListening(timeout: 120)  // generous: under a full parallel suite on 2 cores the listener can take seconds
         guard case .ip4(_, let port)? = await server.listeningAddress else { throw CancellationError() }
         self.port = port
     }

@@ -40,4 +40,47 @@ public enum SafeText {
     public static func line(_ text: some StringProtocol, limit: Int = 2_000) -> String {
         escaped(text, limit: limit)
     }
+
+    /// A short quote of a line from a file that may hold secrets (a wg-quick file given as a
+    /// targets file): at most `limit` characters, escaped, with anything that looks like a
+    /// secret replaced by `<redacted>` — the value of a `PrivateKey`, `PresharedKey`, `Password`,
+    /// `Secret`, `Token` or `Key` field, and any run of 32 or more base64 or hex characters (a
+    /// key of 24+ bytes).
+    public static func redactedQuote(_ text: some StringProtocol, limit: Int = 40) -> String {
+        "'" + escaped(redacted(String(text)), limit: limit) + "'"
+    }
+
+    /// `text` with secret-looking values replaced by `<redacted>` (see ``redactedQuote(_:limit:)``).
+    public static func redacted(_ text: String) -> String {
+        let secretKeys = ["privatekey", "presharedkey", "password", "passwd", "secret", "token", "key", "auth", "uuid", "psk"]
+        // A `name = value` or `name: value` field whose name says it is a secret.
+        // (`host:443` is no field: a YAML-like `name:` needs white space after it.)
+        for separator: Character in ["=", ":"] {
+            if let index = text.firstIndex(of: separator) {
+                let after = text.index(after: index)
+                guard separator == "=" || after == text.endIndex || text[after] == " " || text[after] == "\t" else { continue }
+                let name = text[..<index].lowercased().filter { $0.isLetter }
+                if secretKeys.contains(where: { name.hasSuffix($0) }) {
+                    return String(text[...index]) + " <redacted>"
+                }
+            }
+        }
+        // Long runs of base64 or hex: keys whatever they are called.
+        var out = ""
+        var run = ""
+        func flush() {
+            out += run.count >= 32 ? "<redacted>" : run
+            run = ""
+        }
+        for character in text {
+            if character.isASCII, character.isLetter || character.isNumber || character == "+" || character == "/" || character == "=" || character == "-" || character == "_" {
+                run.append(character)
+            } else {
+                flush()
+                out.append(character)
+            }
+        }
+        flush()
+        return out
+    }
 }

@@ -50,15 +50,15 @@ struct BestCommand: AsyncParsableCommand {
             try ReportFormatter.writeJSON(report, to: Console.flush)
         } else if let best = report.best {
             if let connection = report.connection {
-                Console.out(output.quiet ? connection.endpoint : ReportFormatter.bestLine(best))
+                Console.human(output.quiet ? connection.endpoint : ReportFormatter.bestLine(best))
                 if !output.quiet, let destination = connectDirectory {
-                    if let reason = connection.fallbackReason { Console.out("fallback: \(reason)") }
-                    Console.out(ConnectionOutput.line(connection, destination: destination))
+                    if let reason = connection.fallbackReason { Console.human("fallback: \(reason)") }
+                    Console.human(ConnectionOutput.line(connection, destination: destination))
                 }
             } else {
-                Console.out(output.quiet ? ReportFormatter.quietTarget(best) : ReportFormatter.bestLine(best))
+                Console.human(output.quiet ? ReportFormatter.quietTarget(best) : ReportFormatter.bestLine(best))
             }
-            if ranking.explain { Console.out(ReportFormatter.explanation(report)) }
+            if ranking.explain { Console.human(ReportFormatter.explanation(report)) }
         } else {
             Console.note(ReportFormatter.nothingReachable(report), quiet: output.quiet)
         }
@@ -85,7 +85,7 @@ struct RankCommand: AsyncParsableCommand {
             try ReportFormatter.writeJSON(report, to: Console.flush)
         } else {
             Console.out(ReportFormatter.table(report, layout: .current()))
-            if ranking.explain { Console.out(ReportFormatter.explanation(report)) }
+            if ranking.explain { Console.human(ReportFormatter.explanation(report)) }
             if report.best == nil { Console.note(ReportFormatter.nothingReachable(report), quiet: output.quiet) }
         }
         if report.best == nil { throw ExitStatus.nothingReachable }

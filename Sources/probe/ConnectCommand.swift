@@ -88,9 +88,9 @@ struct ConnectCommand: AsyncParsableCommand {
         if output.json {
             Console.out(connection.manifestJSON())
         } else if output.quiet {
-            Console.out(connection.endpoint)
+            Console.human(connection.endpoint)
         } else {
-            Console.out(ConnectionOutput.line(connection, destination: directory))
+            Console.human(ConnectionOutput.line(connection, destination: directory))
         }
         for note in connection.notes { Console.note("probe: note: \(note)", quiet: output.quiet) }
     }

@@ -47,6 +47,12 @@ enum Console {
         output(Array((text.hasSuffix("\n") ? text : text + "\n").utf8))
     }
 
+    /// Human text on stdout: each line's control characters escaped (provider names, hosts and
+    /// reasons are outside data; nothing in them reaches the terminal as an escape sequence).
+    static func human(_ text: String) {
+        out(text.split(separator: "\n", omittingEmptySubsequences: false).map { ReportFormatter.shown(String($0)) }.joined(separator: "\n"))
+    }
+
     /// Raw text on stderr (the progress line's own escapes), never failing.
     static func terminal(_ text: String) {
         writeAll(2, Array(text.utf8))

@@ -105,7 +105,7 @@ enum ProvidersCommand {
     }
 
     static func table(_ header: [String], _ rows: [[String]]) -> String {
-        let all = [header] + rows
+        let all = ([header] + rows).map { $0.map(ReportFormatter.shown) }
         var widths = Array(repeating: 0, count: header.count)
         for row in all { for (column, cell) in row.enumerated() { widths[column] = max(widths[column], cell.count) } }
         return all.map { row in

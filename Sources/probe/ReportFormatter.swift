@@ -120,7 +120,9 @@ enum ReportFormatter {
                 number(entry.rttMs?.max), number(entry.rttMs?.jitter), number(entry.score), entry.timing ?? "-",
             ]
             if showServers { row.insert(entry.server.map { "\($0.name) (\($0.provider))" } ?? entry.target, at: 1) }
-            rows.append(row)
+            // Provider data never reaches the terminal raw: escaped before it is measured or cut,
+            // so a cut (by grapheme) cannot leave an escape sequence open.
+            rows.append(row.map(shown))
         }
         let numericNames: Set<String> = ["#", "RECV", "LOSS", "MIN", "MEDIAN", "P90", "MAX", "JITTER", "SCORE"]
         var widths = header.map(\.count)
@@ -181,6 +183,9 @@ enum ReportFormatter {
     }
 
     static func ms(_ value: Double) -> String { "\(number(value)) ms" }
+
+    /// Outside text as a terminal may show it: control characters (ESC, BEL, CR, ...) escaped.
+    static func shown(_ text: String) -> String { SafeLine.escaped(text, limit: 4_000) }
 
     static func number(_ value: Double?) -> String {
         guard let value else { return "-" }

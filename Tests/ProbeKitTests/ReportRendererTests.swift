@@ -273,6 +273,51 @@ import ProviderFetch
         #expect(aged.history.map(\.round) == [3, 9], "rounds more than 3 s older than the newest go")
         #expect(HTMLReport.Retention("0") == nil && HTMLReport.Retention("soon") == nil && HTMLReport.Retention("7d") == .seconds(604_800))
     }
+
+    /// A round whose servers carry a hostile provider's names.
+    static func hostileRound(_ names: [String]) throws -> ProbeRound {
+        var results: [TargetResult] = []
+        var servers: [Server] = []
+        for (i, name) in names.enumerated() {
+            let host = "198.18.9.\(i + 1)"
+            let samples = [ProbeSample(index: 0, outcome: .open, rttNanoseconds: UInt64(1_000_000 * (i + 1)), timing: .kernel)]
+            let target = try ProbeTarget(parsing: host + ":443")
+            results.append(TargetResult(index: i, target: target, address: SocketAddress(numericHost: host, port: 443), tcp: Measurement(method: .tcp, samples: samples)))
+            servers.append(Server(provider: name, id: "h\(i)", name: name, country: name, host: host, port: 443))
+        }
+        var report = ProbeSession().report(for: results, errors: [], start: MonotonicInstant.now(), items: ProbeItems(explicit: [], servers: servers))
+        report.providers = [ProviderStatus(name: names[0], up: true, servers: names.count, fetchMs: 1, error: nil)]
+        return ProbeRound(index: 0, skipped: 0, scheduledAt: .seconds(0), startedAt: .seconds(0), result: .success(report))
+    }
+
+    static let hostileNames = ["<!--<script>", "x</script><script>document.title='pwned'</script>", "[click](javascript:alert(1))",
+                               "=HYPERLINK(\"http://192.0.2.1\",\"x\")", "+cmd|' /C calc'!A0", "@SUM(1+1)*cmd", "\u{1B}]0;TITLE\u{07}\r\u{1B}[2K"]
+
+    @Test(.enabled(if: Tools.chromium != nil, "chromium is missing: install Debian's 'chromium' package"))
+    func hostileNamesNeitherStopTheScriptNorBecomeMarkup() async throws {
+        var renderer = ReportRenderer(format: .html)
+        let page = renderer.render(try Self.hostileRound(Self.hostileNames), timestamp: Self.timestamp)
+        let data = try #require(page.range(of: "<script id=\"history-data\" type=\"application/json\">").flatMap { open in page.range(of: "</script>", range: open.upperBound..<page.endIndex).map { page[open.upperBound..<$0.lowerBound] } })
+        #expect(!data.contains("<") && !data.contains(">"), "inline data holds markup")
+        let (dom, log) = try await Self.browse(page)
+        #expect(!log.contains("Uncaught"), "console: \(log.suffix(1_000))")
+        // The script ran to the end (charts drawn, table rows sorted by the script) and no name became an element.
+        #expect(dom.contains("data-rendered=\""), "the page's script stopped: \(dom.suffix(1_500))")
+        #expect(Self.count(dom, "<tr data-id=") == Self.hostileNames.count)
+        #expect(!dom.contains("<title>pwned") && !dom.contains("document.title='pwned'</script>"))
+    }
+
+    @Test func markdownAndCSVNeutraliseHostileNames() throws {
+        var markdown = ReportRenderer(format: .markdown)
+        let md = markdown.render(try Self.hostileRound(Self.hostileNames), timestamp: Self.timestamp)
+        #expect(!md.contains("<script") && !md.contains("<!--") && md.contains("&lt;!--&lt;script&gt;"))
+        #expect(!md.contains("[click](javascript:") && md.contains("\\[click\\](javascript:alert(1))"), "\(md)")
+        #expect(!md.contains("\u{1B}") && !md.contains("\u{07}") && !md.contains("\r"))
+        var csv = ReportRenderer(format: .csv)
+        let rows = csv.render(try Self.hostileRound(Self.hostileNames), timestamp: Self.timestamp)
+        #expect(rows.contains(",\"'=HYPERLINK(\"\"http://192.0.2.1\"\",\"\"x\"\")\",") && rows.contains(",'+cmd|' /C calc'!A0,") && rows.contains(",'@SUM(1+1)*cmd,"), "\(rows)")
+        #expect(!rows.contains(",=") && !rows.contains(",+") && !rows.contains(",@"))
+    }
 }
 
 /// Outside tools the report tests use.

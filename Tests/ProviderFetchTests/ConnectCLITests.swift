@@ -30,11 +30,11 @@ import Testing
     }
 
     /// Runs probe with stdout and stderr apart.
-    static func split(_ arguments: [String], _ directory: String) async throws -> (status: Int32, stdout: String, stderr: String) {
+    static func split(_ arguments: [String], _ directory: String, environment extra: [String: String] = [:], executable: String? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: SecretsTests.probe)
+        process.executableURL = URL(fileURLWithPath: executable ?? SecretsTests.probe)
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(["XDG_CACHE_HOME": directory + "/cache", "XDG_STATE_HOME": directory + "/state"]) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(["XDG_CACHE_HOME": directory + "/cache", "XDG_STATE_HOME": directory + "/state"].merging(extra) { $1 }) { $1 }
         let out = Pipe(), err = Pipe(), stdin = Pipe()
         try? stdin.fileHandleForWriting.close()
         process.standardOutput = out

@@ -1,4 +1,5 @@
 import Prober
+import ProviderFetch
 import SafeText
 #if canImport(Glibc)
 import Glibc
@@ -19,6 +20,10 @@ package enum TargetList {
     /// The targets of `bytes`, and one ``ReportError`` per bad line (`source:line`), so a bad
     /// line never loses the good ones.
     package static func parse(bytes: some Collection<UInt8>, source: String) -> (targets: [ProbeTarget], errors: [ReportError]) {
+        // A newcomer's first guess: `--targets wg0.conf`. One line, nothing of the file quoted.
+        if let kind = SourceKind.detect(bytes) {
+            return ([], [ReportError(source: source, message: "this is a \(kind.description), not a list of targets: give it with --from \(SafeText.escaped(source, limit: 200)) (nothing of it was read as targets or printed)")])
+        }
         var targets: [ProbeTarget] = []
         var errors: [ReportError] = []
         var unlisted = 0
@@ -38,7 +43,7 @@ package enum TargetList {
             if let hash = line.firstIndex(of: UInt8(ascii: "#")) { line = line[..<hash] }
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             guard line.count <= maximumLineBytes else {
-                bad("line too long (\(line.count) bytes; a target is at most \(maximumLineBytes)): \(SafeText.quoted(String(decoding: line.prefix(64), as: UTF8.self)))")
+                bad("line too long (\(line.count) bytes; a target is at most \(maximumLineBytes)): \(SafeText.redactedQuote(String(decoding: line.prefix(64), as: UTF8.self)))")
                 continue
             }
             guard !line.contains(0) else {
@@ -46,13 +51,13 @@ package enum TargetList {
                 continue
             }
             guard let text = String(validating: line, as: UTF8.self) else {
-                bad("bad target \(SafeText.quoted(String(decoding: line, as: UTF8.self))): not UTF-8 text")
+                bad("bad target \(SafeText.redactedQuote(String(decoding: line, as: UTF8.self))): not UTF-8 text")
                 continue
             }
             do {
                 let target = try ProbeTarget(parsing: text)
                 if let first = seen[target.text] {
-                    bad("duplicate of line \(first) (\(SafeText.quoted(target.text))): probed once")
+                    bad("duplicate of line \(first) (\(SafeText.redactedQuote(target.text))): probed once")
                     continue
                 }
                 seen[target.text] = lineNumber

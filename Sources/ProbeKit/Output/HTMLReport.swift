@@ -263,12 +263,19 @@ package struct HTMLReport: Sendable {
         return "<ol class=\"switches\">" + items.suffix(50).joined() + "</ol>"
     }
 
-    /// The history for the script, as JSON (`</` escaped so it cannot end the script element).
+    /// The history for the script, as JSON with `<`, `>` and `&` written as `\u003c`, `\u003e` and
+    /// `\u0026`: no `</script` can end the element and no `<!--` can change how the parser reads
+    /// the rest of it (a server named `<!--<script>` would otherwise stop the page's script).
     private func historyJSON() -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
         let text = (try? encoder.encode(history)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
-        return text.replacingOccurrences(of: "</", with: "<\\/")
+        return Self.scriptSafe(text)
+    }
+
+    /// JSON made safe inside a `<script>` element (the characters appear in JSON strings only).
+    static func scriptSafe(_ json: String) -> String {
+        json.replacingOccurrences(of: "&", with: "\\u0026").replacingOccurrences(of: "<", with: "\\u003c").replacingOccurrences(of: ">", with: "\\u003e")
     }
 
     static func escape(_ text: String) -> String {

@@ -108,8 +108,14 @@ package struct ReportRenderer: Sendable {
         return text
     }
 
-    /// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
+    /// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. A text field
+    /// that a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab, CR first) gets a `'`
+    /// in front, as OWASP advises; numbers and the `-` placeholder stay as they are.
     static func csvField(_ field: String) -> String {
+        var field = field
+        if let first = field.first, ["=", "+", "-", "@", "\t", "\r"].contains(first), field != "-", Double(field) == nil {
+            field = "'" + field
+        }
         guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
@@ -158,9 +164,21 @@ package struct ReportRenderer: Sendable {
         return entry.target
     }
 
-    /// Pipes and line breaks would break the table.
+    /// Outside text as one Markdown table cell: control characters escaped, no raw HTML (`<`, `>`,
+    /// `&` as entities), no link, code or emphasis syntax (`[`, `]`, `` ` ``, `*`, `_`
+    /// backslash-escaped, so `[x](javascript:...)` is text), pipes escaped.
     static func markdownCell(_ text: String) -> String {
-        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+        var out = ""
+        for character in SafeLine.escaped(text, limit: 1_000) {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "|", "[", "]", "`", "*", "_", "\\": out += "\\" + String(character)
+            default: out.append(character)
+            }
+        }
+        return out
     }
 
     // MARK: - Prometheus
