@@ -33,6 +33,12 @@ package struct ProviderFetcher: Sendable {
     package var cache: TokenCache
     /// Folder that relative static-list paths are read from.
     package var baseDirectory: String
+    /// Told, as soon as a provider has created something for a connection (VPNScript's WireGuard
+    /// configuration id), the provider's name and what it created, so that it can be recorded
+    /// (in the connection's directory) before anything else can go wrong.
+    package var onCreated: (@Sendable (_ provider: String, _ created: [String: Int]) -> Void)?
+    /// Told when what ``onCreated`` reported was given back (the connect failed or was interrupted).
+    package var onGivenBack: (@Sendable (_ provider: String, _ created: [String: Int]) -> Void)?
 
     /// A fetcher.
     package init(configuration: ProviderConfiguration, cache: TokenCache, baseDirectory: String = FileManager.default.currentDirectoryPath) {

@@ -139,7 +139,7 @@ struct VPNScriptBackend: ProviderBackend {
     private func wireGuard(
         _ server: Server, id: String, timeout: Duration, progress: (@Sendable (String) -> Void)?
     ) async throws(ProviderError) -> ConnectionMaterial {
-        func material(_ config: String, created: Int?) throws(ProviderError) -> ConnectionMaterial {
+        @Sendable func material(_ config: String, created: Int?) throws(ProviderError) -> ConnectionMaterial {
             guard WireGuardConfig.isConfiguration(config) else {
                 throw ProviderError(.unexpectedShape, "wireguard config: not a wg-quick configuration ([Interface] with a PrivateKey)")
             }
@@ -161,33 +161,89 @@ struct VPNScriptBackend: ProviderBackend {
         if let json = try? create.json(), json["success"]?.bool == false || json["status"]?.bool == false {
             throw ProviderError(.unavailable, "wireguard create: \(json["message"]?.string.map { SafeText.escaped($0) } ?? "refused")")
         }
+        // From here on a configuration exists (or is being made) at the provider for us: whatever
+        // ends this wait other than success (its failure, the timeout, cancellation by a signal)
+        // gives it back before the error goes on, so nothing is orphaned there.
+        var pendingID: Int?
+        do throws(ProviderError) {
+            return try await awaitFresh(server, id: id, known: known, timeout: timeout, progress: progress, pendingID: &pendingID, material: material)
+        } catch {
+            throw await givingBack(pendingID, server: id, known: known, after: error)
+        }
+    }
+
+    /// Polls the server's configurations until the one created for us (an id not in `known`) is
+    /// active, failed, or `timeout` passes; `pendingID` is its id once seen (reported to
+    /// ``ProviderFetcher/onCreated`` at once).
+    private func awaitFresh(
+        _ server: Server, id: String, known: Set<Int>, timeout: Duration, progress: (@Sendable (String) -> Void)?,
+        pendingID: inout Int?, material: (String, Int?) throws(ProviderError) -> ConnectionMaterial
+    ) async throws(ProviderError) -> ConnectionMaterial {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         var wait = Duration.milliseconds(250)
         var polls = 0
-        var pendingID: Int?
         while true {
             polls += 1
             let configs = try await wireguardConfigs(id: id)
             let fresh = configs.filter { !known.contains($0.id) }.sorted { $0.id > $1.id }
             if let mine = fresh.first {
-                pendingID = mine.id
+                if pendingID != mine.id {
+                    pendingID = mine.id
+                    fetcher.onCreated?(spec.name, ["wireguard_config_id": mine.id])
+                }
                 if let reason = mine.failure {
                     throw ProviderError(.unavailable, "wireguard configuration \(mine.id) failed: \(SafeText.escaped(reason, limit: 200))")
                 }
-                if mine.status == 1, let config = mine.config { return try material(config, created: mine.id) }
+                if mine.status == 1, let config = mine.config { return try material(config, mine.id) }
                 if mine.status == 2 { throw ProviderError(.unavailable, "wireguard configuration \(mine.id) is pending deletion") }
             }
             let now = clock.now
             guard now + wait <= deadline else {
-                let still = pendingID.map { " (configuration \($0) is still pending at the provider)" } ?? ""
-                throw ProviderError(.timeout, "wireguard configuration not active after \(ProviderFetcher.seconds(timeout)) s, \(polls) polls\(still)")
+                throw ProviderError(.timeout, "wireguard configuration not active after \(ProviderFetcher.seconds(timeout)) s, \(polls) polls")
             }
             progress?("waiting for the wireguard configuration of \(server.name): poll \(polls), \(ProviderFetcher.seconds(now - (deadline - timeout))) s")
             do { try await Task.sleep(for: wait) } catch { throw ProviderError(.timeout, "cancelled while waiting for the wireguard configuration") }
             wait = min(wait * 2, .seconds(2))
         }
     }
+
+    /// `error`, once the configuration created for us is given back: by its id when it was seen,
+    /// else found by one more look at the server's configurations. Runs outside the caller's
+    /// cancellation (a signal cancels the wait, not the give-back) and within a few seconds.
+    private func givingBack(_ pendingID: Int?, server id: String, known: Set<Int>, after error: ProviderError) async -> ProviderError {
+        let backend = self
+        let outcome = await Task.detached { () -> String in
+            await withTaskGroup(of: String?.self) { group in
+                group.addTask {
+                    do throws(ProviderError) {
+                        var configID = pendingID
+                        if configID == nil {
+                            configID = try await backend.wireguardConfigs(id: id).map(\.id).filter { !known.contains($0) }.max()
+                        }
+                        guard let configID else { return "no configuration was created" }
+                        let done = try await backend.release(["wireguard_config_id": configID])
+                        backend.fetcher.onGivenBack?(backend.spec.name, ["wireguard_config_id": configID])
+                        return done.joined(separator: "; ")
+                    } catch {
+                        let which = pendingID.map { "configuration \($0)" } ?? "the new configuration"
+                        return "\(which) could not be given back (\(error.message)): delete it in the provider's panel"
+                    }
+                }
+                group.addTask {
+                    try? await Task.sleep(for: Self.giveBackBound)
+                    return nil
+                }
+                let first = await group.next() ?? nil
+                group.cancelAll()
+                return first ?? "\(pendingID.map { "configuration \($0)" } ?? "the new configuration") not given back within \(Self.giveBackBound): delete it in the provider's panel"
+            }
+        }.value
+        return ProviderError(error.code, "\(error.message); \(outcome)")
+    }
+
+    /// How long giving back a configuration may take when a connect fails or is interrupted.
+    static let giveBackBound = Duration.seconds(4)
 
     /// Gives back VPNScript's WireGuard configuration (`DELETE /api/wireguard/delete` with its
     /// `config_id`); one already gone counts as released.

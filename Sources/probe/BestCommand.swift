@@ -36,15 +36,21 @@ struct BestCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let wanted = connectDirectory.map { _ in connect.options(protocol: ranking.protocols.first) }
-        let report = try await RunCommand.run(input: input, probing: probing, ranking: ranking, output: output, early: !full, connect: wanted)
+        let wanted = connectDirectory.map { connect.options(protocol: ranking.protocols.first, directory: $0 == "-" ? nil : $0) }
+        // A connect may create a WireGuard configuration at the provider: SIGINT and SIGTERM give
+        // it back before exiting (130, 143) instead of leaving it orphaned there.
+        let report = try await Interruption.guarding(connectDirectory != nil) { [self] in
+            try await RunCommand.run(input: input, probing: probing, ranking: ranking, output: output, early: !full, connect: wanted)
+        }
         if let destination = connectDirectory, report.best != nil {
             guard let connection = report.connection else {
                 if output.json { try ReportFormatter.writeJSON(report, to: Console.flush) }
                 throw ExitStatus.noConnection
             }
-            try ConnectionOutput.write(connection, to: destination)
-            if destination == "-" { return }
+            if destination == "-" {
+                try ConnectionOutput.write(connection, to: destination)
+                return
+            }
         }
         if output.json {
             try ReportFormatter.writeJSON(report, to: Console.flush)
@@ -202,6 +208,10 @@ enum RunCommand {
             if error.code == .descriptorLimit {
                 Console.error(error.message)
                 throw ExitStatus.usage
+            }
+            if error.code == .connection {  // the connection's directory was refused: nothing was created
+                Console.error(error.message)
+                throw ExitStatus.noConnection
             }
             throw error
         }

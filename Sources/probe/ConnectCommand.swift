@@ -16,8 +16,8 @@ struct ConnectOptions: ParsableArguments {
         }
     }
 
-    func options(protocol wanted: String?) -> ProbeClient.ConnectOptions {
-        ProbeClient.ConnectOptions(protocol: wanted, timeout: .milliseconds(Int64(connectTimeout * 1_000)), allowScripts: allowScripts)
+    func options(protocol wanted: String?, directory: String? = nil) -> ProbeClient.ConnectOptions {
+        ProbeClient.ConnectOptions(protocol: wanted, timeout: .milliseconds(Int64(connectTimeout * 1_000)), allowScripts: allowScripts, directory: directory)
     }
 }
 
@@ -75,16 +75,23 @@ struct ConnectCommand: AsyncParsableCommand {
         }
         let client = ProbeClient(configuration: ProbeClient.Configuration(providersFile: config))
         let progress = output.quiet ? nil : Console.terminalProgress()
+        let options = connect.options(protocol: wantedProtocol, directory: directory == "-" ? nil : directory)
         let connection: Connection
         do {
-            connection = try await client.connect(provider: provider, server: server, options: connect.options(protocol: wantedProtocol), progress: progress)
-        } catch {
+            connection = try await Interruption.guarding { [provider, server] () async throws(ProbeClientError) -> Connection in
+                try await client.connect(provider: provider, server: server, options: options, progress: progress)
+            }
+        } catch let error as ProbeClientError {
+            Console.endProgress()
             Console.error(error.message)
             if error.code == .configuration || error.code == .unknownServer { throw ExitStatus.usage }
             throw ExitStatus.noConnection
         }
-        try ConnectionOutput.write(connection, to: directory)
-        guard directory != "-" else { return }
+        Console.endProgress()
+        guard directory != "-" else {
+            try ConnectionOutput.write(connection, to: directory)
+            return
+        }
         if output.json {
             Console.out(connection.manifestJSON())
         } else if output.quiet {

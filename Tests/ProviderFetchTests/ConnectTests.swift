@@ -131,9 +131,11 @@ import Testing
         let (simulator, fetcher, specs) = try await Self.world { $0.wireguardFailReason = "peer limit reached on wg0" }
         defer { Task { await simulator.stop() } }
         let server = try #require(try await Self.servers(fetcher, specs[1]).first { $0.providerID == "4" })
-        await #expect(throws: ProviderError(.unavailable, "VS 4 (vs:4): wireguard configuration 41 failed: peer limit reached on wg0")) {
+        await #expect(throws: ProviderError(.unavailable, "VS 4 (vs:4): wireguard configuration 41 failed: peer limit reached on wg0; wireguard configuration 41 deleted")) {
             try await fetcher.connect(server, spec: specs[1])
         }
+        // A failed configuration is given back (issue 24: nothing orphaned at the provider).
+        #expect(simulator.wireguardDeleted == [41])
         simulator.wireguardFailReason = nil
         simulator.wireguardPendingPolls = 1_000
         let start = ContinuousClock.now
@@ -142,7 +144,9 @@ import Testing
             Issue.record("a configuration that stays pending must time out")
         } catch {
             #expect(error.code == .timeout && error.message.hasPrefix("VS 4 (vs:4): wireguard configuration not active after 1.0 s"), "\(error)")
-            #expect(error.message.contains("configuration 42 is still pending at the provider"))
+            // Given back, not left pending at the provider.
+            #expect(error.message.contains("wireguard configuration 42 deleted"), "\(error)")
+            #expect(simulator.wireguardDeleted == [41, 42])
         }
         #expect(ContinuousClock.now - start < .seconds(5))
     }

@@ -1,6 +1,9 @@
 import Foundation
 public import ProviderFetch
 import SafeText
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The hand-over: from the pick to what a client needs to connect.
 extension ProbeClient {
@@ -16,13 +19,19 @@ extension ProbeClient {
         /// for a provider the user trusts (`--allow-scripts`). Off: they are removed and named in
         /// the connection's `notes`.
         public var allowScripts: Bool
+        /// Where the connection is written (created 0700, files 0600), or `nil` to only return it.
+        /// The directory is checked and locked before anything is created at a provider, and
+        /// what a provider creates is recorded there the moment it exists; a connection that
+        /// cannot be written there is given back at once.
+        public var directory: String?
 
-        /// Options with the documented defaults (60 s, 4 fallbacks, no provider scripts).
-        public init(protocol: String? = nil, timeout: Duration = .seconds(60), fallbacks: Int = 4, allowScripts: Bool = false) {
+        /// Options with the documented defaults (60 s, 4 fallbacks, no provider scripts, not written).
+        public init(protocol: String? = nil, timeout: Duration = .seconds(60), fallbacks: Int = 4, allowScripts: Bool = false, directory: String? = nil) {
             self.protocol = `protocol`
             self.timeout = timeout
             self.fallbacks = fallbacks
             self.allowScripts = allowScripts
+            self.directory = directory
         }
     }
 
@@ -38,41 +47,55 @@ extension ProbeClient {
 
     /// One run (early as ``best()``, or in full as ``rank()``), then the connection to its pick
     /// as ``best(connect:options:progress:)`` describes.
+    ///
+    /// With ``ConnectOptions/directory`` the directory is checked and locked before probing, and
+    /// the connection is written there (or, when it cannot be, given back and named in `errors`).
     public func pick(early: Bool, connect options: ConnectOptions, progress: (@Sendable (String) -> Void)? = nil) async throws(ProbeClientError) -> ProbeReport {
+        let reservation = try options.directory.map { (path) throws(ProbeClientError) in try ConnectionDirectory.Reservation(path) }
         var report = try await run(early: early)
-        try await attachConnection(to: &report, options: options, progress: progress)
+        try await attachConnection(to: &report, options: options, reservation: reservation, progress: progress)
         return report
     }
 
     /// The connection to `report`'s pick (or, as ``pick(early:connect:progress:)`` describes, to
     /// the next-best server that can give one) in its ``ProbeReport/connection``, or an error in
     /// its `errors` saying why there is none. Nothing is done when the report has no best entry.
-    package func attachConnection(to report: inout ProbeReport, options: ConnectOptions, progress: (@Sendable (String) -> Void)? = nil) async throws(ProbeClientError) {
+    func attachConnection(
+        to report: inout ProbeReport, options: ConnectOptions, reservation: ConnectionDirectory.Reservation? = nil,
+        writes: Bool = true, progress: (@Sendable (String) -> Void)? = nil
+    ) async throws(ProbeClientError) {
         guard let best = report.best else { return }
-        let (loaded, directory) = try loadProviders()
-        let fetcher = ProviderFetcher(configuration: loaded, cache: tokenCache, baseDirectory: directory)
+        let fetcher = try connectionFetcher(reservation)
         var candidates = [best]
         candidates += report.ranked.filter { $0.score != nil && $0.excluded == nil && $0.candidateID != best.candidateID && $0.server != nil }
         var reasons: [String] = []
         var tried = 0
         for entry in candidates {
-            guard tried <= options.fallbacks else { break }
+            // Interrupted (a signal cancelled the run): no further provider is asked to create anything.
+            guard tried <= options.fallbacks, !Task.isCancelled else { break }
             guard let server = entry.server else {
                 reasons.append("\(entry.target): an explicit target, not a provider's server: no connection material")
                 continue
             }
-            guard let spec = loaded.providers.first(where: { $0.name == server.provider }) else { continue }
+            guard let spec = fetcher.configuration.providers.first(where: { $0.name == server.provider }) else { continue }
             if let wanted = options.protocol, let spoken = server.protocol, !ProviderFetcher.speaks(spoken.lowercased(), wanted.lowercased()) { continue }
             if !Self.givesMaterial(spec) {
                 if entry.candidateID == best.candidateID { reasons.append("\(server.name) (\(server.provider)): its provider gives no connection material (\(spec.type))") }
                 continue
             }
             tried += 1
-            do {
+            do throws(ProviderError) {
                 let material = try await fetcher.connect(server, spec: spec, protocol: options.protocol, timeout: options.timeout, progress: progress, allowScripts: options.allowScripts)
-                report.connection = Connection(
+                let connection = Connection(
                     provider: server.provider, server: server, material: material, fetchedAt: Self.timestamp(),
                     fallbackReason: reasons.isEmpty ? nil : reasons.joined(separator: "; "))
+                do throws(ProbeClientError) {
+                    if writes { try await keep(connection, in: reservation) }
+                } catch {
+                    report.errors.append(ReportError(source: "connect", message: error.message))
+                    return
+                }
+                report.connection = connection
                 return
             } catch {
                 reasons.append("\(server.provider): \(error.message)")
@@ -83,17 +106,52 @@ extension ProbeClient {
     }
 
     /// The connection to `server` (a provider's server, as in `probe servers --json`).
+    /// With ``ConnectOptions/directory`` it is also written there, as ``pick(early:connect:progress:)`` does.
     public func connect(to server: Server, options: ConnectOptions = ConnectOptions(), progress: (@Sendable (String) -> Void)? = nil) async throws(ProbeClientError) -> Connection {
-        let (loaded, directory) = try loadProviders()
+        let reservation = try options.directory.map { (path) throws(ProbeClientError) in try ConnectionDirectory.Reservation(path) }
+        let (loaded, _) = try loadProviders()
         guard let spec = loaded.providers.first(where: { $0.name == server.provider }) else {
             throw ProbeClientError(.configuration, "no provider named \(SafeText.quoted(server.provider)) in the configuration")
         }
-        let fetcher = ProviderFetcher(configuration: loaded, cache: tokenCache, baseDirectory: directory)
+        let fetcher = try connectionFetcher(reservation)
+        let connection: Connection
         do {
             let material = try await fetcher.connect(server, spec: spec, protocol: options.protocol, timeout: options.timeout, progress: progress, allowScripts: options.allowScripts)
-            return Connection(provider: server.provider, server: server, material: material, fetchedAt: Self.timestamp())
+            connection = Connection(provider: server.provider, server: server, material: material, fetchedAt: Self.timestamp())
         } catch {
             throw ProbeClientError(.connection, "\(server.provider): \(error.message)")
+        }
+        try await keep(connection, in: reservation)
+        return connection
+    }
+
+    /// A fetcher for the hand-over that records what a provider creates in `reservation` at once.
+    private func connectionFetcher(_ reservation: ConnectionDirectory.Reservation?) throws(ProbeClientError) -> ProviderFetcher {
+        let (loaded, directory) = try loadProviders()
+        var fetcher = ProviderFetcher(configuration: loaded, cache: tokenCache, baseDirectory: directory)
+        if let reservation {
+            fetcher.onCreated = { provider, created in reservation.recordPending(provider: provider, created: created) }
+            fetcher.onGivenBack = { provider, _ in reservation.clearPending(provider: provider) }
+        }
+        return fetcher
+    }
+
+    /// Writes `connection` through `reservation` (nothing without one); when it cannot be written,
+    /// what it created is given back at once (never orphaned at the provider) and the error says so.
+    private func keep(_ connection: Connection, in reservation: ConnectionDirectory.Reservation?) async throws(ProbeClientError) {
+        guard let reservation else { return }
+        do throws(ProbeClientError) {
+            try reservation.write(connection)
+        } catch {
+            guard !connection.created.isEmpty else { throw error }
+            let given: [String]
+            do throws(ProbeClientError) {
+                given = try await release(connection)
+                reservation.clearPending(provider: connection.provider)
+            } catch let failure {
+                throw ProbeClientError(.connection, "\(error.message); and \(ConnectionDirectory.describe(connection.created)) could not be given back: \(failure.message)")
+            }
+            throw ProbeClientError(.connection, "\(error.message); \(given.joined(separator: "; "))")
         }
     }
 
@@ -136,6 +194,7 @@ extension ProbeClient {
     }
 
     /// Writes `connection` into the directory `path` (0700; every file 0600, replaced atomically).
+    /// Holds the directory's lock while it writes (an error when another probe holds it).
     public static func write(_ connection: Connection, to path: String) throws(ProbeClientError) {
         try ConnectionDirectory.write(connection, to: path)
     }
@@ -147,9 +206,33 @@ extension ProbeClient {
 
     /// Releases the connection in `path` at its provider, then removes what probe wrote there (and
     /// the directory when nothing else is left). Returns what was done, one line each.
+    /// What a connect that did not finish recorded as created (`pending.json`) is given back too.
     public func release(directory path: String) async throws(ProbeClientError) -> [String] {
-        let connection = try ConnectionDirectory.read(path)
-        var done = try await release(connection)
+        let reservation = try ConnectionDirectory.Reservation(path, for: .release)
+        var done: [String] = []
+        if let pending = ConnectionDirectory.readPending(reservation.directory) {
+            let (loaded, directory) = try loadProviders()
+            guard let spec = loaded.providers.first(where: { $0.name == pending.provider }) else {
+                throw ProbeClientError(.configuration, "no provider named \(SafeText.quoted(pending.provider)) in the configuration: cannot release \(ConnectionDirectory.describe(pending.created))")
+            }
+            do {
+                done += try await ProviderFetcher(configuration: loaded, cache: tokenCache, baseDirectory: directory).release(pending.created, spec: spec)
+            } catch {
+                throw ProbeClientError(.connection, "\(pending.provider): \(error.message)")
+            }
+            reservation.clearPending()
+        }
+        let connection: Connection
+        do throws(ProbeClientError) {
+            connection = try ConnectionDirectory.read(path)
+        } catch {
+            guard !done.isEmpty else { throw error }
+            // Only a pending record was there: what it named is given back; the directory goes if empty.
+            unlink(reservation.directory + "/" + ConnectionDirectory.lockName)
+            if rmdir(reservation.directory) == 0 { done.append("\(path) removed") }
+            return done
+        }
+        done += try await release(connection)
         if let kept = ConnectionDirectory.remove(connection, at: path) { done.append(kept) } else { done.append("\(path) removed") }
         return done
     }

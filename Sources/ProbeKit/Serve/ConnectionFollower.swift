@@ -17,6 +17,8 @@ package struct ConnectionFollower: Sendable {
     /// How it is fetched.
     package let options: ProbeClient.ConnectOptions
     private var current: Connection?
+    /// The directory, held (locked) from the first round on, for as long as serve runs.
+    private var reservation: ConnectionDirectory.Reservation?
     /// The pick (its candidate id) ``current`` was fetched for.
     private var currentPick: String?
 
@@ -43,7 +45,8 @@ package struct ConnectionFollower: Sendable {
         var lines: [String] = []
         report.connection = nil
         do {
-            try await client.attachConnection(to: &report, options: options)
+            if reservation == nil { reservation = try ConnectionDirectory.Reservation(directory, for: .follow) }
+            try await client.attachConnection(to: &report, options: options, reservation: reservation, writes: false)
         } catch {
             return ["connection: \(error.message)"]
         }
@@ -61,12 +64,14 @@ package struct ConnectionFollower: Sendable {
                     return lines
                 }
             }
-            if let kept = ConnectionDirectory.remove(previous, at: directory) { lines.append(kept) }
+            _ = ConnectionDirectory.remove(previous, at: directory, keepDirectory: true)
         }
-        do {
-            try ConnectionDirectory.write(fresh, to: directory)
+        do throws(ProbeClientError) {
+            guard let reservation else { throw ProbeClientError(.connection, "\(SafeText.quoted(directory)) is not held") }
+            try reservation.write(fresh)
         } catch {
             _ = try? await client.release(fresh)  // written nowhere: nothing may stay created for it
+            reservation?.clearPending(provider: fresh.provider)
             current = nil
             currentPick = nil
             report.connection = nil
