@@ -7,24 +7,28 @@ public enum SafeText {
 
     /// `text` as one printable line: control characters (C0, DEL, C1, and the line and paragraph
     /// separators) become `\n`, `\t`, `\u{1B}`...; invalid UTF-8 was already replaced by U+FFFD
-    /// when the text was decoded. At most `limit` characters are kept, then `…`.
+    /// when the text was decoded. The cut is made after escaping: at most `limit` characters of
+    /// the escaped text are kept (an escape is never cut in half), then `…`.
     public static func escaped(_ text: some StringProtocol, limit: Int = quoteLimit) -> String {
         var result = ""
         var count = 0
         for scalar in text.unicodeScalars {
-            if count >= limit {
+            let piece: String
+            switch scalar.value {
+            case 0x0A: piece = "\\n"
+            case 0x0D: piece = "\\r"
+            case 0x09: piece = "\\t"
+            case 0x00..<0x20, 0x7F..<0xA0, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069:
+                piece = "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            default: piece = String(scalar)
+            }
+            let width = piece.unicodeScalars.count
+            if count + width > limit {
                 result += "…"
                 break
             }
-            count += 1
-            switch scalar.value {
-            case 0x0A: result += "\\n"
-            case 0x0D: result += "\\r"
-            case 0x09: result += "\\t"
-            case 0x00..<0x20, 0x7F..<0xA0, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069:
-                result += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
-            default: result.unicodeScalars.append(scalar)
-            }
+            count += width
+            result += piece
         }
         return result
     }

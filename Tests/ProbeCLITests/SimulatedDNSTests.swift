@@ -33,9 +33,11 @@ extension SimulatedNetworks {
                     #expect((best["dns_ms"] as? Double ?? 0) >= 20)
                     #expect((run.json["errors"] as? [Any])?.isEmpty == true, "\(run.json["errors"] ?? "")")
                     // Every lookup was in flight at once: the slowest waited about one answer's 20 ms
-                    // (16 blocking lookups at a time, as before, would wait over a second).
+                    // (16 blocking lookups at a time, as before, would wait 1,250 ms or more). The
+                    // bound is a guard against that, not a timing target: a loaded CI machine slows
+                    // the debug build's bookkeeping several-fold.
                     let waited = try #require((run.json["sweep"] as? [String: Any])?["resolve_ms"] as? Double)
-                    #expect(waited >= 20 && waited < 150, "slowest lookup \(waited) ms")
+                    #expect(waited >= 20 && waited < 600, "slowest lookup \(waited) ms")
                 } else {
                     numericMs.append(elapsed)
                 }
@@ -43,10 +45,11 @@ extension SimulatedNetworks {
         }
         let numericMedian = numericMs.sorted()[1], namedMedian = namedMs.sorted()[1]
         print("1,000 hosts, best 5 ms: numeric \(numericMedian) ms, names at 20 ms \(namedMedian) ms (elapsed, medians of 3)")
-        // The installed (release) binary stays within 30 ms (Benchmarks/compare/compare_dns.py records it);
-        // this debug build spends two to three times that on its per-name bookkeeping. Lookups one
-        // after another (or 16 at a time, as before) would cost over a second here.
-        #expect(namedMedian - numericMedian <= 90, "names \(namedMs), numeric \(numericMs)")
+        // The installed (release) binary stays within 30 ms (Benchmarks/compare/compare_dns.py records
+        // that figure); this debug build spends two to three times that on its per-name bookkeeping,
+        // more on a loaded machine (CI saw 119 ms). The test asserts the behaviour: lookups one after
+        // another would cost 20 s, 16 at a time (as before) 1,250 ms; all at once stays far below.
+        #expect(namedMedian - numericMedian <= 600, "names \(namedMs), numeric \(numericMs)")
     }
 
     @Test func nxdomainAndSilenceArePerTargetErrors() async throws {
