@@ -35,6 +35,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         // Hummingbird's TLS: the web config's certificate, key and client CA, read into its configuration.
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+        // serve's connection guard sees the HTTP parts between Hummingbird's codec and its router.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.34.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
     ],
     targets: [
         // epoll, eventfd, timerfd, TCP_INFO and ICMP headers: what Swift cannot import from Glibc.
@@ -62,7 +66,9 @@ let package = Package(
             // libraries stay package-free).
             dependencies: ["ProbeKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
-                           .product(name: "Logging", package: "swift-log"), .product(name: "NIOSSL", package: "swift-nio-ssl")],
+                           .product(name: "Logging", package: "swift-log"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                           .product(name: "HummingbirdCore", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOHTTPTypes", package: "swift-nio-extras"), .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: strict
         ),
         // The provider client's HTTP: libcurl, loaded when a run first fetches (dlopen), driven directly.

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
+import NIOCore
 import Logging
 import ProbeKit
 import Synchronization
@@ -43,6 +45,22 @@ struct ServeCommand: AsyncParsableCommand {
         "Keep what a client needs to connect to the pick in DIR (0700, files 0600), fetched again when the pick moves; /best carries its manifest.",
         valueName: "DIR"))
     var connectDirectory: String?
+
+    @Option(help: ArgumentHelp(
+        "HTTP connections open at once (default: 512, kept to a quarter of the descriptor limit left after 64); at the cap the connection idle longest is closed.",
+        valueName: "N"))
+    var maxConnections: Int?
+
+    @Option(help: ArgumentHelp("How long a client may take to send a request's header (and body).", valueName: "DURATION"))
+    var headerTimeout = "10s"
+
+    @Option(help: ArgumentHelp("How long a kept-alive connection may wait for its next request.", valueName: "DURATION"))
+    var idleTimeout = "60s"
+
+    @Option(name: .customLong("allow-host"), help: ArgumentHelp(
+        "A host name clients may reach this listener by (Host header; repeatable; '*' for any). Address literals and localhost are always admitted (DNS rebinding).",
+        valueName: "NAME"))
+    var allowedHosts: [String] = []
 
     @Flag(help: "Send each round's probes as fast as --rate allows instead of spreading them over half the period.")
     var noSpread = false
@@ -105,6 +123,14 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--connect takes one --protocol at most, got \(ranking.protocols.count)")
         }
         if input.targetsFile == "-" { throw ValidationError("--targets - cannot be read again on reload: give a file") }
+        for (flag, text) in [("--header-timeout", headerTimeout), ("--idle-timeout", idleTimeout)] {
+            guard let value = DurationText.parse(text), value >= .milliseconds(100), value <= .seconds(3_600) else {
+                throw ValidationError("\(flag) '\(text)' is not a duration between 100ms and 1h (try 10s)")
+            }
+        }
+        if let maxConnections, !(1...1_000_000).contains(maxConnections) {
+            throw ValidationError("--max-connections must be between 1 and 1000000, got \(maxConnections)")
+        }
     }
 
     func run() async throws {
@@ -161,18 +187,38 @@ struct ServeCommand: AsyncParsableCommand {
             if !quiet { Console.error("probe serve: \(line)") }
             return (true, line)
         }
-        let router = Router()
-        if let web { router.add(middleware: BasicAuthMiddleware(web: web)) }
-        Self.routes(router, state: state, reload: reload)
+        // As nmap does: the soft descriptor limit up to the hard one, then the connection cap below it.
+        let descriptors = Self.raiseDescriptorLimit()
+        let limits = ConnectionLedger.Limits(
+            maxConnections: ServeGuard.connectionCap(requested: maxConnections, descriptorLimit: descriptors),
+            headerTimeout: DurationText.parse(headerTimeout) ?? .seconds(10), idleTimeout: DurationText.parse(idleTimeout) ?? .seconds(60))
+        var names = allowedHosts
+        if !listen.isLoopback, let name = Self.hostName() { names.append(name) }
+        let serveGuard = ServeGuard(limits: limits, hosts: HostRule(names: names))
+        let router = Router(context: ServeContext.self)
+        router.add(middleware: HostMiddleware(hosts: serveGuard.hosts))
+        if let web { router.add(middleware: BasicAuthMiddleware(web: web, guard: serveGuard)) }
+        Self.routes(router, state: state, guard: serveGuard, reload: reload)
         let logger = Logger(label: "probe.serve") { _ in SwiftLogNoOpLogHandler() }
         let address = BindAddress.hostname(listen.host, port: Int(listen.port))
-        let settings = ApplicationConfiguration(address: address, serverName: nil)
-        let application = try tls.map { Application(router: router, server: try .tls(.http1(), tlsConfiguration: $0), configuration: settings, logger: logger) }
-            ?? Application(router: router, configuration: settings, logger: logger)
+        let settings = ApplicationConfiguration(address: address, serverName: nil, backlog: 1_024)
+        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [serveGuard.handler()])
+        let scheme = tls == nil ? "http" : "https"
+        let shown = listen.v6 ? "[\(listen.host)]:\(listen.port)" : "\(listen.host):\(listen.port)"
+        let announce: @Sendable (any Channel) async -> Void = { [quiet] _ in
+            Console.note("probe serve: listening on \(scheme)://\(shown)/ (/metrics, /best, /report, /healthz); at most \(limits.maxConnections) connections", quiet: quiet)
+        }
+        let application = try tls.map {
+            Application(router: router, server: try .tls(.http1(configuration: http1), tlsConfiguration: $0), configuration: settings, onServerRunning: announce, logger: logger)
+        } ?? Application(router: router, server: .http1(configuration: http1), configuration: settings, onServerRunning: announce, logger: logger)
         let signals = SignalWatcher(signals: [SIGINT, SIGTERM, SIGHUP])
         let connectOptions = connectDirectory.map { _ in connect.options(protocol: ranking.protocols.first) }
         let connectDirectory = connectDirectory
         let status = await withTaskGroup(of: Int32?.self) { group in
+            group.addTask {
+                await serveGuard.run()
+                return nil
+            }
             group.addTask {
                 do {
                     try await application.run()
@@ -225,7 +271,9 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// The endpoints.
-    static func routes(_ router: Router<BasicRequestContext>, state: ServeState, reload: @escaping @Sendable (String) -> (ok: Bool, line: String)) {
+    static func routes(
+        _ router: Router<ServeContext>, state: ServeState, guard serveGuard: ServeGuard, reload: @escaping @Sendable (String) -> (ok: Bool, line: String)
+    ) {
         @Sendable func response(_ status: HTTPResponse.Status, _ headers: HTTPFields, body: String = "") -> Response {
             Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
         }
@@ -237,14 +285,20 @@ struct ServeCommand: AsyncParsableCommand {
             let open = PrometheusMetrics.wantsOpenMetrics(accept: request.headers[.accept])
             return text(.ok, state.metrics(openMetrics: open, process: .current()), type: PrometheusMetrics.contentType(openMetrics: open))
         }
-        router.get("/best") { request, _ -> Response in
+        router.get("/best") { request, context -> Response in
             var best = state.best
             let known = request.headers[.ifNoneMatch]
             if let wait = request.uri.queryParameters["wait"].map(String.init) {
                 guard let timeout = DurationText.parse(wait), timeout <= .seconds(3_600) else {
                     return text(.badRequest, "wait='\(wait)' is not a duration of at most an hour (try 30s)\n")
                 }
-                best = await state.best(changedFrom: known, timeout: timeout)
+                // At most half the connection cap waits at once (beyond, the answer comes at once), and a
+                // wait ends when its client goes away: no socket is left in CLOSE-WAIT.
+                let channel = context.channel
+                if let waited = await serveGuard.longPoll({ await Self.wait(for: state, changedFrom: known, timeout: timeout, unless: channel) }) {
+                    guard let waited else { return text(.serviceUnavailable, "the client went away\n") }
+                    best = waited
+                }
                 // Still the choice the reader had: nothing new to send.
                 if let best, let known, ServeState.generation(of: known) == best.generation {
                     return response(.notModified, [.eTag: best.etag])
@@ -277,19 +331,104 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-/// Basic auth from the web config: every request names a configured user and password, or gets
-/// 401 with a `WWW-Authenticate` challenge (no user configured: every request passes).
-struct BasicAuthMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
-    let web: WebSettings
+extension ServeCommand {
+    /// The long poll's wait: the next choice (or the current one at `timeout`), or `.some(nil)`
+    /// when `channel` closes first (the client left).
+    static func wait(for state: ServeState, changedFrom known: String?, timeout: Duration, unless channel: any Channel) async -> ServeState.Best?? {
+        await withTaskGroup(of: ServeState.Best??.self) { group in
+            group.addTask { .some(await state.best(changedFrom: known, timeout: timeout)) }
+            group.addTask {
+                // While a request is being answered the HTTP pipeline reads nothing, so the client's
+                // FIN is not seen as a read: the socket's own TCP state (CLOSE_WAIT) tells.
+                while !Task.isCancelled {
+                    if await Self.peerLeft(channel) { return .some(nil) }
+                    try? await Task.sleep(for: .milliseconds(250))
+                }
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? nil
+        }
+    }
+
+    /// Whether the client of `channel` has gone: the channel closed, or its socket in CLOSE_WAIT
+    /// (`TCP_INFO`'s first byte, `tcpi_state`, is 8) or closing.
+    static func peerLeft(_ channel: any Channel) async -> Bool {
+        guard channel.isActive else { return true }
+        guard let provider = channel as? any SocketOptionProvider else { return false }
+        typealias Head = (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)
+        let info: Head? = try? await provider.unsafeGetSocketOption(level: .init(IPPROTO_TCP), name: .init(TCP_INFO)).get()
+        guard let state = info?.0 else { return false }
+        // TCP_CLOSE_WAIT 8, TCP_LAST_ACK 9, TCP_CLOSE 7, TCP_CLOSING 11.
+        return [7, 8, 9, 11].contains(state)
+    }
+
+    /// Raises the soft `RLIMIT_NOFILE` to the hard limit; returns the soft limit now in force.
+    static func raiseDescriptorLimit() -> Int? {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return nil }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return limit.rlim_cur > rlim_t(Int32.max) ? nil : Int(limit.rlim_cur)
+    }
+
+    /// This machine's name (admitted as a `Host` when listening beyond loopback).
+    static func hostName() -> String? {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return nil }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return name.isEmpty ? nil : name
+    }
+}
+
+/// `Host` and `Origin` checks (DNS rebinding): a request by a name this listener is not known
+/// by gets 421; a `POST` whose `Origin` is another site gets 403.
+struct HostMiddleware: RouterMiddleware {
+    typealias Context = ServeContext
+    let hosts: HostRule
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard web.admits(authorization: request.headers[.authorization]) else {
-            var headers = HTTPFields()
-            headers[.wwwAuthenticate] = "Basic realm=\"probe\", charset=\"UTF-8\""
-            headers[.contentType] = "text/plain; charset=utf-8"
-            return Response(status: .unauthorized, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: "Unauthorized\n")))
+        let host = request.head.authority
+        guard hosts.admits(host: host) else {
+            return Self.plain(.misdirectedRequest, "this listener does not answer to \(Console.clean(String((host ?? "").prefix(100)))) (give --allow-host NAME)\n")
+        }
+        if request.method != .get, request.method != .head, !hosts.admits(origin: request.headers[.origin], host: host) {
+            return Self.plain(.forbidden, "a request from another origin may not change this listener\n")
         }
         return try await next(request, context)
+    }
+
+    static func plain(_ status: HTTPResponse.Status, _ body: String, _ extra: HTTPFields = [:]) -> Response {
+        var headers = extra
+        headers[.contentType] = "text/plain; charset=utf-8"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+/// Basic auth from the web config: every request names a configured user and password, or gets
+/// 401 with a `WWW-Authenticate` challenge (no user configured: every request passes). The
+/// password check runs on a thread of its own; a source that just gave a wrong password is told
+/// to wait (429 with `Retry-After`) instead of being checked again at once.
+struct BasicAuthMiddleware: RouterMiddleware {
+    typealias Context = ServeContext
+    let web: WebSettings
+    let `guard`: ServeGuard
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        switch await `guard`.authenticate(request.headers[.authorization], source: context.source, web: web) {
+        case .admitted:
+            return try await next(request, context)
+        case .refused:
+            var headers = HTTPFields()
+            headers[.wwwAuthenticate] = "Basic realm=\"probe\", charset=\"UTF-8\""
+            return HostMiddleware.plain(.unauthorized, "Unauthorized\n", headers)
+        case .wait(let wait):
+            let seconds = max(1, Int((Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18).rounded(.up)))
+            return HostMiddleware.plain(.tooManyRequests, "Too many wrong passwords from this address: try again in \(seconds) s\n", [.retryAfter: String(seconds)])
+        }
     }
 }

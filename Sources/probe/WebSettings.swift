@@ -78,6 +78,12 @@ final class WebSettings: Sendable {
     }
 
     /// Whether a request's `Authorization` header names a configured user and password.
+    /// What `authorization` calls for (a password check is left to the caller to run off the event loop).
+    func quickCheck(authorization: String?) -> WebConfiguration.AuthCheck {
+        let configuration = current.withLock { $0.configuration }
+        return configuration.check(authorization: authorization, cache: cache)
+    }
+
     func admits(authorization: String?) -> Bool {
         let configuration = current.withLock { $0.configuration }
         return configuration.admits(authorization: authorization, cache: cache)

@@ -15,13 +15,23 @@ package final class PasswordCache: Sendable {
         self.capacity = capacity
     }
 
-    /// `verify()`'s answer for these credentials, remembered when yes.
-    package func check(user: String, password: String, hash: String, verify: () -> Bool) -> Bool {
+    /// Whether these credentials verified before (no check needed).
+    package func knows(user: String, password: String, hash: String) -> Bool {
+        let key = Self.key(user, password, hash)
+        return verified.withLock { $0.contains(key) }
+    }
+
+    private static func key(_ user: String, _ password: String, _ hash: String) -> Int {
         var hasher = Hasher()
         hasher.combine(user)
         hasher.combine(password)
         hasher.combine(hash)
-        let key = hasher.finalize()
+        return hasher.finalize()
+    }
+
+    /// `verify()`'s answer for these credentials, remembered when yes.
+    package func check(user: String, password: String, hash: String, verify: () -> Bool) -> Bool {
+        let key = Self.key(user, password, hash)
         if verified.withLock({ $0.contains(key) }) { return true }
         guard verify() else { return false }
         verified.withLock { set in

@@ -116,20 +116,58 @@ package struct WebConfiguration: Hashable, Sendable {
     }
 
     /// Whether `authorization` (an `Authorization` header) names a configured user with the right
-    /// password; `true` when no user is configured.
+    /// password; `true` when no user is configured. Checks the password here and now when it must:
+    /// a server calls ``check(authorization:cache:)`` and runs the check off its event loops.
     package func admits(authorization: String?, cache: PasswordCache) -> Bool {
-        guard !users.isEmpty else { return true }
+        switch check(authorization: authorization, cache: cache) {
+        case .admitted: return true
+        case .refused: return false
+        case .needsCheck(let check): return check.run()
+        }
+    }
+
+    /// What an `Authorization` header calls for: admitted (no user configured, or credentials
+    /// verified before), refused (malformed, none), or a password check (bcrypt: tens of
+    /// milliseconds by design) to run.
+    package enum AuthCheck: Sendable {
+        /// Let it through.
+        case admitted
+        /// 401.
+        case refused
+        /// Run ``PasswordCheck/run()``.
+        case needsCheck(PasswordCheck)
+    }
+
+    /// One password check (for ``check(authorization:cache:)``), remembered in the cache when right.
+    package struct PasswordCheck: Sendable {
+        /// The user name given.
+        package let user: String
+        let password: String
+        let hash: String?
+        let cache: PasswordCache
+
+        /// Whether the password is right (an unknown user costs as much as a known one, so timing
+        /// does not tell which users exist).
+        package func run() -> Bool {
+            guard let hash else {
+                _ = WebConfiguration.verify(password, hash: "$2y$10$Mz1zNHTiRZg.Zs0dXYnUUehJqs6nFa7dWa2I2tpSj9BS7v1Qbm17K")
+                return false
+            }
+            return cache.check(user: user, password: password, hash: hash) { WebConfiguration.verify(password, hash: hash) }
+        }
+    }
+
+    /// See ``AuthCheck``.
+    package func check(authorization: String?, cache: PasswordCache) -> AuthCheck {
+        guard !users.isEmpty else { return .admitted }
         guard let authorization, authorization.count <= 4_096, authorization.lowercased().hasPrefix("basic "),
               let decoded = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
               let pair = String(data: decoded, encoding: .utf8), let colon = pair.firstIndex(of: ":")
-        else { return false }
+        else { return .refused }
         let user = String(pair[..<colon]), password = String(pair[pair.index(after: colon)...])
-        guard let hash = users[user] else {
-            // Spend the same time as for a known user, so timing does not tell which users exist.
-            _ = Self.verify(password, hash: "$2y$10$Mz1zNHTiRZg.Zs0dXYnUUehJqs6nFa7dWa2I2tpSj9BS7v1Qbm17K")
-            return false
-        }
-        return cache.check(user: user, password: password, hash: hash) { Self.verify(password, hash: hash) }
+        let hash = users[user]
+        if let hash, cache.knows(user: user, password: password, hash: hash) { return .admitted }
+        return .needsCheck(PasswordCheck(user: user, password: password, hash: hash, cache: cache))
     }
 
     /// Whether `password` hashes to `hash` (crypt(3) through libcrypt).
