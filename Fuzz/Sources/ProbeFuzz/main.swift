@@ -13,7 +13,9 @@ import Foundation
 /// - `dns`: the DNS codec (answers and queries as the network hands them over) and the lookup
 ///   state machine fed the bytes as an answer to its own outstanding queries;
 /// - `webconfig`: `probe serve`'s web-config reader (its YAML subset and JSON) and the
-///   configuration file's label rules.
+///   configuration file's label rules;
+/// - `material`: the hand-over's gate (wg-quick and OpenVPN sanitizers, share URIs and keys), with
+///   its promise checked: nothing it lets through runs a program.
 let harness = ProcessInfo.processInfo.environment["PROBE_FUZZ"] ?? "json"
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -27,6 +29,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     case "webconfig":
         _ = try? WebConfiguration.parse(String(decoding: bytes, as: UTF8.self), source: "fuzz", directory: "/nonexistent")
         _ = try? ProviderConfiguration.parse(Data(bytes))
+    case "material": sanitizeMaterial(String(decoding: bytes, as: UTF8.self))
     default: decodeEverything(Data(bytes))
     }
     return 0
@@ -64,6 +67,29 @@ func parseDNS(_ bytes: [UInt8]) {
         _ = lookups.receive(answer, from: 0, now: 1)
     }
     _ = lookups.expire(now: 2_000_000_000)
+}
+
+func sanitizeMaterial(_ text: String) {
+    let wireguard = WireGuardSanitizer(text)
+    // No hook key may survive (wg-quick runs PreUp/PostUp/PreDown/PostDown as root).
+    for line in wireguard.text.split(whereSeparator: \.isNewline) {
+        let key = line.split(separator: "=", maxSplits: 1).first?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        if ["preup", "postup", "predown", "postdown", "saveconfig", "table"].contains(key) { fatalError("wg-quick hook kept: \(line)") }
+    }
+    _ = WireGuardSanitizer(text, allowScripts: true)
+    let openvpn = OpenVPNSanitizer(text)
+    for line in openvpn.text.split(whereSeparator: \.isNewline) {
+        let option = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map { $0.lowercased() } ?? ""
+        if ["up", "down", "plugin", "script-security", "route-up", "tls-verify", "ipchange", "client-connect", "learn-address",
+            "auth-user-pass-verify", "cd", "config", "log", "log-append", "status", "writepid"].contains(option) {
+            fatalError("openvpn option kept: \(line)")
+        }
+    }
+    _ = OpenVPNSanitizer(text, allowScripts: true)
+    for kind in ["wireguard", "openvpn", "uri", "key"] {
+        let material = ConnectionMaterial(protocol: kind, host: "127.0.0.1", files: [MaterialFile(kind: kind, name: "f", contents: text)])
+        _ = try? MaterialPolicy.apply(material, allowScripts: false)
+    }
 }
 
 func decodeEverything(_ bytes: Data) {
