@@ -49,7 +49,9 @@ let package = Package(
         .target(name: "Ranking", swiftSettings: strict),
         // The version scripts/build-release stamps into a build (a C string: no flag changes, no rebuild of the rest).
         .target(name: "CBuildInfo"),
-        .target(name: "ProviderFetch", dependencies: ["SafeText", "CBuildInfo", "CLazyCurl"], swiftSettings: strict),
+        // zlib (a system library: Debian's zlib1g-dev), for the zip bundles users hold.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "ProviderFetch", dependencies: ["SafeText", "CBuildInfo", "CLazyCurl", "CZlib"], swiftSettings: strict),
         .target(name: "ProbeKit", dependencies: ["Prober", "Ranking", "ProviderFetch", "SafeText", "CProbe"], swiftSettings: strict),
         .target(name: "BenchmarkSupport", dependencies: ["Prober", "Ranking", "ProviderFetch"], swiftSettings: strict),
         // The simulated network for tests and benchmarks (TUN device in a private namespace).

@@ -175,9 +175,17 @@ import Testing
         let process = Process()
         let errorFile: URL
 
-        init(_ arguments: [String]) throws {
-            process.executableURL = CLIRunner.binary
-            process.arguments = arguments
+        /// `probe serve ARGUMENTS`; with `descriptorLimit`, under `ulimit -n` (the shell execs probe:
+        /// the process's pid is the server's).
+        init(_ arguments: [String], descriptorLimit: Int? = nil) throws {
+            if let descriptorLimit {
+                process.executableURL = URL(fileURLWithPath: "/bin/sh")
+                let quoted = ([CLIRunner.binary.path] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+                process.arguments = ["-c", "ulimit -n \(descriptorLimit) && exec " + quoted.joined(separator: " ")]
+            } else {
+                process.executableURL = CLIRunner.binary
+                process.arguments = arguments
+            }
             var environment = ProcessInfo.processInfo.environment
             environment["XDG_STATE_HOME"] = NSTemporaryDirectory() + "probe-state-\(UUID().uuidString)"
             process.environment = environment

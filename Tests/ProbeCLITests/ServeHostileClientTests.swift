@@ -11,37 +11,7 @@ import Glibc
 /// poll, a wrong-password flood, and requests by a foreign `Host` or `Origin`. Real sockets on
 /// loopback; the time bounds are guards (a loaded 2-core machine), the figures are printed.
 @Suite(.serialized) struct ServeHostileClientTests {
-    /// `probe serve` started under `ulimit -n LIMIT` (the process replaces the shell: its pid is the server's).
-    final class LimitedServe: @unchecked Sendable {
-        let process = Process()
-        let errorFile: URL
-
-        init(limit: Int, _ arguments: [String]) throws {
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            let quoted = ([CLIRunner.binary.path] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-            process.arguments = ["-c", "ulimit -n \(limit) && exec " + quoted.joined(separator: " ")]
-            var environment = ProcessInfo.processInfo.environment
-            environment["XDG_STATE_HOME"] = NSTemporaryDirectory() + "probe-state-\(UUID().uuidString)"
-            process.environment = environment
-            errorFile = try CLIRunner.temporaryFile("", name: "serve.err")
-            process.standardError = try FileHandle(forWritingTo: errorFile)
-            process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-            try process.run()
-        }
-
-        var stderr: String { (try? String(contentsOf: errorFile, encoding: .utf8)) ?? "" }
-
-        /// CPU seconds used so far (utime + stime from /proc).
-        var cpuSeconds: Double {
-            guard let text = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
-                  let close = text.lastIndex(of: ")") else { return 0 }
-            let fields = text[text.index(after: close)...].split(separator: " ")
-            guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
-            return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
-        }
-
-        func kill() { if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) } }
-    }
+    typealias LimitedServe = ServeCommandTests.ServeProcess
 
     /// A blocking loopback TCP connection (receive time-out `seconds`), or -1.
     static func connect(_ port: UInt16, seconds: Int = 5) -> Int32 {
@@ -117,7 +87,7 @@ import Glibc
     /// answered, the process neither spins nor dies, and left long polls leave no CLOSE-WAIT.
     @Test func aCrowdOfIdleAndLongPollingClientsDoesNotKnockItOver() async throws {
         let port = try ServeCommandTests.freePort()
-        let serve = try LimitedServe(limit: 256, ["serve", "--demo", "--listen", "127.0.0.1:\(port)", "--every", "1s", "--header-timeout", "30s"])
+        let serve = try LimitedServe(["serve", "--demo", "--listen", "127.0.0.1:\(port)", "--every", "1s", "--header-timeout", "30s"], descriptorLimit: 256)
         defer { serve.kill() }
         #expect(try await Self.ready(port), "\(serve.stderr)")
         #expect(serve.stderr.contains("probe serve: listening on http://127.0.0.1:\(port)/"), "\(serve.stderr)")
@@ -177,8 +147,8 @@ import Glibc
     /// Half-sent requests are closed at --header-timeout; a kept-alive connection at --idle-timeout.
     @Test func halfSentRequestsAndIdleConnectionsAreClosed() async throws {
         let port = try ServeCommandTests.freePort()
-        let serve = try LimitedServe(limit: 1_024, ["serve", "--demo", "--listen", "127.0.0.1:\(port)", "--every", "1s", "--quiet",
-                                                     "--header-timeout", "1s", "--idle-timeout", "2s"])
+        let serve = try LimitedServe(["serve", "--demo", "--listen", "127.0.0.1:\(port)", "--every", "1s", "--quiet",
+                                          "--header-timeout", "1s", "--idle-timeout", "2s"], descriptorLimit: 1_024)
         defer { serve.kill() }
         #expect(try await Self.ready(port), "\(serve.stderr)")
         let start = ContinuousClock.now
@@ -203,7 +173,7 @@ import Glibc
     /// DNS rebinding: a foreign `Host` gets 421, a foreign `Origin` cannot POST /-/reload.
     @Test func aForeignHostOrOriginIsRefused() async throws {
         let port = try ServeCommandTests.freePort()
-        let serve = try LimitedServe(limit: 1_024, ["serve", "--demo", "--listen", "127.0.0.1:\(port)", "--every", "1s", "--quiet", "--allow-host", "probe.lan"])
+        let serve = try LimitedServe(["serve", "--demo", "--listen", "127.0.0.1:\(port)", "--every", "1s", "--quiet", "--allow-host", "probe.lan"], descriptorLimit: 1_024)
         defer { serve.kill() }
         #expect(try await Self.ready(port), "\(serve.stderr)")
         func status(_ method: String, _ host: String, _ extra: String = "") -> Int {
@@ -230,7 +200,7 @@ import Glibc
         // bcrypt of "secret" at cost 10.
         try "basic_auth_users:\n  prometheus: '$2b$10$abcdefghijklmnopqrstuuqflPDzB6gcMhKa1rZqKiun2YGL5sa2u'\n"
             .write(toFile: directory + "/web.yml", atomically: true, encoding: .utf8)
-        let serve = try LimitedServe(limit: 1_024, ["serve", "--demo", "--listen", "127.0.0.1:\(port)", "--every", "1s", "--quiet", "--web-config", directory + "/web.yml"])
+        let serve = try LimitedServe(["serve", "--demo", "--listen", "127.0.0.1:\(port)", "--every", "1s", "--quiet", "--web-config", directory + "/web.yml"], descriptorLimit: 1_024)
         defer { serve.kill() }
         let right = "Authorization: Basic \(Data("prometheus:secret".utf8).base64EncodedString())\r\n"
         let wrong = "Authorization: Basic \(Data("prometheus:guess".utf8).base64EncodedString())\r\n"
@@ -275,5 +245,16 @@ import Glibc
             later = Self.get(port, "/metrics", wrong)
         }
         #expect(later.status == 401 && later.text.contains("WWW-Authenticate"), "\(later.text)")
+    }
+}
+
+extension ServeCommandTests.ServeProcess {
+    /// CPU seconds used so far (utime + stime from /proc).
+    var cpuSeconds: Double {
+        guard let text = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return 0 }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 }

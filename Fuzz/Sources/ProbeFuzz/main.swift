@@ -78,7 +78,20 @@ func sanitizeMaterial(_ text: String) {
     }
     _ = WireGuardSanitizer(text, allowScripts: true)
     let openvpn = OpenVPNSanitizer(text)
+    // Options only: the lines of an inline block (`<ca>` ... `</ca>`) are data to OpenVPN; a
+    // `<connection>` block holds options.
+    var inline: String?
     for line in openvpn.text.split(whereSeparator: \.isNewline) {
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        if let tag = inline {
+            if trimmed.lowercased() == "</\(tag)>" { inline = nil }
+            continue
+        }
+        if trimmed.hasPrefix("<"), trimmed.hasSuffix(">"), !trimmed.hasPrefix("</") {
+            let tag = String(trimmed.dropFirst().dropLast()).lowercased()
+            if tag != "connection" { inline = tag }
+            continue
+        }
         let option = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map { $0.lowercased() } ?? ""
         if ["up", "down", "plugin", "script-security", "route-up", "tls-verify", "ipchange", "client-connect", "learn-address",
             "auth-user-pass-verify", "cd", "config", "log", "log-append", "status", "writepid"].contains(option) {
