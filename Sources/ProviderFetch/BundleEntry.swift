@@ -65,7 +65,9 @@ package struct BundleEntry: Sendable {
         let tokens = base.split(whereSeparator: { "-_. ,|[]()".contains($0) })
         for token in tokens.prefix(2) {
             let letters = token.prefix { $0.isASCII && $0.isLetter }
-            guard letters.count == 2, token.dropFirst(2).allSatisfy(\.isNumber) else { continue }
+            // `de123`, or `DE` beside other words (`DE Frankfurt`, `de-fra-wg-001`); a name that is
+            // two letters alone (`SS`) says nothing.
+            guard letters.count == 2, token.dropFirst(2).allSatisfy(\.isNumber), token.count > 2 || tokens.count > 1 else { continue }
             let code = letters.uppercased()
             if code != "WG", CountryCode.normalise(code) != nil { return code }
         }

@@ -15,6 +15,8 @@ package enum ConfigurationCheck {
         "netmimic": ["url", "email", "password", "deviceId", "deviceName"],
         "json": ["url", "auth", "request", "items", "fields", "connect"],
         "static": ["path"],
+        "files": ["path"],
+        "subscription": ["url", "headers"],
     ]
     /// Top-level keys.
     static let topKeys: Set<String> = ["providers", "ranking", "labels", "$schema"]

@@ -18,6 +18,8 @@ package struct ConnectionMaterial: Sendable {
     package var created: [String: Int]
     /// What was adapted or left out, one line each (never a secret).
     package var notes: [String]
+    /// The user's own file (a `files` source): handed over as it is, script hooks included.
+    package var userOwned = false
 
     /// Material.
     package init(

@@ -51,6 +51,12 @@ package enum ProviderKind: String, CaseIterable, Sendable {
     case json
     /// A static list (JSON or CSV) in a file.
     case `static`
+    /// What the user holds: a folder, a zip or a file of wg-quick files, OpenVPN profiles, share
+    /// links, Clash/mihomo or sing-box configurations (`path`).
+    case files
+    /// A subscription URL (`url`, optional `headers`): share links, plain or base64, or a
+    /// Clash/mihomo or sing-box configuration.
+    case subscription
 }
 
 extension ProviderFetcher {
@@ -62,6 +68,7 @@ extension ProviderFetcher {
         case .netmimic: NetMimicBackend(fetcher: self, spec: spec)
         case .json: JSONBackend(fetcher: self, spec: spec)
         case .static: StaticBackend(fetcher: self, spec: spec)
+        case .files, .subscription: BundleBackend(fetcher: self, spec: spec)
         }
     }
 }

@@ -89,6 +89,14 @@ package struct ProviderConfiguration: Sendable {
     /// Custom labels: each provider's own `labels`, then the top-level `labels` rules (see ``LabelRule``).
     package var labels: [LabelRule] = []
 
+    /// A configuration of `providers` (no file: `--from` sources alone).
+    package init(providers: [ProviderSpec], warnings: [String] = [], ranking: JSONValue? = nil, labels: [LabelRule] = []) {
+        self.providers = providers
+        self.warnings = warnings
+        self.ranking = ranking
+        self.labels = labels
+    }
+
     /// The default path: `$XDG_CONFIG_HOME/probe/config.json`, else `~/.config/probe/config.json`.
     package static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
         if let xdg = environment["XDG_CONFIG_HOME"], !xdg.isEmpty { return xdg + "/probe/config.json" }
@@ -216,13 +224,13 @@ package struct ProviderConfiguration: Sendable {
         case "xmplus": required = ["url", "email", "password", "apiKey"]
         case "vpnscript": required = ["url", "username", "password"]
         case "netmimic": required = ["url", "email", "password"]
-        case "json": required = ["url"]
+        case "json", "subscription": required = ["url"]
         default: required = ["path"]
         }
         for field in required where spec.fields[field]?.string == nil {
             throw ProviderError(.configuration, "missing '\(field)'", provider: spec.name)
         }
-        if spec.type != "static" { _ = try spec.baseURL() }
+        if spec.type != "static", spec.type != "files" { _ = try spec.baseURL() }
         if spec.type == "json", let auth = spec.fields["auth"] {
             let kind = auth["type"]?.string?.lowercased() ?? "none"
             switch kind {

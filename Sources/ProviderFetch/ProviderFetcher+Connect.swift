@@ -8,6 +8,7 @@ extension ProviderFetcher {
     package static let fileNames: [String: String] = [
         "openvpn": "profile.ovpn", "openvpn_auth": "openvpn-auth.txt", "wireguard": "probe.conf", "uri": "uri.txt",
         "sing-box": "sing-box-outbound.json", "xray": "xray-outbound.json", "key": "key.txt",
+        "mihomo": "mihomo-proxy.yaml", "gluetun": "gluetun.env",
     ]
 
     /// Fetches what a client needs to connect to `server` of the provider `spec`.
@@ -32,7 +33,15 @@ extension ProviderFetcher {
             }
             let served = try await backend(spec).connect(server, timeout: timeout, progress: progress)
             do throws(ProviderError) {
-                return try MaterialPolicy.apply(served, allowScripts: allowScripts)
+                // The user's own files are theirs (hooks and all); what came from a provider or a URL is checked.
+                var checked = try MaterialPolicy.apply(served, allowScripts: allowScripts || served.userOwned)
+                if served.userOwned, !allowScripts {
+                    checked.notes = checked.notes.map { $0.replacingOccurrences(of: "provider commands kept because of --allow-scripts", with: "kept as in your own file") }
+                }
+                let resolve = self.resolve
+                return HandoverExtras.extend(checked) { host in
+                    HandoverExtras.isAddress(host) ? host : resolve?(host)
+                }
             } catch {
                 // Nothing usable: what was created for it is given back at once.
                 if !served.created.isEmpty { _ = try? await release(served.created, spec: spec) }

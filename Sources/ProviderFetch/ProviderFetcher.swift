@@ -37,6 +37,9 @@ package struct ProviderFetcher: Sendable {
     /// configuration id), the provider's name and what it created, so that it can be recorded
     /// (in the connection's directory) before anything else can go wrong.
     package var onCreated: (@Sendable (_ provider: String, _ created: [String: Int]) -> Void)?
+    /// Resolves a host name to one address (gluetun takes no names); set by the client, which
+    /// owns name resolution. Without it only numeric endpoints are used.
+    package var resolve: (@Sendable (String) -> String?)?
     /// Told when what ``onCreated`` reported was given back (the connect failed or was interrupted).
     package var onGivenBack: (@Sendable (_ provider: String, _ created: [String: Int]) -> Void)?
 

@@ -31,6 +31,11 @@ package struct ProxyOutbound: Hashable, Sendable {
     package var remark: String?
     /// The share URI the provider gave, kept as served.
     package var givenURI: String?
+    /// REALITY (`security=reality`): the server's public key and short id.
+    package var realityPublicKey: String?
+    package var realityShortID: String?
+    /// hysteria2's and tuic's password (tuic: beside the UUID in ``credential``).
+    package var secondCredential: String?
 
     /// The types written as outbounds.
     package static let supported: Set<String> = ["vmess", "vless", "trojan", "shadowsocks"]
@@ -48,7 +53,7 @@ package struct ProxyOutbound: Hashable, Sendable {
         if type == "ss" { type = "shadowsocks" }
         guard let host = text("address", "server", "host") ?? linked("add") ?? fallbackHost,
               let port = fields["port"].flatMap(ServerFields.port) ?? link["port"].flatMap(ServerFields.port) ?? fallbackPort,
-              let credential = text("password", "uuid", "id") ?? linked("id")
+              let credential = (type == "tuic" ? text("uuid", "password") : text("password", "uuid", "id")) ?? linked("id")
         else { return nil }
         self.type = type
         self.host = host
@@ -59,7 +64,10 @@ package struct ProxyOutbound: Hashable, Sendable {
         let network = (text("network", "net") ?? linked("net") ?? "tcp").lowercased()
         self.network = network == "h2" ? "http" : network
         let security = (text("security") ?? linked("tls") ?? "").lowercased()
-        tls = ["tls", "reality", "xtls"].contains(security)
+        tls = ["tls", "reality", "xtls"].contains(security) || ["hysteria2", "tuic"].contains(type)
+        realityPublicKey = security == "reality" ? text("pbk", "public_key") : nil
+        realityShortID = security == "reality" ? text("sid", "short_id") : nil
+        secondCredential = type == "tuic" ? text("password") : nil
         sni = text("sni", "servername", "server_name") ?? linked("sni")
         allowInsecure = fields["allowinsecure"]?.bool ?? fields["allow_insecure"]?.bool ?? fields["insecure"]?.bool ?? false
         fingerprint = text("fingerprint", "fp") ?? linked("fp")
@@ -97,7 +105,9 @@ package struct ProxyOutbound: Hashable, Sendable {
         default:
             var query: [(String, String)] = []
             if type == "vless" { query.append(("encryption", cipher ?? "none")) }
-            query.append(("security", tls ? "tls" : "none"))
+            query.append(("security", realityPublicKey != nil ? "reality" : (tls ? "tls" : "none")))
+            if let realityPublicKey { query.append(("pbk", realityPublicKey)) }
+            if let realityShortID { query.append(("sid", realityShortID)) }
             if let sni { query.append(("sni", sni)) }
             if let fingerprint { query.append(("fp", fingerprint)) }
             if allowInsecure { query.append(("allowInsecure", "1")) }
@@ -115,6 +125,19 @@ package struct ProxyOutbound: Hashable, Sendable {
 
     /// A sing-box `outbound` object (tagged `proxy`), or `nil` for a type sing-box is not given here.
     package var singBox: JSONValue? {
+        if type == "hysteria2" || type == "tuic" {
+            var outbound: [String: JSONValue] = [
+                "type": .string(type), "tag": .string("proxy"), "server": .string(host), "server_port": .number(Double(port)),
+                "tls": .object(["enabled": .bool(true), "server_name": .string(sni ?? host), "insecure": .bool(allowInsecure)]),
+            ]
+            if type == "tuic" {
+                outbound["uuid"] = .string(credential)
+                outbound["password"] = .string(secondCredential ?? "")
+            } else {
+                outbound["password"] = .string(credential)
+            }
+            return .object(outbound)
+        }
         guard Self.supported.contains(type) else { return nil }
         var outbound: [String: JSONValue] = [
             "type": .string(type), "tag": .string("proxy"), "server": .string(host), "server_port": .number(Double(port)),
@@ -138,6 +161,11 @@ package struct ProxyOutbound: Hashable, Sendable {
             var tlsObject: [String: JSONValue] = ["enabled": .bool(true), "insecure": .bool(allowInsecure)]
             tlsObject["server_name"] = .string(sni ?? host)
             if let fingerprint { tlsObject["utls"] = .object(["enabled": .bool(true), "fingerprint": .string(fingerprint)]) }
+            if let realityPublicKey {
+                tlsObject["reality"] = .object(["enabled": .bool(true), "public_key": .string(realityPublicKey), "short_id": .string(realityShortID ?? "")])
+                // sing-box's REALITY client needs uTLS.
+                if tlsObject["utls"] == nil { tlsObject["utls"] = .object(["enabled": .bool(true), "fingerprint": .string("chrome")]) }
+            }
             outbound["tls"] = .object(tlsObject)
         }
         switch network {
@@ -195,7 +223,13 @@ package struct ProxyOutbound: Hashable, Sendable {
         var outbound: [String: JSONValue] = ["protocol": .string(type), "tag": .string("proxy"), "settings": .object(settings)]
         guard type != "shadowsocks" else { return .object(outbound) }
         var stream: [String: JSONValue] = ["network": .string(network == "http" ? "http" : network)]
-        if tls || type == "trojan" {
+        if let realityPublicKey {
+            stream["security"] = .string("reality")
+            stream["realitySettings"] = .object([
+                "serverName": .string(sni ?? host), "publicKey": .string(realityPublicKey), "shortId": .string(realityShortID ?? ""),
+                "fingerprint": .string(fingerprint ?? "chrome"),
+            ])
+        } else if tls || type == "trojan" {
             stream["security"] = .string("tls")
             var tlsSettings: [String: JSONValue] = ["serverName": .string(sni ?? host), "allowInsecure": .bool(allowInsecure)]
             if let fingerprint { tlsSettings["fingerprint"] = .string(fingerprint) }
@@ -224,6 +258,53 @@ package struct ProxyOutbound: Hashable, Sendable {
         }
         outbound["streamSettings"] = .object(stream)
         return .object(outbound)
+    }
+
+    // MARK: mihomo
+
+    /// A mihomo (Clash.Meta) `proxies:` entry (JSON is YAML's flow style), or `nil` for a type not written here.
+    package var mihomo: JSONValue? {
+        var proxy: [String: JSONValue] = ["name": .string(remark ?? "\(host):\(port)"), "server": .string(host), "port": .number(Double(port)), "udp": .bool(true)]
+        switch type {
+        case "shadowsocks":
+            proxy["type"] = .string("ss"); proxy["cipher"] = .string(cipher ?? "aes-128-gcm"); proxy["password"] = .string(credential)
+            return .object(proxy)
+        case "hysteria2":
+            proxy["type"] = .string("hysteria2"); proxy["password"] = .string(credential)
+            if let sni { proxy["sni"] = .string(sni) }
+            proxy["skip-cert-verify"] = .bool(allowInsecure)
+            return .object(proxy)
+        case "tuic":
+            proxy["type"] = .string("tuic"); proxy["uuid"] = .string(credential); proxy["password"] = .string(secondCredential ?? "")
+            if let sni { proxy["sni"] = .string(sni) }
+            return .object(proxy)
+        case "vmess", "vless", "trojan":
+            proxy["type"] = .string(type)
+            if type == "trojan" { proxy["password"] = .string(credential) } else { proxy["uuid"] = .string(credential) }
+            if type == "vmess" { proxy["alterId"] = .number(Double(alterID)); proxy["cipher"] = .string(cipher ?? "auto") }
+            if let flow { proxy["flow"] = .string(flow) }
+            if tls || type == "trojan" {
+                if type != "trojan" { proxy["tls"] = .bool(true) }
+                proxy[type == "trojan" ? "sni" : "servername"] = .string(sni ?? host)
+                proxy["skip-cert-verify"] = .bool(allowInsecure)
+            }
+            if let fingerprint { proxy["client-fingerprint"] = .string(fingerprint) }
+            if let realityPublicKey {
+                proxy["reality-opts"] = .object(["public-key": .string(realityPublicKey), "short-id": .string(realityShortID ?? "")])
+            }
+            if network != "tcp" { proxy["network"] = .string(network == "http" ? "h2" : network) }
+            switch network {
+            case "ws":
+                var opts: [String: JSONValue] = ["path": .string(path ?? "/")]
+                if let requestHost { opts["headers"] = .object(["Host": .string(requestHost)]) }
+                proxy["ws-opts"] = .object(opts)
+            case "grpc": proxy["grpc-opts"] = .object(["grpc-service-name": .string(serviceName ?? "")])
+            default: break
+            }
+            return .object(proxy)
+        default:
+            return nil
+        }
     }
 
     private static func percent(_ text: String) -> String {

@@ -119,6 +119,7 @@ enum RunCommand {
     static func prepare(input: TargetInput, probing: ProbingOptions, ranking: RankingOptions, quiet: Bool, reloadable: Bool = false) throws -> Prepared {
         let explicit = !input.targets.isEmpty || input.targetsFile != nil || input.demo
         let providersFile = input.providers.path(useDefault: !explicit)
+        let sources = input.providers.sources
         var snapshot: ConfigurationSnapshot?
         if reloadable {
             do {
@@ -146,7 +147,7 @@ enum RunCommand {
         var demo: DemoNetwork?
         // Nothing configured at all (no target, no targets file, no providers file): the built-in
         // default is the demo, so `probe --best` on a fresh machine shows the main job.
-        let nothingConfigured = !explicit && providersFile == nil && input.providers.config == nil
+        let nothingConfigured = !explicit && providersFile == nil && input.providers.config == nil && sources.isEmpty
         if nothingConfigured {
             Console.note("probe: nothing configured (no TARGET, --targets FILE or --config FILE, and no "
                 + "\(ProviderConfiguration.defaultPath() ?? "~/.config/probe/config.json")): probing the built-in demo", quiet: quiet)
@@ -164,19 +165,19 @@ enum RunCommand {
                 throw ValidationError("cannot start the demo listeners: \(error)")
             }
         }
-        guard !targets.isEmpty || !fromFiles.targets.isEmpty || !servers.isEmpty || providersFile != nil || !errors.isEmpty || !fromFiles.errors.isEmpty else {
+        guard !targets.isEmpty || !fromFiles.targets.isEmpty || !servers.isEmpty || providersFile != nil || !sources.isEmpty || !errors.isEmpty || !fromFiles.errors.isEmpty else {
             throw ValidationError("no targets: give TARGET..., --targets FILE, --config FILE, or --demo (try 'probe --best --demo')")
         }
         let progress = ProgressLine.make(quiet: quiet)
         let configuration = ProbeClient.Configuration(
-            providersFile: providersFile,
+            providersFile: providersFile, sources: sources,
             probing: ProbeConfiguration(probe: probing.probeOptions, method: probing.method, ranking: weights, filter: ranking.filter, early: probing.earlyOptions),
             stateFile: ranking.statePath, sticky: ranking.stickyPolicy)
         var report: (@Sendable (ProbeProgress) -> Void)?
         if let progress { report = { progress.update($0) } }
         var client = ProbeClient(configuration: configuration, targets: targets, servers: servers, inputErrors: errors, progress: report)
         client.snapshot = snapshot
-        return Prepared(client: client, demo: demo, progress: progress, providers: providersFile != nil)
+        return Prepared(client: client, demo: demo, progress: progress, providers: providersFile != nil || !sources.isEmpty)
     }
 
     /// One run for `--best` (early unless `--full`) and `rank`: errors and notes on stderr, the

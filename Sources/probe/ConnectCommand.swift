@@ -70,10 +70,10 @@ struct ConnectCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        guard let config = providers.path(useDefault: true) else {
-            throw ValidationError("no providers file: give one (--config FILE)")
+        guard providers.configured() else {
+            throw ValidationError("no providers file: give one (--config FILE), or a source (--from SOURCE)")
         }
-        let client = ProbeClient(configuration: ProbeClient.Configuration(providersFile: config))
+        let client = ProbeClient(configuration: providers.clientConfiguration())
         let progress = output.quiet ? nil : Console.terminalProgress()
         let options = connect.options(protocol: wantedProtocol, directory: directory == "-" ? nil : directory)
         let connection: Connection
@@ -116,7 +116,7 @@ struct ReleaseCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let client = ProbeClient(configuration: ProbeClient.Configuration(providersFile: providers.path(useDefault: true)))
+        let client = ProbeClient(configuration: providers.clientConfiguration())
         do {
             for line in try await client.release(directory: directory) { Console.note(line, quiet: output.quiet) }
         } catch {

@@ -43,13 +43,26 @@ struct ProviderInput: ParsableArguments {
         valueName: "FILE"))
     var config: String?
 
+    @Option(name: .customLong("from"), help: ArgumentHelp(
+        "Servers you hold: a folder, .zip or file of wg-quick .conf, .ovpn, share links, Clash/mihomo YAML or sing-box JSON; '-' for stdin; or a subscription URL. NAME=SOURCE names it. Repeatable.",
+        valueName: "SOURCE"))
+    var sources: [String] = []
+
     /// The configuration file to use: the one given, else the default one when it exists and
-    /// `useDefault` (no explicit targets were given).
+    /// `useDefault` (no explicit targets or sources were given).
     func path(useDefault: Bool) -> String? {
         if let config { return config }
-        guard useDefault, let path = ProviderConfiguration.defaultPath(), FileManager.default.fileExists(atPath: path) else { return nil }
+        guard useDefault, sources.isEmpty, let path = ProviderConfiguration.defaultPath(), FileManager.default.fileExists(atPath: path) else { return nil }
         return path
     }
+
+    /// The client's configuration: the providers file (`useDefault` as ``path(useDefault:)``) and the sources.
+    func clientConfiguration(useDefault: Bool = true) -> ProbeClient.Configuration {
+        ProbeClient.Configuration(providersFile: path(useDefault: useDefault), sources: sources)
+    }
+
+    /// Whether any provider is configured (a file or a source).
+    func configured(useDefault: Bool = true) -> Bool { path(useDefault: useDefault) != nil || !sources.isEmpty }
 }
 
 /// How to probe.

@@ -75,7 +75,7 @@ struct LogoutCommand: AsyncParsableCommand {
     @OptionGroup var providers: ProviderInput
 
     func run() async throws {
-        let client = ProbeClient(configuration: ProbeClient.Configuration(providersFile: providers.path(useDefault: true)))
+        let client = ProbeClient(configuration: providers.clientConfiguration())
         do {
             Console.out(try await client.logout(provider: provider))
         } catch {
@@ -91,7 +91,7 @@ enum ProvidersCommand {
         let progress = ProgressLine.make(quiet: quiet)
         var report: (@Sendable (ProbeProgress) -> Void)?
         if let progress { report = { progress.update($0) } }
-        let client = ProbeClient(configuration: ProbeClient.Configuration(providersFile: input.path(useDefault: true)), progress: report)
+        let client = ProbeClient(configuration: input.clientConfiguration(), progress: report)
         do {
             let fetched = try await client.fetchProviders()
             progress?.clear()

@@ -27,6 +27,10 @@ public struct ProbeClient: Sendable {
         public var targets: [String]
         /// The provider configuration file (the format in the README), if any.
         public var providersFile: String?
+        /// Servers the user holds, each a provider of its own: a folder, `.zip` or file of wg-quick
+        /// files, OpenVPN profiles, share links, Clash/mihomo YAML or sing-box JSON (`-`: standard
+        /// input), or a subscription URL; `NAME=SOURCE` names it (else its file's name or host).
+        public var sources: [String]
         /// How to probe and rank.
         public var probing: ProbeConfiguration
         /// Where the sticky choice and its history are kept; `nil`: no stickiness.
@@ -38,11 +42,12 @@ public struct ProbeClient: Sendable {
 
         /// A configuration with the documented defaults, or the values given.
         public init(
-            targets: [String] = [], providersFile: String? = nil, probing: ProbeConfiguration = ProbeConfiguration(),
+            targets: [String] = [], providersFile: String? = nil, sources: [String] = [], probing: ProbeConfiguration = ProbeConfiguration(),
             stateFile: String? = nil, sticky: StickyPolicy = StickyPolicy(), tokenCacheFile: String? = nil
         ) {
             self.targets = targets
             self.providersFile = providersFile
+            self.sources = sources
             self.probing = probing
             self.stateFile = stateFile
             self.sticky = sticky
@@ -50,14 +55,18 @@ public struct ProbeClient: Sendable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case targets, providersFile, probing, session, stateFile, sticky, tokenCacheFile
+            case targets, providersFile, sources, probing, session, stateFile, sticky, tokenCacheFile
         }
+
+        /// Whether any provider is configured: a providers file or a source.
+        public var hasProviders: Bool { providersFile != nil || !sources.isEmpty }
 
         /// Writes every key (under its current name).
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(targets, forKey: .targets)
             try container.encodeIfPresent(providersFile, forKey: .providersFile)
+            try container.encode(sources, forKey: .sources)
             try container.encode(probing, forKey: .probing)
             try container.encodeIfPresent(stateFile, forKey: .stateFile)
             try container.encode(sticky, forKey: .sticky)
@@ -69,6 +78,7 @@ public struct ProbeClient: Sendable {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             targets = try container.value(.targets, or: [])
             providersFile = try container.decodeIfPresent(String.self, forKey: .providersFile)
+            sources = try container.value(.sources, or: [])
             // `session` is what earlier versions called it.
             probing = try container.value(.probing, or: try container.value(.session, or: ProbeConfiguration()))
             stateFile = try container.decodeIfPresent(String.self, forKey: .stateFile)
@@ -124,7 +134,7 @@ public struct ProbeClient: Sendable {
         let start = MonotonicInstant.now()
         // Too few descriptors to open even one socket beside the reactor: say so rather than fail
         // every probe with EMFILE (HTTP to providers needs a few more).
-        let extra = FileDescriptorBudget.sweepMinimum + (configuration.providersFile == nil ? 0 : 8)
+        let extra = FileDescriptorBudget.sweepMinimum + (configuration.hasProviders ? 8 : 0)
         if let tooLow = FileDescriptorBudget.tooLow(extra: extra) { throw ProbeClientError(.descriptorLimit, tooLow) }
         var (targets, errors) = resolveTargets()
         var servers = self.servers
@@ -133,7 +143,7 @@ public struct ProbeClient: Sendable {
         var fetchMs: Double?
         var providers: [ProviderStatus] = []
         var labels: [LabelRule] = []
-        if configuration.providersFile != nil {
+        if configuration.hasProviders {
             let fetched = try await fetchProviders()
             labels = fetched.labels
             notes += fetched.warnings
@@ -231,7 +241,7 @@ public struct ProbeClient: Sendable {
     /// same file gives the same weights to `probe` and to an orchestrator.
     package func effectiveSession() throws(ProbeClientError) -> ProbeConfiguration {
         var session = configuration.probing
-        guard configuration.providersFile != nil else { return session }
+        guard configuration.hasProviders else { return session }
         let (loaded, _) = try loadProviders()
         session.ranking = try Self.rankingWeights(session.ranking, file: loaded.ranking)
         return session
@@ -255,11 +265,28 @@ public struct ProbeClient: Sendable {
 
     /// The providers file, parsed, and the directory relative paths in it are read from.
     func loadProviders() throws(ProbeClientError) -> (ProviderConfiguration, String) {
-        if let snapshot, snapshot.providersFile != nil { return try snapshot.providers() }
-        guard let path = configuration.providersFile else {
-            throw ProbeClientError(.configuration, "no providers file: give one (--config FILE), or write \(ProviderConfiguration.defaultPath() ?? "~/.config/probe/config.json")")
+        var (loaded, directory): (ProviderConfiguration, String)
+        if let snapshot, snapshot.providersFile != nil {
+            (loaded, directory) = try snapshot.providers()
+        } else if let path = configuration.providersFile {
+            (loaded, directory) = try Self.loadProviders(path: path)
+        } else if !configuration.sources.isEmpty {
+            (loaded, directory) = (ProviderConfiguration(providers: [], warnings: []), FileManager.default.currentDirectoryPath)
+        } else {
+            throw ProbeClientError(.configuration, "no providers file: give one (--config FILE), or a source (--from SOURCE), or write \(ProviderConfiguration.defaultPath() ?? "~/.config/probe/config.json")")
         }
-        return try Self.loadProviders(path: path)
+        // Each source is a provider of its own, named after it (a second of the same name gets `-2`).
+        var names = Set(loaded.providers.map(\.name))
+        for source in configuration.sources {
+            var spec = BundleReader.spec(source, baseDirectory: FileManager.default.currentDirectoryPath)
+            var name = spec.name
+            var number = 2
+            while names.contains(name) { name = "\(spec.name)-\(number)"; number += 1 }
+            spec.name = name
+            names.insert(name)
+            loaded.providers.append(spec)
+        }
+        return (loaded, directory)
     }
 
     /// The providers file at `path`, parsed, and the directory relative paths in it are read from.

@@ -121,9 +121,10 @@ package struct ProbeSession: Sendable {
     }
 
     /// The probe target of a provider's server: its host and port; without a known port it is
-    /// pinged only (or, with `--method tcp`, knocked on at 443).
+    /// pinged only (or, with `--method tcp`, knocked on at 443). A UDP service (WireGuard, OpenVPN
+    /// over UDP, hysteria2, tuic) is never TCP-knocked at its UDP port: ICMP measures its host.
     package static func target(_ server: Server) -> ProbeTarget {
-        let port = server.port.flatMap { UInt16(exactly: $0) }
+        let port = BundleEntry.isUDP(protocol: server.protocol, transport: server.transport) ? nil : server.port.flatMap { UInt16(exactly: $0) }
         return ProbeTarget(host: server.host, port: port ?? ProbeTarget.defaultPort, portKnown: port != nil)
     }
 

@@ -129,6 +129,7 @@ extension ProbeClient {
     private func connectionFetcher(_ reservation: ConnectionDirectory.Reservation?) throws(ProbeClientError) -> ProviderFetcher {
         let (loaded, directory) = try loadProviders()
         var fetcher = ProviderFetcher(configuration: loaded, cache: tokenCache, baseDirectory: directory)
+        fetcher.resolve = { EndpointAddress.resolve($0) }
         if let reservation {
             fetcher.onCreated = { provider, created in reservation.recordPending(provider: provider, created: created) }
             fetcher.onGivenBack = { provider, _ in reservation.clearPending(provider: provider) }
@@ -240,7 +241,7 @@ extension ProbeClient {
     /// Whether a provider hands over material at all.
     static func givesMaterial(_ spec: ProviderSpec) -> Bool {
         switch spec.type {
-        case "vpnscript", "xmplus", "netmimic": return true
+        case "vpnscript", "xmplus", "netmimic", "files", "subscription": return true
         case "json": if case .object? = spec.fields["connect"] { return true } else { return false }
         default: return false
         }
