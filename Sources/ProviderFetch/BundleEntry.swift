@@ -5,14 +5,24 @@ import SafeText
 /// OpenVPN profile, a share link, a Clash or sing-box proxy), with what a client needs to
 /// connect to it. Becomes a normal ``Server`` (its material in the server's secrets, never shown).
 package struct BundleEntry: Sendable {
-    /// What a client is handed.
-    package enum Material: Sendable {
+    /// What a client is handed (secret: its description and reflection name the kind only).
+    package enum Material: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
         /// A wg-quick file, as the user has it.
         case wireguard(String)
         /// An OpenVPN profile and which of its remotes this entry is.
         case openvpn(String, remote: Int)
         /// A proxy's connection fields (``ProxyOutbound``'s keys) and its share link as served.
         case proxy([String: JSONValue])
+
+        package var description: String {
+            switch self {
+            case .wireguard: "wireguard (withheld)"
+            case .openvpn(_, let remote): "openvpn remote \(remote) (withheld)"
+            case .proxy: "proxy (withheld)"
+            }
+        }
+        package var debugDescription: String { description }
+        package var customMirror: Mirror { Mirror(self, children: []) }
     }
 
     /// Stable across runs: the file's relative path (`#2` for its second endpoint), or the node's
