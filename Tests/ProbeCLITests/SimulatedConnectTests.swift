@@ -57,7 +57,7 @@ extension SimulatedNetworks {
             let output = try await SimulatedNetwork.run(world, [], prefix: script + "\n:")
             #expect(output.stdout.contains("best-status 0"), "stdout: \(output.stdout) stderr: \(output.stderr)")
             #expect(output.stdout.contains("best: VS 4 (198.18.20.4, vs, DE)"), "\(output.stdout)")
-            #expect(output.stdout.contains("connection: wireguard 198.18.20.4:51820/udp in \(connection) (probe.conf)"), "\(output.stdout)")
+            #expect(output.stdout.contains("connection: wireguard 198.18.20.4:51820/udp in \(connection) (gluetun.env, mihomo-proxy.yaml, probe.conf)"), "\(output.stdout)")
             #expect(output.stdout.contains("release-status 0"), "\(output.stdout) \(output.stderr)")
             #expect(output.stderr.contains("wireguard configuration 41 deleted"), "\(output.stderr)")
             #expect(try String(contentsOfFile: record, encoding: .utf8) == "wireguard-delete 41\n")

@@ -24,7 +24,8 @@ import Testing
         let report = try await client.best(connect: true, options: .init(protocol: "wireguard", timeout: .seconds(20)))
         let connection = try #require(report.connection, "\(report.errors)")
         #expect(connection.protocol == "wireguard" && connection.port == 51820 && connection.created["wireguard_config_id"] != nil)
-        #expect(connection.material.map(\.kind) == ["wireguard"])
+        // Issue 25: every WireGuard connection also gets gluetun's settings and a mihomo proxy.
+        #expect(connection.material.map(\.kind) == ["wireguard", "gluetun", "mihomo"])
         let key = "+IFYP0FRJn6bFdeTuwPCtNtpDR3on6+XxhCUlVUPSk0="
         #expect(connection.material.first?.contents.contains(key) == true)
         #expect(!"\(connection)".contains(key) && !String(reflecting: connection.material).contains(key) && !connection.manifestJSON().contains(key))

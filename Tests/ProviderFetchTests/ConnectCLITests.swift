@@ -63,13 +63,19 @@ import Testing
         let target = directory + "/wg"
         let run = try await Self.run(["connect", "--provider", "vs", "--server", "vs:4", "--config", config, target], directory)
         #expect(run.status == 0, "\(run.output)")
-        #expect(run.output.contains("connection: wireguard 127.0.1.4:51820/udp in \(target) (probe.conf)"), "\(run.output)")
+        #expect(run.output.contains("connection: wireguard 127.0.1.4:51820/udp in \(target) (gluetun.env, mihomo-proxy.yaml, probe.conf)"), "\(run.output)")
         #expect(run.output.contains("release with 'probe release \(target)'"))
         #expect(try Self.mode(target) == 0o700)
         #expect(try Self.mode(target + "/probe.conf") == 0o600 && Self.mode(target + "/connection.json") == 0o600)
         let manifest = try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: target + "/connection.json")))
         #expect(manifest["provider"]?.string == "vs" && manifest["protocol"]?.string == "wireguard" && manifest["port"]?.int == 51820)
-        #expect(manifest["files"] == .object(["wireguard": .string("probe.conf")]))
+        #expect(manifest["files"] == .object(["wireguard": .string("probe.conf"), "gluetun": .string("gluetun.env"), "mihomo": .string("mihomo-proxy.yaml")]))
+        let gluetun = try String(contentsOfFile: target + "/gluetun.env", encoding: .utf8)
+        for variable in ["VPN_SERVICE_PROVIDER=custom", "VPN_TYPE=wireguard", "WIREGUARD_ENDPOINT_IP=127.0.1.4", "WIREGUARD_ENDPOINT_PORT=51820",
+                         "WIREGUARD_PUBLIC_KEY=", "WIREGUARD_PRIVATE_KEY=", "WIREGUARD_ADDRESSES="] {
+            #expect(gluetun.contains(variable), "\(variable) in \(gluetun)")
+        }
+        #expect(try Self.mode(target + "/gluetun.env") == 0o600)
         #expect(manifest["created"] == .object(["wireguard_config_id": .number(41)]))
         #expect(manifest.value(at: "server.id")?.string == "vs:4" && manifest.value(at: "server.provider_id")?.string == "4")
         #expect(manifest["fetched_at"]?.string?.hasSuffix("Z") == true)

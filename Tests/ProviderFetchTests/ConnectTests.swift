@@ -74,8 +74,10 @@ import Testing
         #expect(server.protocol == "openvpn")
         let material = try await fetcher.connect(server, spec: specs[1])
         #expect(material.protocol == "openvpn" && material.host == "127.0.1.1" && material.port == 1194 && material.transport == "udp")
-        #expect(material.files.map(\.kind) == ["openvpn", "openvpn_auth"])
+        // Issue 25: every OpenVPN connection also gets gluetun's custom-provider settings.
+        #expect(material.files.map(\.kind) == ["openvpn", "openvpn_auth", "gluetun"])
         #expect(material.files[1].contents == "vpnuser\n\(C.openvpnPassword)\n")
+        #expect(material.files[2].contents == "VPN_SERVICE_PROVIDER=custom\nVPN_TYPE=openvpn\nOPENVPN_CUSTOM_CONFIG=/gluetun/profile.ovpn\nOPENVPN_USER=vpnuser\nOPENVPN_PASSWORD=\(C.openvpnPassword)\n")
         #expect(!material.files.description.contains(C.openvpnPassword) && !"\(material)".contains(C.openvpnPassword))
         let directory = try Self.directory()
         defer { try? FileManager.default.removeItem(at: directory) }
