@@ -13,7 +13,12 @@ enum ReportFormatter {
     /// What `-q` prints: the target as given, or for a provider's server whose service port is
     /// not known (it was pinged, not connected to), its host alone: never a guessed port.
     static func quietTarget(_ entry: ReportEntry) -> String {
-        if let server = entry.server, server.port == nil { return server.host }
+        // A port that was not probed is not shown as if it had been: a server listed without one is
+        // its host alone; a UDP service (measured by ICMP) is its own host:port.
+        if let server = entry.server, entry.servicePort == nil {
+            guard let port = server.port else { return server.host }
+            return (server.host.contains(":") ? "[\(server.host)]" : server.host) + ":\(port)"
+        }
         return entry.target
     }
 
