@@ -14,12 +14,12 @@ struct BundleBackend: ProviderBackend {
         if spec.type == "subscription" {
             let url = try spec.baseURL()
             // A subscription URL carries its token: the whole URL is a secret in every message.
-            Redaction.register(url.absoluteString)
-            if let query = url.query, !query.isEmpty { Redaction.register(query) }
+            Self.registerSecrets(of: url)
             var headers = ["Accept": "*/*"]
             if case .object(let given)? = spec.fields["headers"] {
-                for (key, _) in given {
-                    if let value = try spec.secret("headers.\(key)", required: false) ?? given[key]?.string { headers[key] = value }
+                for (key, value) in given {
+                    guard let raw = value.string else { throw ProviderError(.configuration, "headers.\(key) must be text", provider: spec.name) }
+                    headers[key] = try spec.secret(raw: raw, field: "headers.\(key)")
                 }
             }
             let answer = try await fetcher.client(spec).send("GET", url, headers: headers)
@@ -85,6 +85,16 @@ struct BundleBackend: ProviderBackend {
         var material = ConnectionMaterial(protocol: outbound.type, host: outbound.host, port: outbound.port, transport: server.transport, files: files, notes: notes)
         material.userOwned = userOwned
         return material
+    }
+
+    /// A subscription URL's token, wherever it is: the whole URL, its query and each query value,
+    /// its user information, and any long path segment.
+    static func registerSecrets(of url: URL) {
+        Redaction.register(url.absoluteString)
+        if let query = url.query, !query.isEmpty { Redaction.register(query) }
+        for item in URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems ?? [] { if let value = item.value { Redaction.register(value) } }
+        if let password = url.password { Redaction.register(password) }
+        for segment in url.pathComponents where segment.count >= 16 { Redaction.register(segment) }
     }
 
     /// A wg-quick interface name from `name`: at most 15 characters of `[A-Za-z0-9_=+.-]`.

@@ -27,6 +27,18 @@ package struct ProviderSpec: Sendable {
             if required { throw ProviderError(.configuration, "missing '\(field)'", provider: name) }
             return nil
         }
+        return try resolve(raw: raw, field: field)
+    }
+
+    /// A value that may be a secret reference (`env:NAME`, `file:PATH`), resolved and registered
+    /// with ``Redaction`` (a subscription's header values).
+    package func secret(raw: String, field: String) throws(ProviderError) -> String {
+        let value = try resolve(raw: raw, field: field)
+        Redaction.register(value)
+        return value
+    }
+
+    private func resolve(raw: String, field: String) throws(ProviderError) -> String {
         if raw.hasPrefix("env:") {
             let variable = String(raw.dropFirst(4))
             guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {

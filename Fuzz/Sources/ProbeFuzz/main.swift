@@ -15,7 +15,9 @@ import Foundation
 /// - `webconfig`: `probe serve`'s web-config reader (its YAML subset and JSON) and the
 ///   configuration file's label rules;
 /// - `material`: the hand-over's gate (wg-quick and OpenVPN sanitizers, share URIs and keys), with
-///   its promise checked: nothing it lets through runs a program.
+///   its promise checked: nothing it lets through runs a program;
+/// - `bundle`: what users hold (`--from`): kind detection, wg-quick, OpenVPN, share links and
+///   subscriptions, Clash YAML, sing-box JSON, zip (through zlib), and the chosen-remote profile.
 let harness = ProcessInfo.processInfo.environment["PROBE_FUZZ"] ?? "json"
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -30,6 +32,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         _ = try? WebConfiguration.parse(String(decoding: bytes, as: UTF8.self), source: "fuzz", directory: "/nonexistent")
         _ = try? ProviderConfiguration.parse(Data(bytes))
     case "material": sanitizeMaterial(String(decoding: bytes, as: UTF8.self))
+    case "bundle": readBundle(Array(bytes))
     default: decodeEverything(Data(bytes))
     }
     return 0
@@ -103,6 +106,27 @@ func sanitizeMaterial(_ text: String) {
         let material = ConnectionMaterial(protocol: kind, host: "127.0.0.1", files: [MaterialFile(kind: kind, name: "f", contents: text)])
         _ = try? MaterialPolicy.apply(material, allowScripts: false)
     }
+}
+
+func readBundle(_ bytes: [UInt8]) {
+    let (entries, _) = BundleReader.entries(of: bytes, path: "fuzz", zipNamesOnly: true)
+    for entry in entries.prefix(8) {
+        if case .openvpn(let text, let remote) = entry.material { _ = OpenVPNBundle.profile(text, keeping: remote) }
+        if case .proxy(let fields) = entry.material, let outbound = ProxyOutbound(fields: fields) {
+            _ = outbound.uri
+            _ = outbound.xray
+            _ = outbound.singBox
+            _ = outbound.mihomo
+        }
+    }
+    let text = String(decoding: bytes, as: UTF8.self)
+    _ = ShareLink.entry(text)
+    _ = ProxyDocuments.clash(text, source: "fuzz")
+    _ = ProxyDocuments.singBox(text, source: "fuzz")
+    _ = WireGuardBundle.entries(text, path: "fuzz")
+    _ = OpenVPNBundle.entries(text, path: "fuzz")
+    _ = HandoverExtras.gluetun(wireguard: text, address: "192.0.2.1")
+    _ = HandoverExtras.mihomo(wireguard: text, name: "fuzz")
 }
 
 func decodeEverything(_ bytes: Data) {
