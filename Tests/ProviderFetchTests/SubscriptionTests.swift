@@ -46,8 +46,18 @@ import Testing
             let kinds = material.files.map(\.kind)
             #expect(kinds.contains("uri") && kinds.contains("mihomo") && kinds.contains("sing-box"), "\(server.name): \(kinds)")
             #expect(material.files[0].contents.trimmingCharacters(in: .newlines) == links.split(separator: "\n").first { $0.hasSuffix("#" + server.name) || server.name == "vm" && $0.hasPrefix("vmess") }.map(String.init))
+            // No sing-box or mihomo binary is installable here: their schemas' required keys are checked.
             let mihomo = try #require(material.files.first { $0.kind == "mihomo" }).contents
             #expect(mihomo.hasPrefix("proxies:\n  - {"))
+            let entry = try JSONValue.parse(Data(mihomo.dropFirst("proxies:\n  - ".count).utf8))
+            let secretKey = ["ss": "password", "vmess": "uuid", "vless": "uuid", "trojan": "password", "hysteria2": "password"]
+            let mihomoType = try #require(entry["type"]?.string)
+            for key in ["name", "type", "server", "port", mihomoType == "ss" ? "cipher" : "udp", secretKey[mihomoType] ?? "?"] {
+                #expect(entry[key] != nil, "mihomo \(mihomoType) lacks \(key)")
+            }
+            let singBox = try JSONValue.parse(Data(try #require(material.files.first { $0.kind == "sing-box" }).contents.utf8))
+            for key in ["type", "tag", "server", "server_port"] { #expect(singBox[key] != nil, "sing-box lacks \(key)") }
+            #expect(singBox["uuid"] != nil || singBox["password"] != nil)
             guard let xray = material.files.first(where: { $0.kind == "xray" })?.contents else {
                 #expect(server.protocol == "hysteria2", "\(server.name) has no xray outbound")
                 continue

@@ -29,6 +29,11 @@ if let connection = picked.connection {
     print(picked.errors.map(\.description))                           // why no material could be had
 }
 
+// The servers you already hold, each source a provider of its own: a folder of wg-quick files, a
+// zip of .ovpn profiles, a subscription URL (its token never printed).
+let own = ProbeClient(configuration: ProbeClient.Configuration(sources: ["mullvad=/etc/vpn/mullvad", "https://sub.example/s?token=..."]))
+if let mine = try await own.best().best { print("fastest of mine:", mine.server?.name ?? mine.target) }
+
 // Periodic use: an AsyncSequence of rounds, on schedule (inject any Clock in tests).
 for await round in client.rounds(every: .seconds(300)) {
     if case .success(let report) = round.result { print(round.index, report.best?.target ?? "-") }
