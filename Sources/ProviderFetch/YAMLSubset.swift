@@ -183,7 +183,13 @@ package enum YAMLSubset {
 
     static func unquote(_ text: Substring) -> String {
         guard let quote = text.first, text.count >= 2, text.last == quote else { return String(text) }
-        let inner = text.dropFirst().dropLast()
+        return unescape(text.dropFirst().dropLast(), quote: quote, lenient: true) ?? String(text)
+    }
+
+    /// The text inside a quoted YAML scalar: `''` is `'` inside single quotes; `\n`, `\t`, `\"`,
+    /// `\\` and `\/` are read inside double quotes, and any other escape is kept as its character
+    /// when `lenient`, else the whole is `nil` (a strict reader names it).
+    package static func unescape(_ inner: Substring, quote: Character, lenient: Bool) -> String? {
         if quote == "'" { return inner.replacingOccurrences(of: "''", with: "'") }
         var out = ""
         var escaped = false
@@ -192,7 +198,10 @@ package enum YAMLSubset {
                 switch character {
                 case "n": out.append("\n")
                 case "t": out.append("\t")
-                default: out.append(character)
+                case "\"", "\\", "/": out.append(character)
+                default:
+                    guard lenient else { return nil }
+                    out.append(character)
                 }
                 escaped = false
             } else if character == "\\" {

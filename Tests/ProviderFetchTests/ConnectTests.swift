@@ -50,6 +50,19 @@ import Testing
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
+    /// `v2ray -test` on a minimal configuration around the Xray outbound `xray` (an issue when the
+    /// V2Ray core refuses it, or is not installed).
+    static func checkWithV2Ray(_ xray: String, name: String, in directory: URL) throws {
+        let config = directory.appendingPathComponent("\(name).json")
+        try #"{"log":{"loglevel":"none"},"inbounds":[{"port":10808,"listen":"127.0.0.1","protocol":"socks","settings":{"udp":false}}],"outbounds":[\#(xray)]}"#
+            .write(to: config, atomically: true, encoding: .utf8)
+        guard let run = try run("v2ray", ["-test", "-config", config.path]) else {
+            Issue.record("v2ray is not installed: the Xray outbound was not checked by the V2Ray core (CI installs it)")
+            return
+        }
+        #expect(run.status == 0 && run.output.contains("Configuration OK"), "\(name): \(run.output)")
+    }
+
     static func directory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("probe-connect-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -214,15 +227,7 @@ import Testing
             #expect(singBox["type"]?.string == type)
             for key in required[type] ?? [] { #expect(singBox[key] != nil, "sing-box \(type) lacks \(key)") }
             #expect(!material.files[1].contents.contains(".0,") && !material.files[1].contents.contains(".0\n"), "integers stay integers")
-            let config = directory.appendingPathComponent("\(type).json")
-            let xray = material.files[2].contents
-            try #"{"log":{"loglevel":"none"},"inbounds":[{"port":10808,"listen":"127.0.0.1","protocol":"socks","settings":{"udp":false}}],"outbounds":[\#(xray)]}"#
-                .write(to: config, atomically: true, encoding: .utf8)
-            guard let run = try Self.run("v2ray", ["-test", "-config", config.path]) else {
-                Issue.record("v2ray is not installed: the Xray outbound was not checked by the V2Ray core (CI installs it)")
-                continue
-            }
-            #expect(run.status == 0 && run.output.contains("Configuration OK"), "\(type): \(run.output)")
+            try Self.checkWithV2Ray(material.files[2].contents, name: type, in: directory)
         }
         // A type the hand-over does not know: the URI as served, and a note.
         let future = try await fetcher.connect(servers[4], spec: specs[0])

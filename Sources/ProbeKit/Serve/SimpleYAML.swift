@@ -102,26 +102,10 @@ enum SimpleYAML {
         guard let first = text.first else { return "" }
         if first == "'" || first == "\"" {
             guard text.count >= 2, text.last == first else { throw WebConfigurationError("\(source):\(line): an unterminated quoted string") }
-            let inner = text.dropFirst().dropLast()
-            if first == "'" { return inner.replacingOccurrences(of: "''", with: "'") }
-            var out = ""
-            var escaped = false
-            for character in inner {
-                if escaped {
-                    switch character {
-                    case "n": out.append("\n")
-                    case "t": out.append("\t")
-                    case "\"", "\\", "/": out.append(character)
-                    default: throw WebConfigurationError("\(source):\(line): an escape probe does not read (\\\(character))")
-                    }
-                    escaped = false
-                } else if character == "\\" {
-                    escaped = true
-                } else {
-                    out.append(character)
-                }
+            guard let value = YAMLSubset.unescape(text.dropFirst().dropLast(), quote: first, lenient: false) else {
+                throw WebConfigurationError("\(source):\(line): an escape probe does not read (it reads \\n, \\t, \\\", \\\\ and \\/)")
             }
-            return out
+            return value
         }
         return String(text)
     }
