@@ -158,6 +158,9 @@ struct ServeCommand: AsyncParsableCommand {
         if !listen.isLoopback {
             Console.error("probe: warning: listening on \(self.listen), beyond this machine: /report and /metrics list your servers"
                 + (web?.tls != true || web?.authenticates != true ? " (give --web-config FILE for TLS and basic auth)" : ""))
+            if allowedHosts.isEmpty {
+                Console.note("probe serve: note: clients reach it by an address, localhost or this machine's name; another name (a DNS name Prometheus scrapes by) needs --allow-host NAME", quiet: quiet)
+            }
         }
         let state = ServeState(buckets: buckets.flatMap(Self.parse(buckets:)) ?? PrometheusMetrics.defaultBuckets)
         let quiet = quiet
