@@ -68,7 +68,12 @@ package enum ConfigurationCheck {
         }
         problems += configuration.warnings.filter { !$0.contains("holds inline secrets") }.map { "\(path): \($0)" }
         let rules = configuration.labels.filter { $0.provider == nil }.count
-        return (problems, "\(configuration.providers.count) provider(s)" + (rules > 0 ? ", \(rules) label rule(s)" : ""))
+        let enabled = configuration.providers.filter(\.enabled).count
+        var summary = "\(configuration.providers.count) provider(s), \(enabled) enabled" + (rules > 0 ? ", \(rules) label rule(s)" : "")
+        if enabled == 0, !configuration.providers.isEmpty {
+            summary += "; none is fetched until you set \"enabled\": true on yours and fill in its url and credentials"
+        }
+        return (problems, summary)
     }
 
     /// The file `probe config init` writes: every provider type, commented (`//` comments are

@@ -100,6 +100,18 @@ struct RankCommand: AsyncParsableCommand {
 
 /// The wiring every command shares: read targets, start the demo if asked, build the client.
 enum RunCommand {
+    /// Why there is nothing to probe, in one line: the providers file lists no provider, or lists
+    /// only disabled ones (and how to enable one, or to try the demo).
+    static func noTargets(providersFile: String?, providers: Bool) -> String {
+        guard providers else { return "no targets: no targets were given" }
+        guard let path = providersFile, let configuration = try? ProviderConfiguration.load(path: path), !configuration.providers.isEmpty else {
+            return "no targets: the providers file lists no provider, and no targets were given"
+        }
+        let count = configuration.providers.count
+        return "no targets: \(path) lists \(count) provider(s), all disabled: set \"enabled\": true on one and fill in its url and credentials "
+            + "(then 'probe config check \(path)'), or try 'probe --best --demo'"
+    }
+
     /// What a command runs with.
     struct Prepared {
         var client: ProbeClient
@@ -204,7 +216,7 @@ enum RunCommand {
             prepared.progress?.clear()
             if error.code == .configuration { throw ValidationError(error.message) }
             if error.code == .noTargets {
-                throw ValidationError("no targets: \(prepared.providers ? "the providers file lists no provider, and " : "")no targets were given")
+                throw ValidationError(noTargets(providersFile: prepared.client.configuration.providersFile, providers: prepared.providers))
             }
             if error.code == .descriptorLimit {
                 Console.error(error.message)

@@ -168,29 +168,33 @@ struct RankingOptions: ParsableArguments {
     var noSticky = false
 
     @Option(help: ArgumentHelp("A challenger must be better by this much to replace the choice (default \(Defaults.sticky.minimumGainMilliseconds.shown)).", valueName: "MS"))
-    var switchGain: Double = Defaults.sticky.minimumGainMilliseconds
+    var switchGain: Double?
 
     @Option(help: "...and score at most this share of the incumbent's (default \(Defaults.sticky.maximumRatio.shown)).")
-    var switchRatio: Double = Defaults.sticky.maximumRatio
+    var switchRatio: Double?
 
     @Option(help: ArgumentHelp("An incumbent scoring above this is replaced whatever the gain (default \(Defaults.sticky.ceilingMilliseconds.shown)).", valueName: "MS"))
-    var ceiling: Double = Defaults.sticky.ceilingMilliseconds
+    var ceiling: Double?
 
     @Option(help: "Runs in a row a challenger must qualify in before it takes over (default \(Defaults.sticky.confirmations)).")
-    var confirm: Int = Defaults.sticky.confirmations
+    var confirm: Int?
 
+    /// The sticky policy: the flags given, the defaults for the others (optional flags, so that
+    /// `--help` names each default once, in its own words).
     var stickyPolicy: StickyPolicy {
-        StickyPolicy(minimumGainMilliseconds: switchGain, maximumRatio: switchRatio, ceilingMilliseconds: ceiling, confirmations: confirm)
+        StickyPolicy(minimumGainMilliseconds: switchGain ?? Defaults.sticky.minimumGainMilliseconds, maximumRatio: switchRatio ?? Defaults.sticky.maximumRatio,
+                     ceilingMilliseconds: ceiling ?? Defaults.sticky.ceilingMilliseconds, confirmations: confirm ?? Defaults.sticky.confirmations)
     }
 
     /// The state file to use, `nil` when stickiness is off or no place is known.
     var statePath: String? { noSticky ? nil : state ?? StateStore.defaultPath() }
 
     func validate() throws {
-        guard switchGain >= 0, switchGain.isFinite else { throw ValidationError("--switch-gain must be 0 or more") }
-        guard switchRatio > 0, switchRatio <= 1 else { throw ValidationError("--switch-ratio must be above 0 and at most 1") }
-        guard ceiling > 0, ceiling.isFinite else { throw ValidationError("--ceiling must be above 0") }
-        guard (1...1_000).contains(confirm) else { throw ValidationError("--confirm must be between 1 and 1000") }
+        let policy = stickyPolicy
+        guard policy.minimumGainMilliseconds >= 0, policy.minimumGainMilliseconds.isFinite else { throw ValidationError("--switch-gain must be 0 or more") }
+        guard policy.maximumRatio > 0, policy.maximumRatio <= 1 else { throw ValidationError("--switch-ratio must be above 0 and at most 1") }
+        guard policy.ceilingMilliseconds > 0, policy.ceilingMilliseconds.isFinite else { throw ValidationError("--ceiling must be above 0") }
+        guard (1...1_000).contains(policy.confirmations) else { throw ValidationError("--confirm must be between 1 and 1000") }
         try validateKnee()
         for (name, value) in [("loss-penalty", lossPenalty), ("jitter-weight", jitterWeight), ("tail-weight", tailWeight),
                               ("load-penalty", loadPenalty), ("slots-penalty", slotsPenalty), ("slots-threshold", slotsThreshold),

@@ -93,8 +93,8 @@ struct ReportCommand: AsyncParsableCommand {
                     }
                     if case .failure(let error) = round.result {
                         if [.noTargets, .configuration, .descriptorLimit].contains(error.code) {
-                            Console.error(error.code == .noTargets && prepared.providers
-                                ? "no targets: the providers file lists no provider, and no targets were given" : error.message)
+                            Console.error(error.code == .noTargets
+                                ? RunCommand.noTargets(providersFile: prepared.client.configuration.providersFile, providers: prepared.providers) : error.message)
                             return ExitStatus.usage.rawValue
                         }
                         Console.error("round \(round.index): \(error.message)")

@@ -26,7 +26,10 @@ import Testing
         let run = try await CLIRunner.run([], shell: "\(environment) \(binary) config init && \(environment) \(binary) config check")
         let path = home.appendingPathComponent("probe/config.json").path
         #expect(run.status == 0, "\(run.stdout) \(run.stderr)")
-        #expect(run.stdout.contains("wrote \(path)") && run.stdout.contains("\(path): ok (5 provider(s), 1 label rule(s))"), "\(run.stdout)")
+        #expect(run.stdout.contains("wrote \(path)") && run.stdout.contains("\(path): ok (5 provider(s), 0 enabled, 1 label rule(s); none is fetched until you set \"enabled\": true on yours and fill in its url and credentials)"), "\(run.stdout)")
+        // With only disabled providers, --best says so, names the file and how to go on (issue 29).
+        let best = try await CLIRunner.run([], shell: "\(environment) \(binary) --best")
+        #expect(best.status == 64 && best.stderr.contains("\(path) lists 5 provider(s), all disabled") && best.stderr.contains("probe --best --demo"), "\(best.stderr)")
         let file = try FileManager.default.attributesOfItem(atPath: path)
         let directory = try FileManager.default.attributesOfItem(atPath: home.appendingPathComponent("probe").path)
         #expect((file[.posixPermissions] as? NSNumber)?.intValue == 0o600 && (directory[.posixPermissions] as? NSNumber)?.intValue == 0o700)
