@@ -33,8 +33,15 @@ import Testing
         return outcome.servers
     }
 
-    /// Runs a tool; `nil` when it is not installed.
-    static func run(_ tool: String, _ arguments: [String], timeout: Double = 10) throws -> (status: Int32, output: String)? {
+    /// Runs a tool on a thread of its own (never blocking Swift's cooperative pool, which the
+    /// provider simulators of the other suites in this process need); `nil` when it is not installed.
+    static func run(_ tool: String, _ arguments: [String], timeout: Double = 10) async throws -> (status: Int32, output: String)? {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try runNow(tool, arguments, timeout: timeout) }) }.start()
+        }
+    }
+
+    static func runNow(_ tool: String, _ arguments: [String], timeout: Double = 10) throws -> (status: Int32, output: String)? {
         let paths = ["/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/", "/usr/local/bin/"].map { $0 + tool }
         guard let path = paths.first(where: FileManager.default.isExecutableFile) else { return nil }
         let process = Process()
@@ -52,11 +59,11 @@ import Testing
 
     /// `v2ray -test` on a minimal configuration around the Xray outbound `xray` (an issue when the
     /// V2Ray core refuses it, or is not installed).
-    static func checkWithV2Ray(_ xray: String, name: String, in directory: URL) throws {
+    static func checkWithV2Ray(_ xray: String, name: String, in directory: URL) async throws {
         let config = directory.appendingPathComponent("\(name).json")
         try #"{"log":{"loglevel":"none"},"inbounds":[{"port":10808,"listen":"127.0.0.1","protocol":"socks","settings":{"udp":false}}],"outbounds":[\#(xray)]}"#
             .write(to: config, atomically: true, encoding: .utf8)
-        guard let run = try run("v2ray", ["-test", "-config", config.path]) else {
+        guard let run = try await run("v2ray", ["-test", "-config", config.path]) else {
             Issue.record("v2ray is not installed: the Xray outbound was not checked by the V2Ray core (CI installs it)")
             return
         }
@@ -98,7 +105,7 @@ import Testing
         let profile = directory.appendingPathComponent("profile.ovpn").path
         #expect(try String(contentsOfFile: profile, encoding: .utf8).contains("auth-user-pass \(directory.path)/openvpn-auth.txt"))
         // From another working directory: the profile names its credentials by absolute path.
-        guard let run = try Self.run("openvpn", ["--config", profile, "--verb", "3", "--dev", "null", "--route-noexec", "--ifconfig-noexec",
+        guard let run = try await Self.run("openvpn", ["--config", profile, "--verb", "3", "--dev", "null", "--route-noexec", "--ifconfig-noexec",
                                                  ], timeout: 3) else {
             Issue.record("openvpn is not installed: the profile was not checked by OpenVPN (CI installs it)")
             return
@@ -121,7 +128,7 @@ import Testing
         let directory = try Self.directory()
         defer { try? FileManager.default.removeItem(at: directory) }
         try Self.write(material, to: directory)
-        if let run = try Self.run("wg-quick", ["strip", directory.appendingPathComponent("probe.conf").path]) {
+        if let run = try await Self.run("wg-quick", ["strip", directory.appendingPathComponent("probe.conf").path]) {
             #expect(run.status == 0, "\(run.output)")
             #expect(run.output.contains("PrivateKey = \(C.wireguardPrivateKey)") && run.output.contains("Endpoint = 127.0.1.4:51820"))
         } else {
@@ -227,7 +234,7 @@ import Testing
             #expect(singBox["type"]?.string == type)
             for key in required[type] ?? [] { #expect(singBox[key] != nil, "sing-box \(type) lacks \(key)") }
             #expect(!material.files[1].contents.contains(".0,") && !material.files[1].contents.contains(".0\n"), "integers stay integers")
-            try Self.checkWithV2Ray(material.files[2].contents, name: type, in: directory)
+            try await Self.checkWithV2Ray(material.files[2].contents, name: type, in: directory)
         }
         // A type the hand-over does not know: the URI as served, and a note.
         let future = try await fetcher.connect(servers[4], spec: specs[0])
@@ -260,7 +267,7 @@ import Testing
         let directory = try Self.directory()
         defer { try? FileManager.default.removeItem(at: directory) }
         try Self.write(material, to: directory)
-        if let run = try Self.run("wg-quick", ["strip", directory.appendingPathComponent("probe.conf").path]) { #expect(run.status == 0, "\(run.output)") }
+        if let run = try await Self.run("wg-quick", ["strip", directory.appendingPathComponent("probe.conf").path]) { #expect(run.status == 0, "\(run.output)") }
     }
 }
 

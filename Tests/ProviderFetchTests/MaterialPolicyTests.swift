@@ -11,7 +11,7 @@ import Testing
 
     /// wg-quick's own `parse_options` (taken from the installed script, run in bash) on `file`:
     /// the hook arrays, SaveConfig and Table it would act on. nil when wg-quick is not installed.
-    static func wgQuickHooks(_ file: String) throws -> String? {
+    static func wgQuickHooks(_ file: String) async throws -> String? {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/wg-quick") else { return nil }
         let script = """
             set -e; shopt -s extglob; export LC_ALL=C
@@ -20,7 +20,7 @@ import Testing
             parse_options "$1"
             echo "PRE_UP=${#PRE_UP[@]} POST_UP=${#POST_UP[@]} PRE_DOWN=${#PRE_DOWN[@]} POST_DOWN=${#POST_DOWN[@]} SAVE_CONFIG=$SAVE_CONFIG TABLE=$TABLE"
             """
-        return try ConnectTests.run("bash", ["-c", script, "bash", file])?.output
+        return try await ConnectTests.run("bash", ["-c", script, "bash", file])?.output
     }
 
     @Test func aHostileWireGuardConfigLosesEveryHookAndWgQuickSeesNone() async throws {
@@ -42,7 +42,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         try ConnectTests.write(material, to: directory)
         let path = directory.appendingPathComponent("probe.conf").path
-        guard let hooks = try Self.wgQuickHooks(path), let strip = try ConnectTests.run("wg-quick", ["strip", path]) else {
+        guard let hooks = try await Self.wgQuickHooks(path), let strip = try await ConnectTests.run("wg-quick", ["strip", path]) else {
             Issue.record("wireguard-tools is not installed: the file was not checked by wg-quick (CI installs it)")
             return
         }
@@ -51,7 +51,7 @@ import Testing
         // The same served file, unsanitised, is what wg-quick would have run: the check has teeth.
         let raw = directory.appendingPathComponent("raw0.conf")
         try ProviderSimulator.wireguardConfig(endpoint: "127.0.1.4:51820", hostile: true).write(to: raw, atomically: true, encoding: .utf8)
-        #expect(try Self.wgQuickHooks(raw.path)?.contains("PRE_UP=1 POST_UP=1 PRE_DOWN=1 POST_DOWN=1 SAVE_CONFIG=1 TABLE=off") == true)
+        #expect(try await Self.wgQuickHooks(raw.path)?.contains("PRE_UP=1 POST_UP=1 PRE_DOWN=1 POST_DOWN=1 SAVE_CONFIG=1 TABLE=off") == true)
     }
 
     @Test func allowScriptsKeepsTheHooksAndSaysSo() async throws {
@@ -81,7 +81,7 @@ import Testing
         try ConnectTests.write(material, to: directory)
         let path = directory.appendingPathComponent("profile.ovpn").path
         // OpenVPN's own parser reads what was written (its remote is on loopback; killed after 3 s).
-        guard let run = try ConnectTests.run("openvpn", ["--config", path, "--verb", "4", "--dev", "null", "--route-noexec", "--ifconfig-noexec"], timeout: 3) else {
+        guard let run = try await ConnectTests.run("openvpn", ["--config", path, "--verb", "4", "--dev", "null", "--route-noexec", "--ifconfig-noexec"], timeout: 3) else {
             Issue.record("openvpn is not installed: the profile was not checked by OpenVPN (CI installs it)")
             return
         }

@@ -62,7 +62,7 @@ import Testing
                 #expect(server.protocol == "hysteria2", "\(server.name) has no xray outbound")
                 continue
             }
-            try ConnectTests.checkWithV2Ray(xray, name: server.name, in: directory)
+            try await ConnectTests.checkWithV2Ray(xray, name: server.name, in: directory)
         }
     }
 
