@@ -113,13 +113,20 @@ package enum YAMLSubset {
 
     /// A one-line flow collection starting at `index`.
     static func flow(_ text: Substring, _ index: inout Substring.Index, depth: Int) -> JSONValue {
-        guard depth < maximumDepth else { return alias }
+        // Too deep: the collection is passed over whole (the caller's loop must see it consumed).
+        guard depth < maximumDepth else {
+            skipFlow(text, &index)
+            return alias
+        }
         let open = text[index]
         let close: Character = open == "{" ? "}" : "]"
         index = text.index(after: index)
         var members: [String: JSONValue] = [:]
         var items: [JSONValue] = []
         while index < text.endIndex {
+            // Every turn consumes something: hostile text never loops here (the fuzzer found one).
+            let turn = index
+            defer { if index == turn, index < text.endIndex { index = text.index(after: index) } }
             while index < text.endIndex, text[index] == " " || text[index] == "," { index = text.index(after: index) }
             guard index < text.endIndex else { break }
             if text[index] == close { index = text.index(after: index); break }
@@ -144,6 +151,29 @@ package enum YAMLSubset {
             if let key { members[key] = key == "<<" ? alias : value } else { items.append(value) }
         }
         return open == "{" ? .object(members) : .array(items)
+    }
+
+    /// Moves `index` past the flow collection that starts there (nesting and quotes counted), or
+    /// to the end of the line when it is not closed.
+    static func skipFlow(_ text: Substring, _ index: inout Substring.Index) {
+        var depth = 0
+        var quote: Character?
+        while index < text.endIndex {
+            let character = text[index]
+            index = text.index(after: index)
+            if let open = quote {
+                if character == open { quote = nil }
+                continue
+            }
+            switch character {
+            case "\"", "'": quote = character
+            case "{", "[": depth += 1
+            case "}", "]":
+                depth -= 1
+                if depth <= 0 { return }
+            default: break
+            }
+        }
     }
 
     /// A plain or quoted token up to one of `stops` (outside quotes).

@@ -168,6 +168,13 @@ import Testing
         // Deep nesting and aliases everywhere cost nothing and end in a line.
         let deep = "proxies:\n  - " + String(repeating: "{a: ", count: 5_000) + "*x" + String(repeating: "}", count: 5_000) + "\n"
         #expect(ProxyDocuments.clash(deep, source: "deep").0.isEmpty)
+        // What the fuzzer found: flow collections past the depth bound inside a flow sequence made
+        // the reader loop without consuming them (memory without bound); it is now one skipped entry.
+        let fuzzed = try String(contentsOfFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fuzz/Corpus/bundle/flow-too-deep-oom").path, encoding: .isoLatin1)
+        _ = ProxyDocuments.clash(fuzzed, source: "fuzzed")
+        let wide = "proxies:\n  - [" + String(repeating: "[", count: 40) + String(repeating: "{a: [b, {c: d}]}, ", count: 2_000) + "]\n"
+        #expect(ProxyDocuments.clash(wide, source: "wide").0.isEmpty)
         let nested = "proxies:\n" + (0..<200).map { String(repeating: "  ", count: $0 + 1) + "- a:" }.joined(separator: "\n") + "\n"
         #expect(ProxyDocuments.clash(nested, source: "nested").0.isEmpty)
     }
