@@ -41,7 +41,7 @@ def wireguard_zip(path, count):
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for i in range(count):
             archive.writestr(f"wg/se-got-wg-{i:05d}.conf",
-                             f"[Interface]\nPrivateKey = {KEY}\nAddress = 10.64.{i // 250}.{i % 250 + 1}/32\nDNS = 10.64.0.1\n\n"
+                             f"[Interface]\nPrivateKey = {KEY}\nAddress = 198.19.{i // 250}.{i % 250 + 1}/32\nDNS = 198.19.0.1\n\n"
                              f"[Peer]\nPublicKey = {PEER}\nAllowedIPs = 0.0.0.0/0\nEndpoint = {address(i)}:51820\n")
 
 

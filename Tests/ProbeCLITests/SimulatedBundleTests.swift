@@ -31,7 +31,7 @@ extension SimulatedNetworks {
             defer { try? FileManager.default.removeItem(at: directory) }
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path)
             for (index, _) in wireguard {
-                try "[Interface]\nPrivateKey = \(Self.key)\nAddress = 10.64.0.\(index)/32\nDNS = 10.64.0.1\n\n[Peer]\nPublicKey = \(Self.peer)\nAllowedIPs = 0.0.0.0/0\nEndpoint = 198.18.40.\(index):51820\n"
+                try "[Interface]\nPrivateKey = \(Self.key)\nAddress = 198.19.0.\(index)/32\nDNS = 198.19.0.1\n\n[Peer]\nPublicKey = \(Self.peer)\nAllowedIPs = 0.0.0.0/0\nEndpoint = 198.18.40.\(index):51820\n"
                     .write(to: folder.appendingPathComponent(String(format: "se-got-wg-%03d.conf", index)), atomically: true, encoding: .utf8)
             }
             // The zip, made by Python's zipfile (deflate) inside the script below.
@@ -92,7 +92,7 @@ extension SimulatedNetworks {
             }
             let gluetun = try String(contentsOfFile: connection + "/gluetun.env", encoding: .utf8)
             #expect(gluetun == "VPN_SERVICE_PROVIDER=custom\nVPN_TYPE=wireguard\nWIREGUARD_ENDPOINT_IP=198.18.40.7\nWIREGUARD_ENDPOINT_PORT=51820\n"
-                + "WIREGUARD_PUBLIC_KEY=\(Self.peer)\nWIREGUARD_PRIVATE_KEY=\(Self.key)\nWIREGUARD_ADDRESSES=10.64.0.7/32\n")
+                + "WIREGUARD_PUBLIC_KEY=\(Self.peer)\nWIREGUARD_PRIVATE_KEY=\(Self.key)\nWIREGUARD_ADDRESSES=198.19.0.7/32\n")
         }
     }
 }

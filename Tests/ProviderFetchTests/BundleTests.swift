@@ -10,7 +10,7 @@ import Testing
     static let uuid = "b831381d-6324-4d53-ad4f-8cda48b30811"
 
     @Test func aWireGuardFileIsOneServerPerEndpoint() {
-        let one = "[Interface]\nPrivateKey = \(Self.key)\nAddress = 10.2.0.2/32\n\n[Peer]\nPublicKey = \(Self.peer)\nEndpoint = [2001:db8::5]:51820\n"
+        let one = "[Interface]\nPrivateKey = \(Self.key)\nAddress = 198.19.0.2/32\n\n[Peer]\nPublicKey = \(Self.peer)\nEndpoint = [2001:db8::5]:51820\n"
         let (entries, problems) = WireGuardBundle.entries(one, path: "de-fra-wg-001.conf")
         #expect(problems.isEmpty && entries.count == 1)
         #expect(entries[0].host == "2001:db8::5" && entries[0].port == 51_820 && entries[0].protocol == "wireguard" && entries[0].transport == "udp")
@@ -138,7 +138,7 @@ import Testing
                 type: wireguard
                 server: 192.0.2.14
                 port: 51820
-                ip: 172.16.0.2
+                ip: 198.19.0.3
                 private-key: \(Self.key)
                 public-key: \(Self.peer)
               - name: aliased
@@ -159,7 +159,7 @@ import Testing
         #expect(ss["password"]?.string == "it's")
         #expect(ProxyOutbound(fields: vm)?.xray?.value(at: "streamSettings.wsSettings.headers.Host")?.string == "h.example")
         #expect(ProxyOutbound(fields: re)?.realityPublicKey == "PUB")
-        #expect(wg.contains("Endpoint = 192.0.2.14:51820") && wg.contains("Address = 172.16.0.2/32"))
+        #expect(wg.contains("Endpoint = 192.0.2.14:51820") && wg.contains("Address = 198.19.0.3/32"))
         #expect(problems == [
             "clash.yaml: proxy-providers are not fetched (give their URLs with --from)",
             "clash.yaml: entry 5: uses a YAML alias or merge key (not expanded): skipped",

@@ -161,9 +161,9 @@ import Testing
         let config = """
             [interface]
             privatekey = \(key)
-            Address = 10.64.0.2/32, fc00:bbbb::2/128
+            Address = 198.19.0.2/32, fc00:bbbb::2/128
             Address = $(touch /tmp/x)
-            DNS = 10.64.0.1, example.com
+            DNS = 198.19.0.1, example.com
             DNS = *
             MTU = 1420
             MTU = 12
@@ -185,8 +185,8 @@ import Testing
         #expect(clean.text == """
             [Interface]
             PrivateKey = \(key)
-            Address = 10.64.0.2/32, fc00:bbbb::2/128
-            DNS = 10.64.0.1, example.com
+            Address = 198.19.0.2/32, fc00:bbbb::2/128
+            DNS = 198.19.0.1, example.com
             MTU = 1420
             FwMark = 0x1234
 
