@@ -3,7 +3,9 @@
 //
 // Library targets (Prober, Ranking, ProviderFetch, ProbeKit) depend on no
 // package: Foundation, FoundationNetworking and Glibc only, plus the small C
-// target CProbe for what Swift cannot import from glibc. Only the `probe`
+// target CProbe for what Swift cannot import from glibc. The one exception is
+// swift-crypto, used by HandshakeCrypto (the handshake probes) and reached by
+// Prober only through its HandshakeCodec protocol. Only the `probe`
 // executable uses swift-argument-parser.
 import PackageDescription
 
@@ -39,6 +41,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.34.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
+        // The handshake probes' cryptography (Curve25519, ChaChaPoly, HMAC, AES-CTR): the one
+        // package the probing core depends on, through the HandshakeCrypto target only.
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         // epoll, eventfd, timerfd, TCP_INFO and ICMP headers: what Swift cannot import from Glibc.
@@ -52,7 +57,12 @@ let package = Package(
         // zlib (a system library: Debian's zlib1g-dev), for the zip bundles users hold.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "ProviderFetch", dependencies: ["SafeText", "CBuildInfo", "CLazyCurl", "CZlib"], swiftSettings: strict),
-        .target(name: "ProbeKit", dependencies: ["Prober", "Ranking", "ProviderFetch", "SafeText", "CProbe"], swiftSettings: strict),
+        // The handshake probes' cryptography (WireGuard's Noise_IKpsk2, OpenVPN's tls-auth and
+        // tls-crypt), given to Prober through its HandshakeCodec protocol: swift-crypto, and
+        // BLAKE2s written here.
+        .target(name: "HandshakeCrypto", dependencies: ["Prober", .product(name: "Crypto", package: "swift-crypto"),
+                                                        .product(name: "CryptoExtras", package: "swift-crypto")], swiftSettings: strict),
+        .target(name: "ProbeKit", dependencies: ["Prober", "Ranking", "ProviderFetch", "SafeText", "CProbe", "HandshakeCrypto"], swiftSettings: strict),
         .target(name: "BenchmarkSupport", dependencies: ["Prober", "Ranking", "ProviderFetch"], swiftSettings: strict),
         // The simulated network for tests and benchmarks (TUN device in a private namespace).
         .target(name: "NetSim", dependencies: ["Prober", "CProbe"], swiftSettings: strict),
@@ -81,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "providersim",
             dependencies: ["ProviderSim", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .testTarget(name: "ProberTests", dependencies: ["Prober", "CProbe"]),
+        .testTarget(name: "ProberTests", dependencies: ["Prober", "CProbe", "HandshakeCrypto"]),
         .testTarget(name: "RankingTests", dependencies: ["Ranking"]),
         .testTarget(name: "ProviderFetchTests", dependencies: ["ProviderFetch", "ProviderSim", "probe", .product(name: "FlyingFox", package: "FlyingFox")]),
         .testTarget(name: "ProbeKitTests", dependencies: ["ProbeKit", "Prober", "Ranking"]),

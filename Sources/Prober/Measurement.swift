@@ -1,4 +1,4 @@
-/// What one method (TCP or ICMP) measured of one target.
+/// What one method (TCP, ICMP or a service's handshake) measured of one target.
 package struct Measurement: Hashable, Sendable {
     /// The method.
     package var method: ProbeKind
@@ -21,6 +21,8 @@ package struct Measurement: Hashable, Sendable {
     package var sent: Int { samples.count }
     /// Probes abandoned at the early-answer cutoff.
     package var pruned: Int { samples.reduce(0) { $0 + ($1.outcome == .pruned ? 1 : 0) } }
+    /// Answers that were WireGuard cookie replies (the server under load).
+    package var cookies: Int { samples.reduce(0) { $0 + ($1.outcome == .cookie ? 1 : 0) } }
     /// Probes answered.
     package var received: Int { samples.reduce(0) { $0 + ($1.outcome.answered ? 1 : 0) } }
     /// Share of probes not answered, 0...1 (1 when nothing was sent).
@@ -43,11 +45,11 @@ package struct Measurement: Hashable, Sendable {
 
     /// The most informative outcome across the samples.
     package var state: TargetState {
-        if samples.isEmpty, method == .tcp, unavailable != nil { return .unmeasurable }
+        if samples.isEmpty, method != .icmp, unavailable != nil { return .unmeasurable }
         var sawRefused = false, sawReply = false, sawUnreachable = false, sawTimeout = false, sawPruned = false
         for sample in samples {
             switch sample.outcome {
-            case .open: return .open
+            case .open, .handshake, .cookie: return .open
             case .reply: sawReply = true
             case .refused: sawRefused = true
             case .unreachable: sawUnreachable = true

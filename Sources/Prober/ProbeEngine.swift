@@ -16,10 +16,14 @@ package struct ProbeEngine: Sendable {
     package var options: ProbeOptions
     /// How names are resolved (`nil`: this machine's resolv.conf, hosts and nsswitch.conf).
     package var resolverConfiguration: ResolverConfiguration?
+    /// The handshake probes' cryptography (`nil`: targets' handshake keys are not used, and a
+    /// handshake method measures nothing, saying so).
+    package var handshakes: (any HandshakeCodec)?
 
     /// An engine with these options.
-    package init(options: ProbeOptions = ProbeOptions()) {
+    package init(options: ProbeOptions = ProbeOptions(), handshakes: (any HandshakeCodec)? = nil) {
         self.options = options
+        self.handshakes = handshakes
     }
 
     /// Probes every target and returns all results, in the order given, with the sweep's figures.
@@ -36,7 +40,7 @@ package struct ProbeEngine: Sendable {
         results.reserveCapacity(targets.count)
         var summary: SweepSummary?
         var done = 0
-        for await batch in SweepRunner.events(for: targets, methods: methods, options: options, firstRound: firstRound, resolver: resolverConfiguration) {
+        for await batch in SweepRunner.events(for: targets, methods: methods, options: options, firstRound: firstRound, resolver: resolverConfiguration, handshakes: handshakes) {
             for event in batch {
                 switch event {
                 case .result(let result):
@@ -56,7 +60,7 @@ package struct ProbeEngine: Sendable {
     /// result as soon as it is final, then the sweep's figures last. Stops when the consuming task
     /// is cancelled or the stream is dropped.
     package func updates(for targets: [ProbeTarget], methods: Set<ProbeKind> = [.tcp], firstRound: FirstRound? = nil) -> AsyncStream<[SweepEvent]> {
-        SweepRunner.events(for: targets, methods: methods, options: options, firstRound: firstRound, resolver: resolverConfiguration)
+        SweepRunner.events(for: targets, methods: methods, options: options, firstRound: firstRound, resolver: resolverConfiguration, handshakes: handshakes)
     }
 
     /// A sweep that stays open for more work (``LiveSweep``): the first round runs on `targets`;
@@ -65,7 +69,7 @@ package struct ProbeEngine: Sendable {
     package func live(for targets: [ProbeTarget], methods: Set<ProbeKind>, firstRound: FirstRound? = nil) -> (LiveSweep, AsyncStream<[SweepEvent]>) {
         let control = SweepControl()
         let live = LiveSweep(control: control)
-        return (live, SweepRunner.events(for: targets, methods: methods, options: options, firstRound: firstRound, control: control, live: live, resolver: resolverConfiguration))
+        return (live, SweepRunner.events(for: targets, methods: methods, options: options, firstRound: firstRound, control: control, live: live, resolver: resolverConfiguration, handshakes: handshakes))
     }
 
     /// The results as an `AsyncSequence`, each target's result as soon as it is final.

@@ -6,6 +6,11 @@ package enum ProbeOutcome: Hashable, Sendable {
     case open
     /// An ICMP echo reply came back.
     case reply
+    /// The service answered its own handshake (a verified WireGuard response, an OpenVPN server
+    /// reset acknowledging ours).
+    case handshake
+    /// A verified WireGuard cookie reply: the service is up and under load.
+    case cookie
     /// The host answered with RST: it is up, the port is closed.
     case refused
     /// No answer before the timeout.
@@ -23,6 +28,8 @@ package enum ProbeOutcome: Hashable, Sendable {
         switch self {
         case .open: "open"
         case .reply: "reply"
+        case .handshake: "handshake"
+        case .cookie: "cookie"
         case .refused: "refused"
         case .timeout: "timeout"
         case .pruned: "pruned"
@@ -31,10 +38,10 @@ package enum ProbeOutcome: Hashable, Sendable {
         }
     }
 
-    /// Whether the host answered (open, refused or an echo reply), which gives an RTT sample.
+    /// Whether the host answered (open, refused, an echo reply or the service's handshake), which gives an RTT sample.
     package var answered: Bool {
         switch self {
-        case .open, .refused, .reply: true
+        case .open, .refused, .reply, .handshake, .cookie: true
         default: false
         }
     }

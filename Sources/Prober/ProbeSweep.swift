@@ -56,6 +56,14 @@ final class ProbeSweep {
     var sequenceOwner: [UInt64]
     var receiveBuffer: [UInt8] = []
 
+    // Handshake state (ProbeSweep+Handshake.swift).
+    /// What a handshake job speaks with (its conversation, the service's port, TCP or UDP).
+    var handshakeFor: ((Int) -> (conversation: any HandshakeConversation, port: UInt16, overTCP: Bool)?)?
+    /// Handshake probes in flight, by slot.
+    var flights: [Int: HandshakeFlight] = [:]
+    /// The reactor while ``run(reactor:)`` runs (a TCP handshake changes what it waits for).
+    var currentReactor: Reactor?
+
     /// A sweep of `jobs` over `addresses` (already resolved). `onJob` gets each job's samples
     /// as soon as they are final, on the reactor thread; `beforeWaiting` runs each time the
     /// reactor is about to block (the moment to hand a batch of results over).
@@ -89,12 +97,16 @@ final class ProbeSweep {
 
     /// Runs to the end (or until cancelled) on the calling thread. Returns whether it was cancelled.
     func run(reactor: Reactor) throws(Errno) -> Bool {
-        let usesTCP = jobs.contains { $0.kind == .tcp }
+        // TCP and handshake probes each hold a descriptor while in flight.
+        let usesTCP = jobs.contains { $0.kind != .icmp }
         // ICMP probes hold no descriptor; sequence numbers stay unique among 65,536 in flight.
         var cap = usesTCP ? FileDescriptorBudget.cap(requested: options.maxInFlight) : 65_536
         cap = min(cap, 65_536)
         machine = SweepStateMachine(targetCount: jobs.count, options: options, cap: cap, start: .now())
         machine.holdOpen = holdOpen
+        for (number, job) in jobs.enumerated() where job.kind.isHandshake {
+            machine.makeSerial(number, minimumIntervalNanoseconds: Self.minimumSpacingNanoseconds)
+        }
         fds = Array(repeating: -1, count: machine.slotCount)
         startTimes = Array(repeating: MonotonicInstant(nanoseconds: 0), count: machine.slotCount)
         sequences = Array(repeating: 0, count: machine.slotCount)
@@ -103,6 +115,9 @@ final class ProbeSweep {
             sequenceOwner = Array(repeating: .max, count: 65_536)
             receiveBuffer = [UInt8](repeating: 0, count: 65_536)
         }
+        if handshakeFor != nil, receiveBuffer.isEmpty { receiveBuffer = [UInt8](repeating: 0, count: 65_536) }
+        currentReactor = reactor
+        defer { currentReactor = nil }
         for (family, socket) in icmpSockets.enumerated() {
             if let socket { try reactor.add(socket.fd, events: CPROBE_EPOLLIN, data: Self.icmpData(v6: family == 1)) }
         }
@@ -130,6 +145,7 @@ final class ProbeSweep {
                     switch jobs[job].kind {
                     case .tcp: startTCP(handle, address: addresses[jobs[job].position], reactor: reactor)
                     case .icmp: startICMP(handle, address: addresses[jobs[job].position])
+                    case .wireguard, .openvpn: startHandshake(handle, job: job, reactor: reactor)
                     }
                 case .expire(let handle):
                     // An answer that arrived while this thread was not running counts (its kernel
@@ -166,7 +182,14 @@ final class ProbeSweep {
         case Self.icmpData(v6: false): receiveICMP(v6: false, events: events)
         case Self.icmpData(v6: true): receiveICMP(v6: true, events: events)
         case (.max - 64)...: _ = otherEvent?(data)
-        default: handleTCPEvent(SweepStateMachine.ProbeHandle(packed: data), events: events)
+        default:
+            let handle = SweepStateMachine.ProbeHandle(packed: data)
+            guard machine.isCurrent(handle) else { return }  // stale: the slot was reused since
+            if jobs[machine.target(of: handle)].kind.isHandshake {
+                handleHandshakeEvent(handle, events: events, reactor: currentReactor)
+            } else {
+                handleTCPEvent(handle, events: events)
+            }
         }
     }
 
@@ -175,7 +198,15 @@ final class ProbeSweep {
     func add(address: SocketAddress, kinds: [ProbeKind], spec: SweepStateMachine.JobSpec) -> [Int] {
         let position = addresses.count
         addresses.append(address)
-        let numbers = Array(machine.add(Array(repeating: spec, count: kinds.count), now: .now()))
+        let specs = kinds.map { kind in
+            var spec = spec
+            if kind.isHandshake {
+                spec.serial = true
+                spec.minimumIntervalNanoseconds = Self.minimumSpacingNanoseconds
+            }
+            return spec
+        }
+        let numbers = Array(machine.add(specs, now: .now()))
         for kind in kinds { jobs.append(ProbeJob(position: position, kind: kind)) }
         return numbers
     }
@@ -349,6 +380,9 @@ final class ProbeSweep {
     /// reports the sample, and forwards a job that became final.
     func finish(_ handle: SweepStateMachine.ProbeHandle, _ sample: ProbeSample) {
         let slot = Int(handle.slot)
+        if !flights.isEmpty, let flight = flights.removeValue(forKey: slot), flight.overTCP, fds[slot] >= 0 {
+            try? Syscall.setAbortiveClose(fds[slot])  // an OpenVPN connection over TCP ends with RST
+        }
         if fds[slot] >= 0 {
             Syscall.close(fds[slot])
             fds[slot] = -1

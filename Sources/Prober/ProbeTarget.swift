@@ -17,6 +17,11 @@ public struct ProbeTarget: Hashable, Sendable, Codable, CustomStringConvertible 
     /// The one address family to probe this name at (`--family both` makes a target of each), or
     /// `nil` to follow ``ProbeOptions/family``.
     package var family: SocketAddress.Family?
+    /// The VPN service behind this target and its keys, for a handshake probe (never encoded,
+    /// never shown).
+    package var handshake: HandshakeService?
+
+    enum CodingKeys: String, CodingKey { case text, host, port, portKnown, family }
 
     /// The port used when a target names none.
     public static let defaultPort: UInt16 = 443

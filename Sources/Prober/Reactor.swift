@@ -53,6 +53,11 @@ package final class Reactor {
         try Syscall.epollControl(epollFD, EPOLL_CTL_ADD, fd, events: events, data: data)
     }
 
+    /// Changes the events watched on `fd` (a handshake over TCP waits to write, then to read).
+    package func modify(_ fd: Int32, events: UInt32, data: UInt64) throws(Errno) {
+        try Syscall.epollControl(epollFD, EPOLL_CTL_MOD, fd, events: events, data: data)
+    }
+
     /// Sets the next wake-up (no syscall when it is unchanged); `nil` waits for I/O only.
     package func arm(_ deadline: MonotonicInstant?) throws(Errno) {
         guard deadline != armed else { return }

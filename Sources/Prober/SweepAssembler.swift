@@ -19,12 +19,17 @@ final class SweepAssembler {
     private let methods: Set<ProbeKind>
     private let socketKinds: [ICMPSocketKind?]
     private let icmpUnavailable: [String?]
+    /// The handshake probes' cryptography, when the caller gave it.
+    private let codec: (any HandshakeCodec)?
+    /// Each position's handshake conversation (one per target, for all its samples).
+    private var conversations: [Int: any HandshakeConversation] = [:]
 
     /// Plans every address's jobs (``SweepJobPlan``) and starts their results. `socketKinds` and
     /// `icmpUnavailable` are per family ([IPv4, IPv6]).
     init(targets: [ProbeTarget], resolved: [(index: Int, address: SocketAddress, milliseconds: Double?)], methods: Set<ProbeKind>,
-         firstRound: Bool, socketKinds: [ICMPSocketKind?], icmpUnavailable: [String?]) {
+         firstRound: Bool, socketKinds: [ICMPSocketKind?], icmpUnavailable: [String?], codec: (any HandshakeCodec)? = nil) {
         self.methods = methods
+        self.codec = codec
         self.socketKinds = socketKinds
         self.icmpUnavailable = icmpUnavailable
         self.firstRound = firstRound
@@ -48,7 +53,7 @@ final class SweepAssembler {
     func addTarget(_ result: TargetResult) -> (position: Int, kinds: [ProbeKind]) {
         var result = result
         let position = partial.count
-        let kinds = plan(&result, portKnown: result.target.portKnown, firstRound: firstRound)
+        let kinds = plan(&result, position: position, firstRound: firstRound)
         jobs += kinds.map { ProbeJob(position: position, kind: $0) }
         partial.append(result)
         pending.append(kinds.count)
@@ -68,18 +73,56 @@ final class SweepAssembler {
 
     /// The kinds of probe `result`'s address gets; notes on `result` what cannot run (no ICMP
     /// permission for its family, no port for TCP alone).
-    private func plan(_ result: inout TargetResult, portKnown: Bool, firstRound: Bool) -> [ProbeKind] {
+    private func plan(_ result: inout TargetResult, position: Int, firstRound: Bool) -> [ProbeKind] {
         let family = result.address?.family == .inet6 ? 1 : 0
-        if methods.contains(.icmp), let reason = icmpUnavailable[family] {
+        let handshake = handshakeKind(&result, position: position)
+        let plan = SweepJobPlan.plan(methods: methods, icmpRuns: socketKinds[family] != nil, portKnown: result.target.portKnown,
+                                     firstRound: firstRound, handshake: handshake)
+        if methods.contains(.icmp), let reason = icmpUnavailable[family], plan != .probe([handshake].compactMap { $0 }) {
             result.icmp = Measurement(method: .icmp, samples: [], unavailable: reason)
         }
-        switch SweepJobPlan.plan(methods: methods, icmpRuns: socketKinds[family] != nil, portKnown: portKnown, firstRound: firstRound) {
+        switch plan {
         case .unmeasurable:
             result.tcp = SweepJobPlan.unmeasurableTCP
+            return []
+        case .noHandshake:
+            if result.handshake == nil, let kind = methods.first(where: \.isHandshake) {
+                let name = kind == .wireguard ? "WireGuard keys (a wg-quick file or a WireGuard link has them)" : "OpenVPN profile"
+                result.handshake = Measurement(method: kind, samples: [], unavailable: "no \(name) for this server: not measurable by its handshake")
+            }
             return []
         case .probe(let kinds):
             return kinds
         }
+    }
+
+    /// The kind of handshake that can run for `result`'s target (its conversation kept at
+    /// `position`), or `nil`; notes on `result` why keys it has cannot be used.
+    private func handshakeKind(_ result: inout TargetResult, position: Int) -> ProbeKind? {
+        guard let service = result.target.handshake, methods.contains(service.kind) else { return nil }
+        if let refusal = service.refusal {
+            result.handshake = Measurement(method: service.kind, samples: [], unavailable: refusal)
+            return nil
+        }
+        guard let codec else {
+            result.handshake = Measurement(method: service.kind, samples: [], unavailable: "handshake probes are not available here")
+            return nil
+        }
+        switch codec.conversation(for: service.material) {
+        case .success(let conversation):
+            conversations[position] = conversation
+            return service.kind
+        case .failure(let unsupported):
+            result.handshake = Measurement(method: service.kind, samples: [], unavailable: unsupported.reason)
+            return nil
+        }
+    }
+
+    /// What a handshake job speaks with: its conversation, the service's port and transport.
+    func handshake(job: Int) -> (conversation: any HandshakeConversation, port: UInt16, overTCP: Bool)? {
+        let position = jobs[job].position
+        guard let conversation = conversations[position], let service = partial[position].target.handshake else { return nil }
+        return (conversation, service.port, service.overTCP)
     }
 
     /// Results nothing could run for (ICMP alone without permission, no port): final at once.
@@ -93,6 +136,9 @@ final class SweepAssembler {
         case .icmp:
             let family = partial[position].address?.family == .inet6 ? 1 : 0
             partial[position].icmp = Measurement(method: .icmp, samples: samples, socketKind: socketKinds[family])
+        case .wireguard, .openvpn:
+            partial[position].handshake = Measurement(method: jobs[job].kind, samples: samples)
+            conversations[position] = nil
         }
         pending[position] -= 1
         guard pending[position] == 0 else { return nil }
@@ -105,7 +151,7 @@ final class SweepAssembler {
     func add(_ request: LiveSweep.Request, addJobs: ([ProbeKind]) -> [Int]) -> SweepEvent? {
         let position = partial.count
         var result = TargetResult(index: request.tag, target: request.target, address: request.address)
-        let kinds = plan(&result, portKnown: request.target.portKnown, firstRound: false)
+        let kinds = plan(&result, position: position, firstRound: false)
         partial.append(result)
         pending.append(kinds.count)
         isLive.append(true)
@@ -129,6 +175,9 @@ final class SweepAssembler {
         for position in partial.indices where !isLive[position] && pending[position] > 0 {
             if methods.contains(.tcp), partial[position].tcp == nil { partial[position].tcp = Measurement(method: .tcp, samples: samples) }
             if methods.contains(.icmp), partial[position].icmp == nil { partial[position].icmp = Measurement(method: .icmp, samples: samples) }
+            if let kind = partial[position].target.handshake?.kind, methods.contains(kind), partial[position].handshake == nil {
+                partial[position].handshake = Measurement(method: kind, samples: samples)
+            }
             pending[position] = 0
             events.append(.result(partial[position]))
         }

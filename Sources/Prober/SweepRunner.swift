@@ -8,14 +8,15 @@ enum SweepRunner {
     /// the consuming task is cancelled.
     static func events(
         for targets: [ProbeTarget], methods: Set<ProbeKind>, options: ProbeOptions, firstRound: FirstRound? = nil,
-        control: SweepControl = SweepControl(), live: LiveSweep? = nil, resolver: ResolverConfiguration? = nil
+        control: SweepControl = SweepControl(), live: LiveSweep? = nil, resolver: ResolverConfiguration? = nil,
+        handshakes: (any HandshakeCodec)? = nil
     ) -> AsyncStream<[SweepEvent]> {
         let (stream, continuation) = AsyncStream.makeStream(of: [SweepEvent].self, bufferingPolicy: .unbounded)
         continuation.onTermination = { _ in control.cancel() }
         let thread = Thread {
             let batch = EventBatch()
             run(targets: targets, methods: methods, options: options, firstRound: firstRound, control: control, live: live,
-                resolverConfiguration: resolver, emit: { batch.events.append($0) },
+                resolverConfiguration: resolver, handshakes: handshakes, emit: { batch.events.append($0) },
                 flush: {
                     guard !batch.events.isEmpty else { return }
                     continuation.yield(batch.events)
@@ -33,7 +34,7 @@ enum SweepRunner {
     /// addresses at once and each name the moment it resolves (lookups run on the same reactor).
     static func run(
         targets: [ProbeTarget], methods: Set<ProbeKind>, options: ProbeOptions, firstRound: FirstRound? = nil, control: SweepControl,
-        live: LiveSweep? = nil, resolverConfiguration: ResolverConfiguration? = nil,
+        live: LiveSweep? = nil, resolverConfiguration: ResolverConfiguration? = nil, handshakes: (any HandshakeCodec)? = nil,
         emit: @escaping (SweepEvent) -> Void, flush: @escaping () -> Void
     ) {
         let methods = methods.isEmpty ? [.tcp] : methods
@@ -58,7 +59,8 @@ enum SweepRunner {
 
         let assembler = SweepAssembler(
             targets: targets, resolved: names.numeric.map { ($0.index, $0.address, nil) },
-            methods: methods, firstRound: firstRound != nil, socketKinds: icmpSockets.map { $0?.kind }, icmpUnavailable: icmpUnavailable)
+            methods: methods, firstRound: firstRound != nil, socketKinds: icmpSockets.map { $0?.kind }, icmpUnavailable: icmpUnavailable,
+            codec: handshakes)
         for item in names.numeric { familiesProbed.insert(item.address.family) }
         for result in assembler.finalAtStart { emit(.result(result)) }
 
@@ -70,6 +72,7 @@ enum SweepRunner {
         } beforeWaiting: {
             flush()
         }
+        if handshakes != nil { sweep.handshakeFor = { assembler.handshake(job: $0) } }
         if let firstRound {
             // Only the sweep's own targets set the cutoff (and only they can be pruned by it).
             sweep.cutoff = { job, samples in assembler.isOwnTarget(job: job) ? firstRound.cutoff(assembler.targetIndex(job: job), samples) : nil }
@@ -157,6 +160,7 @@ enum SweepRunner {
             sweep.otherEvent = nil
             sweep.otherDeadline = nil
             sweep.cutoff = nil
+            sweep.handshakeFor = nil
         }
         var cancelled = control.isCancelled
         if !cancelled {

@@ -70,6 +70,12 @@ struct SweepStateMachine {
         /// Its samples start before any other job's that is eligible too (the early answer's
         /// finalists: the answer waits for them, while the rest of the first round can wait).
         var priority: Bool = false
+        /// One sample in flight at a time: the next starts when the last ended, and no sooner than
+        /// ``minimumIntervalNanoseconds`` after its start (handshake probes: a server ignores an
+        /// initiation from the same peer that comes too soon after the last).
+        var serial: Bool = false
+        /// The least time between the starts of two of its samples, beside the sweep's interval.
+        var minimumIntervalNanoseconds: UInt64 = 0
     }
 
     /// An entry of the deadline heap: the probe behind `handle` times out at `deadline`.
@@ -124,6 +130,8 @@ struct SweepStateMachine {
     /// Samples whose socket could not be opened (EMFILE), to start again before anything new.
     private var retries: RingBuffer<(target: Int, sample: Int)>
     private var nextSample: [Int]
+    /// When each job's last sample started (serial jobs space their samples from it).
+    private var lastStart: [MonotonicInstant]
     private var samples: [[ProbeSample]]
     private var tokens: Double
     private let tokenCapacity: Double
@@ -148,6 +156,7 @@ struct SweepStateMachine {
         droppedInFlight = RingBuffer(capacity: 4)
         retries = RingBuffer(capacity: 4)
         nextSample = Array(repeating: 0, count: targetCount)
+        lastStart = Array(repeating: start, count: targetCount)
         samples = Array(repeating: [], count: targetCount)
         tokenCapacity = rate == 0 ? .infinity : max(1, Double(rate) / 1_000)
         tokens = rate == 0 ? .infinity : tokenCapacity
@@ -161,9 +170,10 @@ struct SweepStateMachine {
         for spec in jobs {
             let job = specs.count
             specs.append(JobSpec(samples: max(1, spec.samples), timeoutNanoseconds: max(1, spec.timeoutNanoseconds), prunable: spec.prunable,
-                                 priority: spec.priority))
+                                 priority: spec.priority, serial: spec.serial, minimumIntervalNanoseconds: spec.minimumIntervalNanoseconds))
             dropped.append(false)
             nextSample.append(0)
+            lastStart.append(now)
             samples.append([])
             if spec.priority {
                 priorityPending.insert(Pending(eligible: now, order: pendingOrder, target: job))
@@ -185,6 +195,14 @@ struct SweepStateMachine {
         for index in slots.indices where slots[index].busy && slots[index].target == job {
             droppedInFlight.append(ProbeHandle(slot: UInt32(index), generation: slots[index].generation))
         }
+    }
+
+    /// Makes `job` serial (see ``JobSpec/serial``) with at least `minimumIntervalNanoseconds`
+    /// between its starts; for jobs given at the start, before the first action.
+    mutating func makeSerial(_ job: Int, minimumIntervalNanoseconds: UInt64) {
+        guard job < specs.count else { return }
+        specs[job].serial = true
+        specs[job].minimumIntervalNanoseconds = minimumIntervalNanoseconds
     }
 
     /// Whether `job` has every sample final (dropped jobs report nothing).
@@ -270,6 +288,13 @@ struct SweepStateMachine {
         release(handle)
         guard !dropped[slot.target] else { return nil }
         if sample.outcome == .pruned { prunedCount += 1 }
+        if specs[slot.target].serial, nextSample[slot.target] < specs[slot.target].samples {
+            // The next sample of a serial job waits for this one's end and its spacing.
+            let spacing = max(intervalNanoseconds, specs[slot.target].minimumIntervalNanoseconds)
+            let next = Pending(eligible: lastStart[slot.target].advanced(byNanoseconds: spacing), order: pendingOrder, target: slot.target)
+            if specs[slot.target].priority { priorityPending.insert(next) } else { pending.insert(next) }
+            pendingOrder += 1
+        }
         var recorded = sample
         recorded.index = slot.sample
         samples[slot.target].append(recorded)
@@ -318,7 +343,8 @@ struct SweepStateMachine {
         if priority { _ = priorityPending.removeMin() } else { _ = pending.removeMin() }
         let sample = nextSample[target]
         nextSample[target] += 1
-        if nextSample[target] < specs[target].samples {
+        lastStart[target] = now
+        if nextSample[target] < specs[target].samples, !specs[target].serial {
             let next = Pending(eligible: now.advanced(byNanoseconds: intervalNanoseconds), order: pendingOrder, target: target)
             if specs[target].priority { priorityPending.insert(next) } else { pending.insert(next) }
             pendingOrder += 1

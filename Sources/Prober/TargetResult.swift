@@ -16,6 +16,8 @@ package struct TargetResult: Hashable, Sendable {
     package var tcp: Measurement?
     /// What ICMP echo measured, when it ran (or why it could not).
     package var icmp: Measurement?
+    /// What the service's own handshake (WireGuard, OpenVPN) measured, when it ran (or why it could not).
+    package var handshake: Measurement?
 
     /// A result.
     package init(
@@ -40,12 +42,21 @@ package struct TargetResult: Hashable, Sendable {
                   resolveError: resolveError, tcp: address == nil ? nil : Measurement(method: .tcp, samples: samples))
     }
 
-    /// The measurement a ranking should use: TCP when the port is open, else ICMP when it was
+    /// The measurement a ranking should use: the service's handshake when it ran (it alone proves
+    /// the service accepts this client), else TCP when the port is open, else ICMP when it was
     /// answered, else whichever ran (TCP first).
     package var primary: Measurement? {
+        if let handshake = rankedHandshake { return handshake }
         if let tcp, tcp.state == .open { return tcp }
         if let icmp, icmp.reachable { return icmp }
         return tcp ?? icmp
+    }
+
+    /// The handshake measurement when it decides: it ran, or nothing else did (then it says why
+    /// the server could not be measured).
+    private var rankedHandshake: Measurement? {
+        guard let handshake else { return nil }
+        return handshake.unavailable == nil || (tcp == nil && icmp == nil) ? handshake : nil
     }
 
     /// The primary measurement's samples.
@@ -57,7 +68,10 @@ package struct TargetResult: Hashable, Sendable {
     /// Share lost, 0...1 (primary measurement; 1 when nothing was sent).
     package var loss: Double { primary?.loss ?? 1 }
     /// Whether the host answered at least once, by any method.
-    package var reachable: Bool { (tcp?.reachable ?? false) || (icmp?.reachable ?? false) }
+    package var reachable: Bool {
+        if let handshake = rankedHandshake { return handshake.reachable }
+        return (tcp?.reachable ?? false) || (icmp?.reachable ?? false)
+    }
     /// RTT figures of the primary measurement.
     package var rtt: RTTStatistics? { primary?.rtt }
     /// Timing of the primary measurement.
@@ -67,6 +81,7 @@ package struct TargetResult: Hashable, Sendable {
     /// `unresolved` when the name did not resolve.
     package var state: TargetState {
         guard address != nil else { return .unresolved }
+        if let handshake = rankedHandshake { return handshake.state }
         if let tcp, tcp.state == .open || tcp.state == .refused { return tcp.state }
         return primary?.state ?? .error
     }

@@ -183,7 +183,7 @@ enum RunCommand {
         let progress = ProgressLine.make(quiet: quiet)
         let configuration = ProbeClient.Configuration(
             providersFile: providersFile, sources: sources,
-            probing: ProbeConfiguration(probe: probing.probeOptions, method: probing.method, ranking: weights, filter: ranking.filter, early: probing.earlyOptions),
+            probing: probing.configuration(ranking: weights, filter: ranking.filter),
             stateFile: ranking.statePath, sticky: ranking.stickyPolicy)
         var report: (@Sendable (ProbeProgress) -> Void)?
         if let progress { report = { progress.update($0) } }

@@ -67,8 +67,13 @@ struct ProviderInput: ParsableArguments {
 
 /// How to probe.
 struct ProbingOptions: ParsableArguments {
-    @Option(help: "Probe method: auto (TCP where the port is open, else ICMP), tcp, icmp, or both.")
+    @Option(help: ArgumentHelp(
+        "Probe method: auto (the VPN's own handshake where its keys are known, else TCP where the port is open, else ICMP), tcp, icmp, both, wireguard (handshake initiation, timed to the verified response), or openvpn (control-channel reset, timed to the server's).",
+        valueName: "METHOD"))
     var method: ProbeMethod = .auto
+
+    @Flag(help: "Run WireGuard handshakes even for servers whose private key a local WireGuard interface holds (a handshake moves the server's idea of that peer's endpoint until the tunnel speaks again).")
+    var handshakeAnyway = false
 
     @Option(help: "ICMP socket: auto (unprivileged ping socket, else raw), ping, or raw.")
     var icmpSocket: ICMPSocketPreference = .auto
@@ -110,6 +115,13 @@ struct ProbingOptions: ParsableArguments {
     }
 
     var earlyOptions: EarlyAnswerOptions { EarlyAnswerOptions(awaitNames: awaitDns) }
+
+    /// The run's probing configuration with these ranking rules.
+    func configuration(ranking: RankingWeights, filter: CandidateFilter) -> ProbeConfiguration {
+        var configuration = ProbeConfiguration(probe: probeOptions, method: method, ranking: ranking, filter: filter, early: earlyOptions)
+        configuration.handshakeAnyway = handshakeAnyway
+        return configuration
+    }
 
     func validate() throws {
         do {

@@ -13,6 +13,10 @@ public struct ProbeConfiguration: Hashable, Sendable, Codable {
     public var filter: CandidateFilter
     /// How ``ProbeClient/best()`` answers early.
     public var early: EarlyAnswerOptions
+    /// Run WireGuard handshakes even for a server whose private key a local WireGuard interface
+    /// holds (a handshake moves that server's idea of the peer's endpoint until the tunnel speaks
+    /// again). Default `false`: such servers are measured without it, and the report says why.
+    public var handshakeAnyway: Bool = false
 
     /// A configuration with the documented defaults, or the values given.
     public init(
@@ -29,7 +33,7 @@ public struct ProbeConfiguration: Hashable, Sendable, Codable {
 
 extension ProbeConfiguration {
     enum CodingKeys: String, CodingKey {
-        case probe, method, ranking, filter, early
+        case probe, method, ranking, filter, early, handshakeAnyway
     }
 
     /// Reads the value; every key is optional and takes its default when missing.
@@ -41,5 +45,6 @@ extension ProbeConfiguration {
         ranking = try container.value(.ranking, or: defaults.ranking)
         filter = try container.value(.filter, or: defaults.filter)
         early = try container.value(.early, or: defaults.early)
+        handshakeAnyway = try container.value(.handshakeAnyway, or: defaults.handshakeAnyway)
     }
 }

@@ -34,13 +34,15 @@ package struct ProbeSession: Sendable {
     package func run(targets: [ProbeTarget], servers: [Server] = [], errors: [ReportError] = [], sticky: StickyInput? = nil) async -> ProbeReport {
         let start = MonotonicInstant.now()
         let items = ProbeItems(explicit: targets, servers: servers, family: configuration.probe.family, matchesNames: !configuration.filter.excluded.isEmpty)
-        let all = items.targets
+        var guarded = items.targets
+        let guardNote = HandshakeTargets.guardLocalInterfaces(&guarded, methods: configuration.method.kinds, anyway: configuration.handshakeAnyway)
+        let all = guarded
         var options = configuration.probe
         if let spread {
             options.rate = spread.rate(probes: all.count * options.samples * configuration.method.kinds.count, cap: options.rate)
             options.maxInFlight = spread.inFlight(rate: options.rate, timeoutMilliseconds: options.timeoutMilliseconds, current: options.maxInFlight)
         }
-        let sweep = await ProbeEngine(options: options).probe(all, methods: configuration.method.kinds) { [progress] done in
+        let sweep = await ProbeEngine(options: options, handshakes: HandshakeTargets.codec).probe(all, methods: configuration.method.kinds) { [progress] done in
             progress?(ProbeProgress(phase: .probing, done: done, total: all.count))
         }
         let paced = await repaced(sweep.results, summary: sweep.summary, methods: configuration.method.kinds)
@@ -49,6 +51,7 @@ package struct ProbeSession: Sendable {
         report.durations = RunDurations(
             probeMs: ReportEntry.ms(probed.milliseconds(since: start)), rankMs: ReportEntry.ms(MonotonicInstant.now().milliseconds(since: probed)))
         if let note = paced.note { report.notes.append(note) }
+        if let guardNote { report.notes.append(guardNote) }
         var summary = sweep.summary
         summary.probesStarted += paced.probes
         summary.resolveMilliseconds = ReportEntry.ms(summary.resolveMilliseconds)
@@ -122,10 +125,16 @@ package struct ProbeSession: Sendable {
 
     /// The probe target of a provider's server: its host and port; without a known port it is
     /// pinged only (or, with `--method tcp`, knocked on at 443). A UDP service (WireGuard, OpenVPN
-    /// over UDP, hysteria2, tuic) is never TCP-knocked at its UDP port: ICMP measures its host.
+    /// over UDP, hysteria2, tuic) is never TCP-knocked at its UDP port: its own handshake measures
+    /// it where its keys are known, else ICMP measures its host.
     package static func target(_ server: Server) -> ProbeTarget {
         let port = BundleEntry.isUDP(protocol: server.protocol, transport: server.transport) ? nil : server.port.flatMap { UInt16(exactly: $0) }
-        return ProbeTarget(host: server.host, port: port ?? ProbeTarget.defaultPort, portKnown: port != nil)
+        let service = HandshakeTargets.service(for: server)
+        // A service its handshake can reach is named by its own port, whichever method runs.
+        let text = service.map { ProbeTarget(host: server.host, port: $0.port).text }
+        var target = ProbeTarget(host: server.host, port: port ?? ProbeTarget.defaultPort, text: text, portKnown: port != nil)
+        target.handshake = service
+        return target
     }
 
     /// Fetches every configured provider at once. Servers of providers whose account is

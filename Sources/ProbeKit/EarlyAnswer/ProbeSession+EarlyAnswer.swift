@@ -12,9 +12,10 @@ extension ProbeSession {
         let start = MonotonicInstant.now()
         let options = configuration.early
         let items = ProbeItems(explicit: targets, servers: servers, family: configuration.probe.family, matchesNames: !configuration.filter.excluded.isEmpty)
-        let all = items.targets
-        let plan = EarlyPlan(session: self, items: items)
         let methods = configuration.method.kinds
+        var all = items.targets
+        let guardNote = HandshakeTargets.guardLocalInterfaces(&all, methods: methods, anyway: configuration.handshakeAnyway)
+        let plan = EarlyPlan(session: self, items: items)
 
         // One live sweep for the whole answer: the first round (one cheap probe each; the sweep keeps
         // the tightest cutoff the answers so far allow), and the finalists the plan names, measured
@@ -32,7 +33,7 @@ extension ProbeSession {
         var firstDone = 0
         var leaderPass: Set<Int>?  // targets measured for the leader check, while it runs
         var finalistStart: [Int: MonotonicInstant] = [:]
-        let (live, events) = ProbeEngine(options: firstOptions).live(for: all, methods: methods, firstRound: firstRound)
+        let (live, events) = ProbeEngine(options: firstOptions, handshakes: HandshakeTargets.codec).live(for: all, methods: methods, firstRound: firstRound)
         func perform(_ actions: [EarlyAnswerPlan.Action]) {
             for action in actions {
                 switch action {
@@ -166,13 +167,14 @@ extension ProbeSession {
             guard report.best != nil, !positions.isEmpty else { break }
             for position in positions { finalists.insert(finished[position].index) }
             let began = MonotonicInstant.now()
-            let extra = await ProbeEngine(options: configuration.probe).probe(positions.map { Self.numeric(finished[$0]) }, methods: methods)
+            let extra = await ProbeEngine(options: configuration.probe, handshakes: HandshakeTargets.codec).probe(positions.map { Self.numeric(finished[$0]) }, methods: methods)
             for fresh in extra.results { finished[positions[fresh.index]] = Self.merged(fresh, into: finished[positions[fresh.index]]) }
             probes += extra.summary.probesStarted
             finalMs += MonotonicInstant.now().milliseconds(since: began)
             report = ranked()
         }
         if let note = paced.note { report.notes.append(note) }
+        if let guardNote { report.notes.append(guardNote) }
         let totalMs = MonotonicInstant.now().milliseconds(since: start)
         report.sweep?.probesStarted = probes
         report.sweep?.cancelled = sweep.cancelled || Task.isCancelled
@@ -217,7 +219,9 @@ extension ProbeSession {
 
     /// The target of a resolved result, by its address: the final round needs no second lookup.
     static func numeric(_ result: TargetResult) -> ProbeTarget {
-        ProbeTarget(host: result.address?.host ?? result.target.host, port: result.target.port, portKnown: result.target.portKnown)
+        var target = ProbeTarget(host: result.address?.host ?? result.target.host, port: result.target.port, portKnown: result.target.portKnown)
+        target.handshake = result.target.handshake
+        return target
     }
 
     /// A final-round result in the place of the first round's, keeping the target as given.

@@ -55,7 +55,7 @@ extension ProbeSession {
             guard let lossy = PacingCheck.suspects(results) else { break }
             let slower = PacingCheck.slower(options, summary: summary)
             let before = Int(Double(summary.probesStarted) / max(0.001, summary.probeMilliseconds / 1_000))
-            let again = await ProbeEngine(options: slower).probe(lossy.map { Self.numeric(results[$0]) }, methods: methods)
+            let again = await ProbeEngine(options: slower, handshakes: HandshakeTargets.codec).probe(lossy.map { Self.numeric(results[$0]) }, methods: methods)
             probes += again.summary.probesStarted
             var recovered = 0
             for fresh in again.results {

@@ -60,9 +60,13 @@ public struct ReportEntry: Hashable, Sendable, Codable {
         public var unavailable: String?
         /// Every sample, in send order.
         public var samples: [Sample]
+        /// The method (`tcp`, `icmp`, `wireguard`, `openvpn`); written for a handshake only.
+        public var method: String?
+        /// Handshakes only: how many answers were WireGuard cookie replies (the server under load).
+        public var cookies: Int?
 
         enum CodingKeys: String, CodingKey {
-            case state, sent, received, loss, rttMs = "rtt_ms", timing, socket, unavailable, samples
+            case state, sent, received, loss, rttMs = "rtt_ms", timing, socket, unavailable, samples, method, cookies
         }
 
         /// Writes every key, `null` included.
@@ -77,6 +81,8 @@ public struct ReportEntry: Hashable, Sendable, Codable {
             try container.encodeIfPresent(socket, forKey: .socket)
             try container.encodeIfPresent(unavailable, forKey: .unavailable)
             try container.encode(samples, forKey: .samples)
+            try container.encodeIfPresent(method, forKey: .method)
+            try container.encodeIfPresent(cookies, forKey: .cookies)
         }
 
         init(_ measurement: Measurement) {
@@ -89,6 +95,10 @@ public struct ReportEntry: Hashable, Sendable, Codable {
             socket = measurement.socketKind?.rawValue
             unavailable = measurement.unavailable
             samples = measurement.samples.map(Sample.init)
+            if measurement.method.isHandshake {
+                method = measurement.method.rawValue
+                cookies = measurement.cookies > 0 ? measurement.cookies : nil
+            }
         }
     }
 
@@ -138,6 +148,12 @@ public struct ReportEntry: Hashable, Sendable, Codable {
         get { details?.icmp }
         set { updateDetails { $0.icmp = newValue } }
     }
+    /// The service's own handshake (`wireguard`, `openvpn`), when it was run or could not be:
+    /// under its method's name in ``MethodReport/method``.
+    public var handshake: MethodReport? {
+        get { details?.handshake }
+        set { updateDetails { $0.handshake = newValue } }
+    }
     /// The provider's server this target came from (normalised), when it came from one.
     public var server: Server? {
         get { details?.server }
@@ -161,7 +177,7 @@ public struct ReportEntry: Hashable, Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case rank, target, host, address, port, servicePort = "service_port", method, reachable, state, sent, received, loss
-        case rttMs = "rtt_ms", dnsMs = "dns_ms", timing, score, samples, tcp, icmp, server
+        case rttMs = "rtt_ms", dnsMs = "dns_ms", timing, score, samples, tcp, icmp, handshake, server
         case scoreTerms = "score_terms", excluded, labels
     }
 
@@ -189,6 +205,7 @@ public struct ReportEntry: Hashable, Sendable, Codable {
         excluded = try container.decodeIfPresent(String.self, forKey: .excluded)
         tcp = try container.decodeIfPresent(MethodReport.self, forKey: .tcp)
         icmp = try container.decodeIfPresent(MethodReport.self, forKey: .icmp)
+        handshake = try container.decodeIfPresent(MethodReport.self, forKey: .handshake)
         server = try container.decodeIfPresent(Server.self, forKey: .server)
         labels = try container.decodeIfPresent([String: String].self, forKey: .labels)
     }
@@ -215,6 +232,7 @@ public struct ReportEntry: Hashable, Sendable, Codable {
         try container.encode(samples, forKey: .samples)
         try container.encodeIfPresent(tcp, forKey: .tcp)
         try container.encodeIfPresent(icmp, forKey: .icmp)
+        try container.encodeIfPresent(handshake, forKey: .handshake)
         try container.encodeIfPresent(server, forKey: .server)
         try container.encodeIfPresent(scoreTerms, forKey: .scoreTerms)
         try container.encodeIfPresent(excluded, forKey: .excluded)
@@ -252,6 +270,11 @@ public struct ReportEntry: Hashable, Sendable, Codable {
         address = figures.addressText
         port = Int(result.target.port)
         servicePort = result.target.portKnown ? port : nil
+        if let service = result.target.handshake, result.handshake?.unavailable == nil, result.handshake != nil {
+            // Measured by its own handshake: at the service's port.
+            port = Int(service.port)
+            servicePort = port
+        }
         self.method = (figures.primary?.method ?? (method == .icmp ? .icmp : .tcp)).rawValue
         reachable = result.reachable
         state = figures.state.rawValue
@@ -274,13 +297,15 @@ public struct ReportEntry: Hashable, Sendable, Codable {
             tcp = result.tcp.map(MethodReport.init)
             icmp = result.icmp.map(MethodReport.init)
         }
+        if let measurement = result.handshake { handshake = MethodReport(measurement) }
     }
 
     /// Changes the out-of-line parts on a copy (so entries that shared them stay as they were).
     private mutating func updateDetails(_ change: (Details) -> Void) {
         let copy = Details(tcp: details?.tcp, icmp: details?.icmp, server: details?.server, labels: details?.labels)
+        copy.handshake = details?.handshake
         change(copy)
-        details = copy.tcp == nil && copy.icmp == nil && copy.server == nil && copy.labels == nil ? nil : copy
+        details = copy.tcp == nil && copy.icmp == nil && copy.handshake == nil && copy.server == nil && copy.labels == nil ? nil : copy
     }
 
     /// Both methods' measurements and the provider's server: never changed once shared (see
@@ -288,6 +313,7 @@ public struct ReportEntry: Hashable, Sendable, Codable {
     private final class Details: Hashable, @unchecked Sendable {
         var tcp: MethodReport?
         var icmp: MethodReport?
+        var handshake: MethodReport?
         var server: Server?
         var labels: [String: String]?
 
@@ -299,12 +325,13 @@ public struct ReportEntry: Hashable, Sendable, Codable {
         }
 
         static func == (lhs: Details, rhs: Details) -> Bool {
-            lhs.tcp == rhs.tcp && lhs.icmp == rhs.icmp && lhs.server == rhs.server && lhs.labels == rhs.labels
+            lhs.tcp == rhs.tcp && lhs.icmp == rhs.icmp && lhs.handshake == rhs.handshake && lhs.server == rhs.server && lhs.labels == rhs.labels
         }
 
         func hash(into hasher: inout Hasher) {
             hasher.combine(tcp)
             hasher.combine(icmp)
+            hasher.combine(handshake)
             hasher.combine(server)
             hasher.combine(labels)
         }
