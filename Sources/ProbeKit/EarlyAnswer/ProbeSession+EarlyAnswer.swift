@@ -136,7 +136,7 @@ extension ProbeSession {
         // A remote finalist whose handshake is far faster than its ping may be a local proxy or firewall
         // answering: knock once on a few more servers; if they too answer at once, the report notes a
         // middlebox and ranks on ICMP (see ``ProbeSession/middleboxSuspected(_:)``).
-        if methods == [.tcp, .icmp], !Task.isCancelled, let others = Self.middleboxCheck(finished, finalists: finalists) {
+        if methods.isSuperset(of: [.tcp, .icmp]), !Task.isCancelled, let others = Self.middleboxCheck(finished, finalists: finalists) {
             var knock = configuration.probe
             knock.samples = 1
             let check = await ProbeEngine(options: knock).probe(others.map { Self.numeric(finished[$0]) }, methods: [.tcp])
@@ -196,7 +196,7 @@ extension ProbeSession {
     func measuredInFull(_ result: TargetResult) -> Bool {
         let kinds = configuration.method.kinds
         guard kinds.count == 1, let kind = kinds.first else { return false }
-        let measurement = kind == .tcp ? result.tcp : result.icmp
+        let measurement = kind == .tcp ? result.tcp : kind == .icmp ? result.icmp : result.handshake
         return (measurement?.samples.count ?? 0) >= max(1, configuration.probe.samples)
     }
 
