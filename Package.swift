@@ -91,10 +91,10 @@ let package = Package(
         .executableTarget(
             name: "providersim",
             dependencies: ["ProviderSim", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .testTarget(name: "ProberTests", dependencies: ["Prober", "CProbe", "HandshakeCrypto"]),
+        .testTarget(name: "ProberTests", dependencies: ["Prober", "CProbe", "HandshakeCrypto", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "RankingTests", dependencies: ["Ranking"]),
         .testTarget(name: "ProviderFetchTests", dependencies: ["ProviderFetch", "ProviderSim", "probe", .product(name: "FlyingFox", package: "FlyingFox")]),
-        .testTarget(name: "ProbeKitTests", dependencies: ["ProbeKit", "Prober", "Ranking"]),
+        .testTarget(name: "ProbeKitTests", dependencies: ["ProbeKit", "Prober", "Ranking", .product(name: "Crypto", package: "swift-crypto")]),
         // The library as an outside package sees it: ProbeKit alone, no @testable.
         .testTarget(name: "ProbeKitAPITests", dependencies: ["ProbeKit", "ProviderSim"]),
         .testTarget(name: "ProbeCLITests", dependencies: ["probe", "netsim", "providersim", "Prober", "NetSim"]),

@@ -43,7 +43,7 @@ import Testing
             #expect(keys.isSubset(of: ["best", "ranked", "errors", "elapsed_ms", "sweep", "sticky", "notes", "early", "providers", "durations", "connection", "version"]), "\(name): \(keys)")
             // Each entry's keys are the README's table, no more, no fewer (optional ones aside).
             let entry = try #require(object["best"] as? [String: Any])
-            let optional: Set<String> = ["tcp", "icmp", "server", "score_terms", "excluded", "labels"]
+            let optional: Set<String> = ["tcp", "icmp", "handshake", "server", "score_terms", "excluded", "labels"]
             #expect(Set(entry.keys).subtracting(optional) == documented.subtracting(optional), "\(name): \(Set(entry.keys).symmetricDifference(documented))")
         }
         // The early answer's summary is in --json (and a full round's in jsonl has none: it measures everything).

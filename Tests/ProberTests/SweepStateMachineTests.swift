@@ -257,7 +257,9 @@ import Testing
 @Suite struct SweepJobPlanTests {
     struct Row: Sendable {
         var methods: Set<ProbeKind>, icmp: Bool, portKnown: Bool, firstRound: Bool, plan: SweepJobPlan.Plan
+        var handshake: ProbeKind? = nil
     }
+    static let auto: Set<ProbeKind> = [.tcp, .icmp, .wireguard, .openvpn]
 
     static let rows: [Row] = [
         Row(methods: [.tcp, .icmp], icmp: true, portKnown: true, firstRound: true, plan: .probe([.icmp])),
@@ -270,12 +272,23 @@ import Testing
         Row(methods: [.tcp], icmp: true, portKnown: false, firstRound: false, plan: .unmeasurable),
         Row(methods: [.tcp], icmp: false, portKnown: true, firstRound: false, plan: .probe([.tcp])),
         Row(methods: [.icmp], icmp: true, portKnown: false, firstRound: true, plan: .probe([.icmp])),
+        // Keys for the service's own handshake: where it is among the methods, it alone measures.
+        Row(methods: auto, icmp: true, portKnown: false, firstRound: false, plan: .probe([.wireguard]), handshake: .wireguard),
+        Row(methods: auto, icmp: true, portKnown: false, firstRound: true, plan: .probe([.wireguard]), handshake: .wireguard),
+        Row(methods: auto, icmp: true, portKnown: true, firstRound: false, plan: .probe([.openvpn]), handshake: .openvpn),
+        Row(methods: auto, icmp: true, portKnown: false, firstRound: false, plan: .probe([.icmp])),
+        Row(methods: auto, icmp: true, portKnown: true, firstRound: false, plan: .probe([.tcp, .icmp])),
+        Row(methods: [.tcp, .icmp], icmp: true, portKnown: false, firstRound: false, plan: .probe([.icmp]), handshake: .wireguard),
+        Row(methods: [.wireguard], icmp: true, portKnown: false, firstRound: false, plan: .probe([.wireguard]), handshake: .wireguard),
+        Row(methods: [.wireguard], icmp: true, portKnown: true, firstRound: false, plan: .noHandshake, handshake: .openvpn),
+        Row(methods: [.openvpn], icmp: true, portKnown: true, firstRound: false, plan: .noHandshake),
     ]
 
     @Test(arguments: 0..<rows.count)
     func thePlan(_ index: Int) {
         let row = Self.rows[index]
-        #expect(SweepJobPlan.plan(methods: row.methods, icmpRuns: row.icmp, portKnown: row.portKnown, firstRound: row.firstRound) == row.plan)
+        #expect(SweepJobPlan.plan(methods: row.methods, icmpRuns: row.icmp, portKnown: row.portKnown, firstRound: row.firstRound,
+                                  handshake: row.handshake) == row.plan)
     }
 }
 
@@ -295,5 +308,32 @@ extension LiveSweepStateMachineTests {
         let (_, again) = try #require(Self.started(machine.nextAction(now: second)))
         #expect(again == added.lowerBound)
         machine.holdOpen = false
+    }
+}
+
+extension SweepStateMachineTests {
+    /// A handshake job's samples run one at a time, each at least its minimum spacing after the
+    /// last one's start (25 ms: a WireGuard server drops a peer's initiations closer than 20 ms),
+    /// whatever the sweep's interval; other jobs keep theirs.
+    @Test func serialJobsWaitForTheLastSampleAndTheirSpacing() throws {
+        var machine = Machine(targetCount: 2, options: ProbeOptions(rate: 0, timeoutMilliseconds: 1_000, samples: 3, intervalMilliseconds: 0),
+                              cap: 100, start: Self.t0)
+        machine.makeSerial(0, minimumIntervalNanoseconds: 25_000_000)
+        let first = Self.drain(&machine, now: Self.t0)
+        // Job 1 (not serial) starts all three at once; job 0 one.
+        #expect(first.starts.filter { $0.1 == 0 }.count == 1 && first.starts.filter { $0.1 == 1 }.count == 3)
+        for (other, target, _) in first.starts where target == 1 { _ = machine.complete(other, sample: Self.open) }
+        let handle = try #require(first.starts.first { $0.1 == 0 }?.0)
+        // Answered after 2 ms: the next may start 25 ms after the first began, not before.
+        #expect(machine.complete(handle, sample: Self.open) == nil)
+        #expect(Self.drain(&machine, now: Self.at(ms: 2)).starts.isEmpty)
+        #expect(Self.drain(&machine, now: Self.at(ms: 24.9)).starts.isEmpty)
+        let second = Self.drain(&machine, now: Self.at(ms: 25))
+        #expect(second.starts.map(\.1) == [0] && second.starts.first?.2 == 1)
+        // Unanswered: the third waits for its timeout (1 s), then starts at once.
+        let third = Self.drain(&machine, now: Self.at(ms: 500))
+        #expect(third.starts.isEmpty)
+        let expired = Self.drain(&machine, now: Self.at(ms: 1_025))
+        #expect(expired.expired.count == 1 && expired.starts.map(\.1) == [0] && expired.starts.first?.2 == 2)
     }
 }

@@ -259,3 +259,64 @@ import Testing
 extension Result {
     var isFailure: Bool { if case .failure = self { true } else { false } }
 }
+
+/// The keys a handshake probe needs, read from the material users hold (issue 26).
+@Suite struct ServiceKeysTests {
+    static let key = "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk="
+    static let peerA = "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="
+    static let peerB = "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw="
+    static let psk = "FpCyhws9cxwWoV4xELtfJvjJN+zQVRPISllRWgeopVE="
+
+    @Test func aWgQuickFileGivesThePeerAtTheEntrysEndpoint() throws {
+        let text = """
+            [Interface]
+            PrivateKey = \(Self.key)   # mine
+            [Peer]
+            PublicKey = \(Self.peerA)
+            Endpoint = 198.18.1.1:51820
+            [Peer]
+            PublicKey = \(Self.peerB)
+            PresharedKey = \(Self.psk)
+            Endpoint = [2001:db8::1]:443
+            """
+        guard case .wireguard(let privateKey, let server, let preshared, let port)? = ServiceKeys.wireguard(text, host: "2001:db8::1", port: 443) else {
+            Issue.record("no keys")
+            return
+        }
+        #expect(privateKey == WireGuardKey.bytes(Self.key) && server == WireGuardKey.bytes(Self.peerB))
+        #expect(preshared == WireGuardKey.bytes(Self.psk) && port == 443)
+        guard case .wireguard(_, let first, let none, _)? = ServiceKeys.wireguard(text, host: "198.18.1.1", port: 51_820) else {
+            Issue.record("no keys")
+            return
+        }
+        #expect(first == WireGuardKey.bytes(Self.peerA) && none == nil)
+        #expect(ServiceKeys.wireguard("[Peer]\nPublicKey = \(Self.peerA)\n", host: "x", port: nil).map { _ in 1 } == nil)  // no private key
+        #expect(ServiceKeys.wireguard("[Interface]\nPrivateKey = short\n[Peer]\nPublicKey = \(Self.peerA)\n", host: "x", port: nil).map { _ in 1 } == nil)
+        // Never shown.
+        let keys = try #require(ServiceKeys.wireguard(text, host: "198.18.1.1", port: 51_820))
+        #expect(!"\(keys)".contains(Self.key.prefix(8)) && !String(reflecting: keys).contains("yAnz"))
+    }
+
+    @Test func anOpenVPNProfileGivesItsControlChannelProtection() {
+        let hex = String(repeating: "0123456789abcdef", count: 32)
+        let block = "-----BEGIN OpenVPN Static key V1-----\n" + stride(from: 0, to: 512, by: 32).map { index in
+            String(hex[hex.index(hex.startIndex, offsetBy: index)..<hex.index(hex.startIndex, offsetBy: index + 32)])
+        }.joined(separator: "\n") + "\n-----END OpenVPN Static key V1-----"
+        guard case .tlsAuth(let key, let direction, let digest) = ServiceKeys.openVPNProtection("client\nkey-direction 1\nauth SHA512\n<tls-auth>\n\(block)\n</tls-auth>\n") else {
+            Issue.record("no tls-auth")
+            return
+        }
+        #expect(key.count == 256 && key[0] == 0x01 && key[1] == 0x23 && direction == 1 && digest == "SHA512")
+        guard case .tlsCrypt(let cryptKey) = ServiceKeys.openVPNProtection("<tls-crypt>\n# comment\n\(block)\n</tls-crypt>") else {
+            Issue.record("no tls-crypt")
+            return
+        }
+        #expect(cryptKey.count == 256)
+        if case .tlsCryptV2 = ServiceKeys.openVPNProtection("<tls-crypt-v2>\n\(block)\n</tls-crypt-v2>") {} else { Issue.record("v2 not named") }
+        if case .unreadable(let why) = ServiceKeys.openVPNProtection("tls-auth ta.key 1\n") { #expect(why.contains("named by file")) } else {
+            Issue.record("a key by file is not named")
+        }
+        if case .unreadable = ServiceKeys.openVPNProtection("<tls-auth>\nnot hex\n</tls-auth>") {} else { Issue.record("a bad key is not named") }
+        if case .none = ServiceKeys.openVPNProtection("client\nremote 198.18.1.1 1194\n") {} else { Issue.record("plain is not none") }
+    }
+}
