@@ -39,6 +39,17 @@ enum ReportFormatter {
         return line
     }
 
+    /// What measured an entry's score, in words.
+    static func measuredBy(_ method: String) -> String {
+        switch method {
+        case "wireguard": "its WireGuard handshake"
+        case "openvpn": "its OpenVPN reset"
+        case "icmp": "ICMP echo"
+        case "tcp": "TCP connect"
+        default: method
+        }
+    }
+
     /// `--explain`: each term of the score for the best and the runners-up, what separates them,
     /// and why servers were left out.
     static func explanation(_ report: ProbeReport) -> String {
@@ -50,7 +61,7 @@ enum ReportFormatter {
         let scored = report.ranked.filter { $0.score != nil }
         for (position, entry) in scored.prefix(4).enumerated() {
             guard let score = entry.score, let t = entry.scoreTerms else { continue }
-            var line = "  \(position + 1). \(name(entry)): score \(ms(score)) = \(terms(t))"
+            var line = "  \(position + 1). \(name(entry)): score \(ms(score)) by \(measuredBy(entry.method)) = \(terms(t))"
             if entry.state == "refused" {
                 line += "; port refused: ranked after every server whose port answered"
             } else if position > 0, let best = scored.first, let bestScore = best.score, let b = best.scoreTerms {
@@ -71,6 +82,10 @@ enum ReportFormatter {
         }
         for entry in report.ranked where entry.excluded != nil {
             lines.append("  left out: \(name(entry)): \(entry.excluded ?? "")")
+        }
+        for entry in report.ranked.prefix(16) {
+            guard let handshake = entry.handshake, let reason = handshake.unavailable else { continue }
+            lines.append("  no handshake: \(name(entry)): \(reason)")
         }
         for entry in report.ranked where entry.excluded == nil && entry.score == nil {
             lines.append("  no answer: \(name(entry)) (\(entry.state))")

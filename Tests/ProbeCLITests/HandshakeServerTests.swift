@@ -72,6 +72,9 @@ struct HandshakeServerTests {
         let best = try await lab.probe("--best --from '\(bundle.path)' --json --no-sticky")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(best.stdout.utf8)) as? [String: Any], "\(best.stderr)")
         #expect((object["best"] as? [String: Any])?["method"] as? String == "wireguard", "\(best.stdout)")
+        // --explain says what measured the score.
+        let explained = try await lab.probe("--best --from '\(bundle.path)' --explain --no-sticky")
+        #expect(explained.stdout.contains("by its WireGuard handshake") && explained.stdout.contains(", wireguard, kernel timing"), "\(explained.stdout)")
         let wrong = try await lab.probe("rank --from '\(bundle.path)' --method openvpn --json --no-sticky")
         let unmeasured = try Self.entries(wrong.stdout)
         #expect(unmeasured["one"]?["state"] as? String == "unmeasurable", "\(wrong.stdout)")
@@ -84,6 +87,9 @@ struct HandshakeServerTests {
         #expect(guarded["one"]?["method"] as? String == "icmp", "\(guarded["one"] ?? [:])")
         #expect(((guarded["one"]?["handshake"] as? [String: Any])?["unavailable"] as? String)?.contains("holds this private key") == true)
         #expect(guarded["psk"]?["method"] as? String == "wireguard")
+        let explainedGuard = try await lab.probe("rank --from '\(bundle.path)' --samples 1 --explain --no-sticky")
+        #expect(explainedGuard.stdout.contains("no handshake: one (198.18.200.2:51820)") && explainedGuard.stdout.contains("holds this private key"),
+                "\(explainedGuard.stdout)")
         let anyway = try Self.entries(try await lab.probe("rank --from '\(bundle.path)' --samples 1 --json --no-sticky --handshake-anyway").stdout)
         #expect(anyway["one"]?["method"] as? String == "wireguard" && anyway["one"]?["state"] as? String == "open")
     }
