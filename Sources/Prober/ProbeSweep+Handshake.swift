@@ -7,6 +7,11 @@ import CProbe
 struct HandshakeFlight {
     var conversation: any HandshakeConversation
     var overTCP: Bool
+    /// The job this probe is a sample of.
+    var job: Int
+    /// Whether the socket is the job's own, kept for its next sample (WireGuard: a cookie is
+    /// bound to the source port, so the retry that carries it must come from the same one).
+    var keepsSocket: Bool
     /// Over TCP: the reset is sent once the connection is up; until then the probe waits to write.
     var sent: Bool
     /// Over TCP: what has arrived of the answer so far (2-byte length, then the packet).
@@ -30,6 +35,23 @@ extension ProbeSweep {
             return
         }
         let address = addresses[jobs[job].position].withPort(port)
+        let keepsSocket = !overTCP && jobs[job].kind == .wireguard
+        let slot = Int(handle.slot)
+        if keepsSocket, let fd = jobSockets[job] {
+            // The job's socket from its last sample: what arrived since (a late answer) is dropped.
+            while Glibc.recv(fd, &receiveBuffer, receiveBuffer.count, Int32(MSG_DONTWAIT)) >= 0 {}
+            fds[slot] = fd
+            let flight = HandshakeFlight(conversation: conversation, overTCP: false, job: job, keepsSocket: true, sent: true)
+            flights[slot] = flight
+            do {
+                try reactor.add(fd, events: CPROBE_EPOLLIN, data: handle.packed)
+            } catch {
+                finish(handle, ProbeSample(index: 0, outcome: .error(errno: error.name)))
+                return
+            }
+            send(handle, fd: fd, flight: flight)
+            return
+        }
         let fd: Int32
         do {
             fd = try Syscall.socket(family: address.protocolFamily, type: Int32(overTCP ? SOCK_STREAM.rawValue : SOCK_DGRAM.rawValue), protocol: 0)
@@ -40,10 +62,10 @@ extension ProbeSweep {
             finish(handle, ProbeSample(index: 0, outcome: .error(errno: error.name)))
             return
         }
-        let slot = Int(handle.slot)
         fds[slot] = fd
+        if keepsSocket { jobSockets[job] = fd }
         try? Syscall.setIntOption(fd, level: SOL_SOCKET, name: SO_TIMESTAMPNS, value: 1)
-        var flight = HandshakeFlight(conversation: conversation, overTCP: overTCP, sent: false)
+        var flight = HandshakeFlight(conversation: conversation, overTCP: overTCP, job: job, keepsSocket: keepsSocket, sent: false)
         let result = address.withSockAddr { Glibc.connect(fd, $0, $1) }
         let error = result == 0 ? nil : Errno.current
         if let error, error != .inProgress, error != .interrupted {

@@ -61,6 +61,8 @@ final class ProbeSweep {
     var handshakeFor: ((Int) -> (conversation: any HandshakeConversation, port: UInt16, overTCP: Bool)?)?
     /// Handshake probes in flight, by slot.
     var flights: [Int: HandshakeFlight] = [:]
+    /// WireGuard jobs' own sockets, kept from one sample to the next (closed when the job ends).
+    var jobSockets: [Int: Int32] = [:]
     /// The reactor while ``run(reactor:)`` runs (a TCP handshake changes what it waits for).
     var currentReactor: Reactor?
 
@@ -380,8 +382,15 @@ final class ProbeSweep {
     /// reports the sample, and forwards a job that became final.
     func finish(_ handle: SweepStateMachine.ProbeHandle, _ sample: ProbeSample) {
         let slot = Int(handle.slot)
-        if !flights.isEmpty, let flight = flights.removeValue(forKey: slot), flight.overTCP, fds[slot] >= 0 {
-            try? Syscall.setAbortiveClose(fds[slot])  // an OpenVPN connection over TCP ends with RST
+        var keptFor: Int?
+        if !flights.isEmpty, let flight = flights.removeValue(forKey: slot), fds[slot] >= 0 {
+            if flight.overTCP { try? Syscall.setAbortiveClose(fds[slot]) }  // an OpenVPN connection over TCP ends with RST
+            if flight.keepsSocket, jobSockets[flight.job] == fds[slot] {
+                // The job's socket waits for its next sample, unwatched.
+                try? currentReactor?.remove(fds[slot])
+                fds[slot] = -1
+                keptFor = flight.job
+            }
         }
         if fds[slot] >= 0 {
             Syscall.close(fds[slot])
@@ -389,13 +398,20 @@ final class ProbeSweep {
         }
         let sequence = Int(sequences[slot])
         if !sequenceOwner.isEmpty, sequenceOwner[sequence] == handle.packed { sequenceOwner[sequence] = .max }
-        if let done = machine.complete(handle, sample: sample) {
+        let completed = machine.complete(handle, sample: sample)
+        if let job = keptFor, completed != nil || !machine.hasSamplesLeft(job), let fd = jobSockets.removeValue(forKey: job) {
+            Syscall.close(fd)  // the job's last sample: its socket goes
+        }
+        if let done = completed {
             if let cutoff, let bound = cutoff(done.target, done.samples) { machine.tighten(cutoffNanoseconds: bound) }
             onJob(done.target, done.samples)
         }
     }
 
     private func closeAll() {
+        let inFlight = Set(fds.filter { $0 >= 0 })
+        for fd in jobSockets.values where !inFlight.contains(fd) { Syscall.close(fd) }
+        jobSockets = [:]
         for index in fds.indices where fds[index] >= 0 {
             Syscall.close(fds[index])
             fds[index] = -1

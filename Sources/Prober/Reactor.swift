@@ -58,6 +58,11 @@ package final class Reactor {
         try Syscall.epollControl(epollFD, EPOLL_CTL_MOD, fd, events: events, data: data)
     }
 
+    /// Stops watching `fd` (it stays open: a WireGuard job keeps its socket between samples).
+    package func remove(_ fd: Int32) throws(Errno) {
+        try Syscall.epollControl(epollFD, EPOLL_CTL_DEL, fd, events: 0, data: 0)
+    }
+
     /// Sets the next wake-up (no syscall when it is unchanged); `nil` waits for I/O only.
     package func arm(_ deadline: MonotonicInstant?) throws(Errno) {
         guard deadline != armed else { return }

@@ -205,6 +205,11 @@ struct SweepStateMachine {
         specs[job].minimumIntervalNanoseconds = minimumIntervalNanoseconds
     }
 
+    /// Whether `job` still has samples to start (a dropped job has none).
+    func hasSamplesLeft(_ job: Int) -> Bool {
+        job < specs.count && !dropped[job] && nextSample[job] < specs[job].samples
+    }
+
     /// Whether `job` has every sample final (dropped jobs report nothing).
     private func isFinished(_ job: Int) -> Bool {
         !dropped[job] && nextSample[job] >= specs[job].samples && samples[job].isEmpty && !slots.contains { $0.busy && $0.target == job }
