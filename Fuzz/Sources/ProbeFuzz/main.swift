@@ -111,6 +111,8 @@ func sanitizeMaterial(_ text: String) {
 func readBundle(_ bytes: [UInt8]) {
     let (entries, _) = BundleReader.entries(of: bytes, path: "fuzz", zipNamesOnly: true)
     for entry in entries.prefix(8) {
+        // The keys a handshake probe reads from it (issue 26).
+        _ = ServiceKeys.of(entry.server(provider: "fuzz"))
         if case .openvpn(let text, let remote) = entry.material { _ = OpenVPNBundle.profile(text, keeping: remote) }
         if case .proxy(let fields) = entry.material, let outbound = ProxyOutbound(fields: fields) {
             _ = outbound.uri
@@ -125,6 +127,8 @@ func readBundle(_ bytes: [UInt8]) {
     _ = ProxyDocuments.singBox(text, source: "fuzz")
     _ = WireGuardBundle.entries(text, path: "fuzz")
     _ = OpenVPNBundle.entries(text, path: "fuzz")
+    _ = ServiceKeys.openVPNProtection(text)
+    _ = ServiceKeys.wireguard(text, host: "192.0.2.1", port: 51_820)
     _ = HandoverExtras.gluetun(wireguard: text, address: "192.0.2.1")
     _ = HandoverExtras.mihomo(wireguard: text, name: "fuzz")
 }
