@@ -41,15 +41,8 @@ extension ProbeSweep {
             // The job's socket from its last sample: what arrived since (a late answer) is dropped.
             while Glibc.recv(fd, &receiveBuffer, receiveBuffer.count, Int32(MSG_DONTWAIT)) >= 0 {}
             fds[slot] = fd
-            let flight = HandshakeFlight(conversation: conversation, overTCP: false, job: job, keepsSocket: true, sent: true)
-            flights[slot] = flight
-            do {
-                try reactor.add(fd, events: CPROBE_EPOLLIN, data: handle.packed)
-            } catch {
-                finish(handle, ProbeSample(index: 0, outcome: .error(errno: error.name)))
-                return
-            }
-            send(handle, fd: fd, flight: flight)
+            watchAndSend(handle, fd: fd, flight: HandshakeFlight(conversation: conversation, overTCP: false, job: job, keepsSocket: true, sent: true),
+                         reactor: reactor)
             return
         }
         let fd: Int32
@@ -63,26 +56,20 @@ extension ProbeSweep {
             return
         }
         fds[slot] = fd
-        if keepsSocket { jobSockets[job] = fd }
         try? Syscall.setIntOption(fd, level: SOL_SOCKET, name: SO_TIMESTAMPNS, value: 1)
-        var flight = HandshakeFlight(conversation: conversation, overTCP: overTCP, job: job, keepsSocket: keepsSocket, sent: false)
         let result = address.withSockAddr { Glibc.connect(fd, $0, $1) }
         let error = result == 0 ? nil : Errno.current
         if let error, error != .inProgress, error != .interrupted {
             finish(handle, handshakeFailure(error))
             return
         }
+        var flight = HandshakeFlight(conversation: conversation, overTCP: overTCP, job: job, keepsSocket: keepsSocket, sent: false)
         if !overTCP || error == nil {
-            // UDP (connected at once), or TCP already connected: send now.
+            // UDP (connected at once), or TCP already connected: send now. A WireGuard job keeps
+            // this socket for its next samples (only once it is connected).
+            if keepsSocket { jobSockets[job] = fd }
             flight.sent = true
-            flights[slot] = flight
-            do {
-                try reactor.add(fd, events: CPROBE_EPOLLIN, data: handle.packed)
-            } catch {
-                finish(handle, ProbeSample(index: 0, outcome: .error(errno: error.name)))
-                return
-            }
-            send(handle, fd: fd, flight: flight)
+            watchAndSend(handle, fd: fd, flight: flight, reactor: reactor)
             return
         }
         flights[slot] = flight
@@ -92,6 +79,18 @@ extension ProbeSweep {
         } catch {
             finish(handle, ProbeSample(index: 0, outcome: .error(errno: error.name)))
         }
+    }
+
+    /// Waits for the answer on `fd` and sends the attempt.
+    private func watchAndSend(_ handle: SweepStateMachine.ProbeHandle, fd: Int32, flight: HandshakeFlight, reactor: Reactor) {
+        flights[Int(handle.slot)] = flight
+        do {
+            try reactor.add(fd, events: CPROBE_EPOLLIN, data: handle.packed)
+        } catch {
+            finish(handle, ProbeSample(index: 0, outcome: .error(errno: error.name)))
+            return
+        }
+        send(handle, fd: fd, flight: flight)
     }
 
     /// Builds the attempt (all its cryptography), then takes the send time and sends it.
