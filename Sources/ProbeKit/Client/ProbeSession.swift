@@ -39,7 +39,9 @@ package struct ProbeSession: Sendable {
         let all = guarded
         var options = configuration.probe
         if let spread {
-            options.rate = spread.rate(probes: all.count * options.samples * configuration.method.kinds.count, cap: options.rate)
+            // A target gets TCP and ICMP jobs, or its handshake alone: the handshake kinds are not extra probes.
+            let kinds = max(1, configuration.method.kinds.filter { !$0.isHandshake }.count)
+            options.rate = spread.rate(probes: all.count * options.samples * kinds, cap: options.rate)
             options.maxInFlight = spread.inFlight(rate: options.rate, timeoutMilliseconds: options.timeoutMilliseconds, current: options.maxInFlight)
         }
         let sweep = await ProbeEngine(options: options, handshakes: HandshakeTargets.codec).probe(all, methods: configuration.method.kinds) { [progress] done in
