@@ -243,7 +243,7 @@ struct RankingOptions: ParsableArguments {
 
 /// How to print.
 struct OutputOptions: ParsableArguments {
-    @Flag(help: "Print one JSON object (schema in the README).")
+    @Flag(help: "Print one JSON object (its keys: the README's 'JSON schema', installed as share/doc/probe/README.md).")
     var json = false
 
     @Flag(name: [.short, .long], help: "Print only the essentials: no notes or warnings on stderr.")

@@ -11,7 +11,7 @@ import Glibc
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Fetch, probe and rank every period, writing each round (jsonl, csv, markdown, prometheus, html).",
+        abstract: "Fetch, probe and rank once, or every period, writing each round (jsonl, csv, markdown, prometheus, html).",
         discussion: """
             Round k starts k periods after the first, even when a round was slow; rounds never overlap, \
             and a round whose start passed while the previous one ran is skipped (and reported). With \
@@ -20,8 +20,8 @@ struct ReportCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("Time between rounds: 30s, 5m, 1h, 500ms (a bare number is seconds).", valueName: "DURATION"))
-    var every: String
+    @Option(help: ArgumentHelp("Time between rounds: 30s, 5m, 1h, 500ms (a bare number is seconds). Without it: one round.", valueName: "DURATION"))
+    var every: String?
 
     @Option(help: "Rounds to run (default: until stopped).")
     var count: Int?
@@ -48,13 +48,16 @@ struct ReportCommand: AsyncParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard let period = DurationText.parse(every) else {
-            throw ValidationError("--every '\(every)' is not a duration (try 30s, 5m, 1h or 500ms)")
-        }
-        guard period >= .milliseconds(10), period <= .seconds(7 * 86_400) else {
-            throw ValidationError("--every must be between 10ms and 7 days, got '\(every)'")
+        if let every {
+            guard let period = DurationText.parse(every) else {
+                throw ValidationError("--every '\(every)' is not a duration (try 30s, 5m, 1h or 500ms)")
+            }
+            guard period >= .milliseconds(10), period <= .seconds(7 * 86_400) else {
+                throw ValidationError("--every must be between 10ms and 7 days, got '\(every)'")
+            }
         }
         if let count, count < 1 { throw ValidationError("--count must be 1 or more, got \(count)") }
+        if let count, count > 1, every == nil { throw ValidationError("--count \(count) needs --every (the time between rounds)") }
         if history != nil, format != .html { throw ValidationError("--history keeps the html report's history: give --format html") }
         if HTMLReport.Retention(keep) == nil { throw ValidationError("--keep '\(keep)' is not a number of rounds (500) or a duration (7d, 12h)") }
         if let output {
@@ -67,6 +70,9 @@ struct ReportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Without --every: one round (its period never comes into play).
+        let every = self.every ?? "1s"
+        let count = self.every == nil ? 1 : self.count
         guard let period = DurationText.parse(every) else { throw ValidationError("--every '\(every)' is not a duration") }
         let prepared = try RunCommand.prepare(input: input, probing: probing, ranking: ranking, quiet: quiet)
         defer { prepared.demo?.stop() }

@@ -43,7 +43,7 @@ struct HandshakeServerTests {
         #expect(entries["closed"]?["reachable"] as? Bool == false && entries["closed"]?["state"] as? String == "unreachable")
         // The relay's 20 ms is measured within 1 ms: against what the relay itself saw of each
         // exchange (the initiation's kernel receive timestamp to the response's send: its 20 ms,
-        // the server's turnaround and its own lateness), and beside the direct handshake.
+        // the server's turnaround and its own lateness), beside the direct handshake for the record.
         let direct = try #require(Self.median(entries["psk"]))
         let relayed = try #require(Self.median(entries["relayed"]), "\(entries["relayed"] ?? [:])")
         let holds = try String(contentsOf: directory.appendingPathComponent("relay-holds.log"), encoding: .utf8).split(separator: "\n")
@@ -53,9 +53,8 @@ struct HandshakeServerTests {
         }
         let seen = median("t")
         #expect(median("f") >= 20 && abs(relayed - seen) < 1, "relayed \(relayed) ms, the relay saw \(seen) ms")
-        // (Beside the direct handshake only loosely: measured at another moment, the server's own
-        // turnaround differs by milliseconds when the machine is loaded.)
-        #expect(relayed > direct + 19, "relayed \(relayed) ms, direct \(direct) ms")
+        // (Not against the direct handshake: measured at another moment, wireguard-go's own
+        // turnaround moved from 0.3 to 4.5 ms when CI loaded the machine.)
         print("handshake through the 20 ms relay: \(relayed) ms; the relay saw \(seen) ms (error \(relayed - seen) ms); direct \(direct) ms")
         // The server consumed each initiation (its endpoint for the peer is the probe's namespace,
         // 148-byte initiations in, 92-byte responses out) and holds no session in use: its latest

@@ -74,8 +74,21 @@ import Testing
         #expect(leftovers == ["probe.prom"], "temporary files left: \(leftovers)")
     }
 
+    /// Without --every: one round, written as any round is (issue 29).
+    @Test func withoutEveryOneRoundIsWritten() async throws {
+        let open = try LoopbackListener(kind: .open)
+        defer { open.close() }
+        let file = try CLIRunner.temporaryFile("", name: "report.html")
+        let output = try await CLIRunner.run(["report", "--format", "html", "--output", file.path, "--method", "tcp", "--no-sticky",
+                                              "127.0.0.1:\(open.address.port)"])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(try String(contentsOf: file, encoding: .utf8).hasPrefix("<!DOCTYPE html>"))
+        let jsonl = try await CLIRunner.run(["report", "--method", "tcp", "--no-sticky", "127.0.0.1:\(open.address.port)"])
+        #expect(jsonl.status == 0 && jsonl.stdout.split(separator: "\n").count == 1, "\(jsonl.stdout) \(jsonl.stderr)")
+    }
+
     @Test(arguments: [(["--every", "soon"], "--every"), (["--every", "0s"], "--every"), (["--every", "1s", "--count", "0"], "--count"),
-                      (["--every", "1s", "--format", "xml"], "--format")])
+                      (["--every", "1s", "--format", "xml"], "--format"), (["--count", "3"], "--every")])
     func badFlagsAreOneLineUsageErrors(flags: [String], named: String) async throws {
         let output = try await CLIRunner.run(["report"] + flags + ["127.0.0.1:9"])
         #expect(output.status == 64)
