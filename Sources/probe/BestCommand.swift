@@ -184,7 +184,7 @@ enum RunCommand {
         let configuration = ProbeClient.Configuration(
             providersFile: providersFile, sources: sources,
             probing: probing.configuration(ranking: weights, filter: ranking.filter),
-            stateFile: ranking.statePath, sticky: ranking.stickyPolicy)
+            stateFile: demo != nil ? ranking.demoStatePath : ranking.statePath, sticky: ranking.stickyPolicy)
         var report: (@Sendable (ProbeProgress) -> Void)?
         if let progress { report = { progress.update($0) } }
         var client = ProbeClient(configuration: configuration, targets: targets, servers: servers, inputErrors: errors, progress: report)

@@ -201,6 +201,14 @@ struct RankingOptions: ParsableArguments {
     /// The state file to use, `nil` when stickiness is off or no place is known.
     var statePath: String? { noSticky ? nil : state ?? StateStore.defaultPath() }
 
+    /// The state file of a demo run: `--state` when given, else `state-demo.json` beside the
+    /// default one, so the demo's throwaway servers never enter the real choice and history.
+    var demoStatePath: String? {
+        if noSticky { return nil }
+        if let state { return state }
+        return StateStore.defaultPath().map { (($0 as NSString).deletingLastPathComponent as NSString).appendingPathComponent("state-demo.json") }
+    }
+
     func validate() throws {
         let policy = stickyPolicy
         guard policy.minimumGainMilliseconds >= 0, policy.minimumGainMilliseconds.isFinite else { throw ValidationError("--switch-gain must be 0 or more") }

@@ -18,6 +18,19 @@ import Testing
         #expect(prometheus.stdout.contains("probe_build_info{version=\"\(version)"), "\(prometheus.stdout.prefix(500))")
     }
 
+    /// The demo names its four providers in the report, and keeps its sticky state apart from the
+    /// user's (issue 29): its throwaway servers never enter the real state.json.
+    @Test func theDemoListsItsProvidersAndKeepsItsStateApart() async throws {
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("probe-demo-state-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: state) }
+        let run = try await CLIRunner.run([], shell: "XDG_STATE_HOME='\(state.path)' \"$PROBE\" --best --demo --json -q")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stderr)")
+        let providers = (object["providers"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(providers.count == 4, "\(providers)")
+        #expect(FileManager.default.fileExists(atPath: state.appendingPathComponent("probe/state-demo.json").path))
+        #expect(!FileManager.default.fileExists(atPath: state.appendingPathComponent("probe/state.json").path))
+    }
+
     @Test func configInitWritesACommentedExampleThatChecksClean() async throws {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("probe-xdg-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: home) }

@@ -187,6 +187,12 @@ public struct ProbeClient: Sendable {
         }
         report.applyLabels(labels)
         report.notes = notes + report.notes
+        // Servers handed in (the demo's, an orchestrator's own) count under their providers too.
+        var given: [String: Int] = [:]
+        for server in self.servers { given[server.provider, default: 0] += 1 }
+        for name in given.keys.sorted() where !providers.contains(where: { $0.name == name }) {
+            providers.append(ProviderStatus(name: name, up: true, servers: given[name] ?? 0, fetchMs: 0))
+        }
         report.providers = providers
         report.durations?.fetchMs = fetchMs.map(ReportEntry.ms)
         report.elapsedMs = ReportEntry.ms(MonotonicInstant.now().milliseconds(since: start))
