@@ -2,8 +2,8 @@
 /// prober itself depends on no package): builds each attempt's first packet and checks answers.
 package protocol HandshakeCodec: Sendable {
     /// A conversation with one server, for all its samples (it keeps what carries over from one
-    /// attempt to the next: a WireGuard cookie, the last timestamp sent); `nil` when this
-    /// material cannot be spoken (the reason says why).
+    /// attempt to the next: a WireGuard cookie, the last timestamp sent), or why this material
+    /// cannot be spoken.
     func conversation(for material: HandshakeMaterial) -> Result<any HandshakeConversation, HandshakeUnsupported>
 }
 

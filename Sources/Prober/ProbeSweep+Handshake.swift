@@ -23,7 +23,7 @@ struct HandshakeFlight {
 /// and reports its port unreachable as `ECONNREFUSED`). The attempt's packet is built before the
 /// send time is taken; the answer's time is the kernel's receive timestamp (`SO_TIMESTAMPNS`),
 /// and it is verified after that (a forged or stray packet is never counted). A server's samples
-/// run one at a time, at least ``minimumSpacingNanoseconds`` apart (WireGuard's responders drop an
+/// run one at a time, each at least ``minimumSpacingNanoseconds`` after the last one ended (WireGuard's responders drop an
 /// initiation from the same peer that comes within 20 ms of the last).
 extension ProbeSweep {
     /// The least time between two handshakes with one server, whatever `--interval` says.
@@ -168,18 +168,7 @@ extension ProbeSweep {
             for packet in packets {
                 let verdict = flight.conversation.check(packet)
                 guard verdict != .foreign else { continue }
-                let sentAt = startTimes[slot]
-                var rtt = arrivedAt.nanoseconds(since: sentAt)
-                var timing = TimingSource.monotonic
-                if info.has_timestamp != 0 {
-                    if offset == nil { offset = Self.realtimeOffset() }
-                    let kernelMonotonic = (info.timestamp_sec &* 1_000_000_000 &+ info.timestamp_nsec) &- (offset ?? 0)
-                    let measured = kernelMonotonic &- Int64(bitPattern: sentAt.nanoseconds)
-                    if measured > 0, UInt64(measured) <= rtt + 1_000 {
-                        rtt = UInt64(measured)
-                        timing = .kernel
-                    }
-                }
+                let (rtt, timing) = Self.roundTrip(sentAt: startTimes[slot], arrivedAt: arrivedAt, info: info, offset: &offset)
                 finish(handle, ProbeSample(index: 0, outcome: verdict == .cookie ? .cookie : .handshake, rttNanoseconds: rtt, timing: timing))
                 return
             }

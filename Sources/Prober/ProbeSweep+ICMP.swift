@@ -66,20 +66,7 @@ extension ProbeSweep {
                       socket.kind == .ping || identifier == rawIdentifier,
                       let source, source.sameHost(as: addresses[jobs[machine.target(of: handle)].position])
                 else { continue }
-                let sentAt = startTimes[Int(handle.slot)]
-                var rtt = arrivedAt.nanoseconds(since: sentAt)
-                var timing = TimingSource.monotonic
-                if info.has_timestamp != 0 {
-                    if offset == nil { offset = Self.realtimeOffset() }
-                    let kernelReal = info.timestamp_sec &* 1_000_000_000 &+ info.timestamp_nsec
-                    let kernelMonotonic = kernelReal &- (offset ?? 0)
-                    let measured = kernelMonotonic &- Int64(bitPattern: sentAt.nanoseconds)
-                    // A kernel timestamp lies between the send and our read; anything else is a clock step.
-                    if measured > 0, UInt64(measured) <= rtt + 1_000 {
-                        rtt = UInt64(measured)
-                        timing = .kernel
-                    }
-                }
+                let (rtt, timing) = Self.roundTrip(sentAt: startTimes[Int(handle.slot)], arrivedAt: arrivedAt, info: info, offset: &offset)
                 finish(handle, ProbeSample(index: 0, outcome: .reply, rttNanoseconds: rtt, timing: timing))
             case .error(let error, let identifier, let sequence, let errorCookie, let errorHandle, let destination):
                 guard let handle = owner(sequence: sequence, cookie: errorCookie, handle: errorHandle) else { continue }
@@ -134,6 +121,20 @@ extension ProbeSweep {
         guard packed != .max else { return nil }
         let handle = SweepStateMachine.ProbeHandle(packed: packed)
         return machine.isCurrent(handle) ? handle : nil
+    }
+
+    /// A datagram's RTT: its kernel receive timestamp (realtime, moved to the monotonic clock with
+    /// `offset`, read once per batch) minus the send time, when the kernel gave one that lies
+    /// between the send and our read (anything else is a clock step); else the monotonic time of
+    /// the read.
+    static func roundTrip(sentAt: MonotonicInstant, arrivedAt: MonotonicInstant, info: cprobe_recv_info, offset: inout Int64?) -> (UInt64, TimingSource) {
+        let monotonic = arrivedAt.nanoseconds(since: sentAt)
+        guard info.has_timestamp != 0 else { return (monotonic, .monotonic) }
+        if offset == nil { offset = realtimeOffset() }
+        let kernelMonotonic = (info.timestamp_sec &* 1_000_000_000 &+ info.timestamp_nsec) &- (offset ?? 0)
+        let measured = kernelMonotonic &- Int64(bitPattern: sentAt.nanoseconds)
+        guard measured > 0, UInt64(measured) <= monotonic + 1_000 else { return (monotonic, .monotonic) }
+        return (UInt64(measured), .kernel)
     }
 
     /// `CLOCK_REALTIME` minus `CLOCK_MONOTONIC`, in nanoseconds, read now (kernel timestamps are

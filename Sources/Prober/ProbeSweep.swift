@@ -200,16 +200,11 @@ final class ProbeSweep {
     func add(address: SocketAddress, kinds: [ProbeKind], spec: SweepStateMachine.JobSpec) -> [Int] {
         let position = addresses.count
         addresses.append(address)
-        let specs = kinds.map { kind in
-            var spec = spec
-            if kind.isHandshake {
-                spec.serial = true
-                spec.minimumIntervalNanoseconds = Self.minimumSpacingNanoseconds
-            }
-            return spec
+        let numbers = Array(machine.add(Array(repeating: spec, count: kinds.count), now: .now()))
+        for (number, kind) in zip(numbers, kinds) {
+            jobs.append(ProbeJob(position: position, kind: kind))
+            if kind.isHandshake { machine.makeSerial(number, minimumIntervalNanoseconds: Self.minimumSpacingNanoseconds) }
         }
-        let numbers = Array(machine.add(specs, now: .now()))
-        for kind in kinds { jobs.append(ProbeJob(position: position, kind: kind)) }
         return numbers
     }
 
@@ -316,8 +311,8 @@ final class ProbeSweep {
     private var spareSockets: [[Int32]] = [[], []]
     private static let maximumSpareSockets = 8
 
+    /// (`dispatch` has checked that `handle` is current.)
     private func handleTCPEvent(_ handle: SweepStateMachine.ProbeHandle, events: UInt32) {
-        guard machine.isCurrent(handle) else { return }  // stale: the slot was reused since
         let now = MonotonicInstant.now()
         let fd = fds[Int(handle.slot)]
         let pending: Int32
@@ -383,9 +378,11 @@ final class ProbeSweep {
     func finish(_ handle: SweepStateMachine.ProbeHandle, _ sample: ProbeSample) {
         let slot = Int(handle.slot)
         var keptFor: Int?
-        if !flights.isEmpty, let flight = flights.removeValue(forKey: slot), fds[slot] >= 0 {
-            if flight.overTCP { try? Syscall.setAbortiveClose(fds[slot]) }  // an OpenVPN connection over TCP ends with RST
-            if flight.keepsSocket, jobSockets[flight.job] == fds[slot] {
+        var ended: MonotonicInstant?  // a handshake's end: its server's next sample is spaced from it
+        if !flights.isEmpty, let flight = flights.removeValue(forKey: slot) {
+            ended = .now()
+            if fds[slot] >= 0, flight.overTCP { try? Syscall.setAbortiveClose(fds[slot]) }  // an OpenVPN connection over TCP ends with RST
+            if fds[slot] >= 0, flight.keepsSocket, jobSockets[flight.job] == fds[slot] {
                 // The job's socket waits for its next sample, unwatched.
                 try? currentReactor?.remove(fds[slot])
                 fds[slot] = -1
@@ -398,7 +395,7 @@ final class ProbeSweep {
         }
         let sequence = Int(sequences[slot])
         if !sequenceOwner.isEmpty, sequenceOwner[sequence] == handle.packed { sequenceOwner[sequence] = .max }
-        let completed = machine.complete(handle, sample: sample)
+        let completed = machine.complete(handle, sample: sample, now: ended)
         if let job = keptFor, completed != nil || !machine.hasSamplesLeft(job), let fd = jobSockets.removeValue(forKey: job) {
             Syscall.close(fd)  // the job's last sample: its socket goes
         }

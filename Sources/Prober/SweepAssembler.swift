@@ -78,7 +78,9 @@ final class SweepAssembler {
         let handshake = handshakeKind(&result, position: position)
         let plan = SweepJobPlan.plan(methods: methods, icmpRuns: socketKinds[family] != nil, portKnown: result.target.portKnown,
                                      firstRound: firstRound, handshake: handshake)
-        if methods.contains(.icmp), let reason = icmpUnavailable[family], plan != .probe([handshake].compactMap { $0 }) {
+        // ICMP's absence is noted unless the handshake alone measures the target.
+        let handshakeAlone = handshake.map { plan == .probe([$0]) } ?? false
+        if methods.contains(.icmp), let reason = icmpUnavailable[family], !handshakeAlone {
             result.icmp = Measurement(method: .icmp, samples: [], unavailable: reason)
         }
         switch plan {

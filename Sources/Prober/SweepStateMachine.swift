@@ -70,9 +70,9 @@ struct SweepStateMachine {
         /// Its samples start before any other job's that is eligible too (the early answer's
         /// finalists: the answer waits for them, while the rest of the first round can wait).
         var priority: Bool = false
-        /// One sample in flight at a time: the next starts when the last ended, and no sooner than
-        /// ``minimumIntervalNanoseconds`` after its start (handshake probes: a server ignores an
-        /// initiation from the same peer that comes too soon after the last).
+        /// One sample in flight at a time: the next starts no sooner than
+        /// ``minimumIntervalNanoseconds`` after the last one ended (handshake probes: a server
+        /// ignores an initiation from the same peer that comes within 20 ms of the last it consumed).
         var serial: Bool = false
         /// The least time between the starts of two of its samples, beside the sweep's interval.
         var minimumIntervalNanoseconds: UInt64 = 0
@@ -198,7 +198,7 @@ struct SweepStateMachine {
     }
 
     /// Makes `job` serial (see ``JobSpec/serial``) with at least `minimumIntervalNanoseconds`
-    /// between its starts; for jobs given at the start, before the first action.
+    /// between its starts; before its first sample starts (at the start, or right after ``add(_:now:)``).
     mutating func makeSerial(_ job: Int, minimumIntervalNanoseconds: UInt64) {
         guard job < specs.count else { return }
         specs[job].serial = true
@@ -287,16 +287,20 @@ struct SweepStateMachine {
 
     /// Records how the probe behind `handle` ended. Returns the target's samples, in send order,
     /// when this was its last outstanding sample; `nil` otherwise or when `handle` is stale.
-    mutating func complete(_ handle: ProbeHandle, sample: ProbeSample) -> (target: Int, samples: [ProbeSample])? {
+    /// `now` is when it ended: a serial job's next sample waits its spacing from then (without
+    /// it, from the sample's start).
+    mutating func complete(_ handle: ProbeHandle, sample: ProbeSample, now: MonotonicInstant? = nil) -> (target: Int, samples: [ProbeSample])? {
         guard isCurrent(handle) else { return nil }
         let slot = slots[Int(handle.slot)]
         release(handle)
         guard !dropped[slot.target] else { return nil }
         if sample.outcome == .pruned { prunedCount += 1 }
         if specs[slot.target].serial, nextSample[slot.target] < specs[slot.target].samples {
-            // The next sample of a serial job waits for this one's end and its spacing.
+            // The next sample of a serial job waits for this one's end, then its spacing: counted
+            // from the answer, it holds at the server however late this one was sent or consumed.
             let spacing = max(intervalNanoseconds, specs[slot.target].minimumIntervalNanoseconds)
-            let next = Pending(eligible: lastStart[slot.target].advanced(byNanoseconds: spacing), order: pendingOrder, target: slot.target)
+            let ended = max(now ?? lastStart[slot.target], lastStart[slot.target])
+            let next = Pending(eligible: ended.advanced(byNanoseconds: spacing), order: pendingOrder, target: slot.target)
             if specs[slot.target].priority { priorityPending.insert(next) } else { pending.insert(next) }
             pendingOrder += 1
         }

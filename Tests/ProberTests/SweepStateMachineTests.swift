@@ -336,4 +336,17 @@ extension SweepStateMachineTests {
         let expired = Self.drain(&machine, now: Self.at(ms: 1_025))
         #expect(expired.expired.count == 1 && expired.starts.map(\.1) == [0] && expired.starts.first?.2 == 2)
     }
+
+    /// Given when a sample ended (the sweep does for handshakes), the spacing counts from then: a
+    /// late answer (the server busy, the send delayed) never brings the next initiation within the
+    /// server's 20 ms window of the last one it consumed.
+    @Test func serialSpacingCountsFromTheAnswerWhenGiven() throws {
+        var machine = Machine(targetCount: 1, options: ProbeOptions(rate: 0, timeoutMilliseconds: 1_000, samples: 2, intervalMilliseconds: 0),
+                              cap: 10, start: Self.t0)
+        machine.makeSerial(0, minimumIntervalNanoseconds: 25_000_000)
+        let handle = try #require(Self.drain(&machine, now: Self.t0).starts.first?.0)
+        #expect(machine.complete(handle, sample: Self.open, now: Self.at(ms: 10)) == nil)
+        #expect(Self.drain(&machine, now: Self.at(ms: 34.9)).starts.isEmpty)
+        #expect(Self.drain(&machine, now: Self.at(ms: 35)).starts.map(\.2) == [1])
+    }
 }

@@ -35,12 +35,25 @@ package enum HandshakeTargets {
         }
     }
 
+    /// ``guardLocalInterfaces(_:methods:anyway:local:)`` with this machine's interfaces, read on a
+    /// thread of its own (`wg show` is a child process: never a blocking wait on Swift's
+    /// cooperative pool), and only when a WireGuard target could be handshaked.
+    package static func guardLocalInterfaces(_ targets: inout [ProbeTarget], methods: Set<ProbeKind>, anyway: Bool) async -> String? {
+        guard !anyway, methods.contains(.wireguard),
+              targets.contains(where: { $0.handshake?.kind == .wireguard && $0.handshake?.refusal == nil })
+        else { return nil }
+        let reading = await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: LocalWireGuard.read()) }.start()
+        }
+        return guardLocalInterfaces(&targets, methods: methods, anyway: anyway) { reading }
+    }
+
     /// Marks the WireGuard targets whose private key a local WireGuard interface holds: a
     /// handshake from probe's socket would move the server's idea of that peer's endpoint away
     /// from the live tunnel until it speaks again. Returns a note for the report when any was
     /// left alone (or when the local interfaces' keys could not be read).
     package static func guardLocalInterfaces(_ targets: inout [ProbeTarget], methods: Set<ProbeKind>, anyway: Bool,
-                                             local: () -> LocalWireGuard.Reading = LocalWireGuard.read) -> String? {
+                                             local: () -> LocalWireGuard.Reading) -> String? {
         guard !anyway, methods.contains(.wireguard) else { return nil }
         let positions = targets.indices.filter { targets[$0].handshake?.kind == .wireguard && targets[$0].handshake?.refusal == nil }
         guard !positions.isEmpty else { return nil }
@@ -103,10 +116,14 @@ package enum LocalWireGuard {
         } catch {
             return .unreadable("a local WireGuard interface is up and `wg show` could not run")
         }
-        // At most 64 KB of output; `wg` answers at once.
+        // `wg` answers at once: one that hangs is stopped after 2 s (its output then ends).
+        DispatchQueue.global().asyncAfter(deadline: .now() + 2) { [process] in
+            if process.isRunning { process.terminate() }
+        }
+        // At most 64 KB of output, read to its end (the child's exit closes the pipe).
         let data = output.fileHandleForReading.readData(ofLength: 65_536)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        for _ in 0..<200 where process.isRunning { usleep(10_000) }
+        guard !process.isRunning, process.terminationReason == .exit, process.terminationStatus == 0 else {
             return .unreadable("a local WireGuard interface is up and `wg show` could not read its key (it needs root)")
         }
         return .keys(parse(String(decoding: data, as: UTF8.self)))

@@ -35,7 +35,7 @@ package struct ProbeSession: Sendable {
         let start = MonotonicInstant.now()
         let items = ProbeItems(explicit: targets, servers: servers, family: configuration.probe.family, matchesNames: !configuration.filter.excluded.isEmpty)
         var guarded = items.targets
-        let guardNote = HandshakeTargets.guardLocalInterfaces(&guarded, methods: configuration.method.kinds, anyway: configuration.handshakeAnyway)
+        let guardNote = await HandshakeTargets.guardLocalInterfaces(&guarded, methods: configuration.method.kinds, anyway: configuration.handshakeAnyway)
         let all = guarded
         var options = configuration.probe
         if let spread {

@@ -14,7 +14,7 @@ extension ProbeSession {
         let items = ProbeItems(explicit: targets, servers: servers, family: configuration.probe.family, matchesNames: !configuration.filter.excluded.isEmpty)
         let methods = configuration.method.kinds
         var all = items.targets
-        let guardNote = HandshakeTargets.guardLocalInterfaces(&all, methods: methods, anyway: configuration.handshakeAnyway)
+        let guardNote = await HandshakeTargets.guardLocalInterfaces(&all, methods: methods, anyway: configuration.handshakeAnyway)
         let plan = EarlyPlan(session: self, items: items)
 
         // One live sweep for the whole answer: the first round (one cheap probe each; the sweep keeps

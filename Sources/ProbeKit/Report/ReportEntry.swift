@@ -270,7 +270,7 @@ public struct ReportEntry: Hashable, Sendable, Codable {
         address = figures.addressText
         port = Int(result.target.port)
         servicePort = result.target.portKnown ? port : nil
-        if let service = result.target.handshake, result.handshake?.unavailable == nil, result.handshake != nil {
+        if let service = result.target.handshake, let measured = result.handshake, measured.unavailable == nil {
             // Measured by its own handshake: at the service's port.
             port = Int(service.port)
             servicePort = port
