@@ -119,9 +119,10 @@ import Testing
         }
         let waited = ContinuousClock.now - stopped
         #expect(now != chosen)
-        // One 200 ms period for the next round to start, its probes, then the answer at once (a loaded
-        // 2-core machine running the whole suite: under 2 s; the simulated-network test bounds it to 100 ms).
-        #expect(waited < .milliseconds(2_000), "the poll answered \(waited) after the server stopped")
+        // One 200 ms period for the next round to start, its probes, then the answer at once: well
+        // before the 20 s wait ran out (usually 0.3 s; a 2-core machine running the whole suite beside
+        // other load took 2 s; the simulated-network test bounds the latency itself to 100 ms).
+        #expect(waited < .seconds(10), "the poll answered \(waited) after the server stopped")
         #expect(await serve.terminate() == 143)
         first.close()
     }
@@ -144,18 +145,21 @@ import Testing
             }
             return (value("probe_rounds_total"), value("process_resident_memory_bytes"), value("process_open_fds"))
         }
-        // Bounded: at most 60 s in all (about 15 s here).
+        // Bounded: at most 60 s in all (about 15 s here). A loaded machine runs fewer rounds in
+        // that time: what is asserted is flatness over at least 100 of them, not their speed.
         var early: (rounds: Double, rss: Double, fds: Double)?
         var late: (rounds: Double, rss: Double, fds: Double)?
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             if let now = try? await figures(), now.rounds >= 0 {
                 if early == nil, now.rounds >= 20 { early = now }
-                if now.rounds >= 200 { late = now; break }
+                if early != nil { late = now }
+                if now.rounds >= 200 { break }
             }
             try await Task.sleep(for: .milliseconds(200))
         }
-        let first = try #require(early), last = try #require(late, "200 rounds did not complete within 60 s")
+        let first = try #require(early), last = try #require(late)
+        #expect(last.rounds - first.rounds >= 100, "only rounds \(first.rounds) to \(last.rounds) within 60 s")
         print("soak: 1,000 targets, rounds \(Int(first.rounds)) -> \(Int(last.rounds)): RSS \(Int(first.rss / 1_048_576)) -> \(Int(last.rss / 1_048_576)) MB, fds \(Int(first.fds)) -> \(Int(last.fds))")
         #expect(last.rss <= first.rss * 1.1 + 2_000_000, "RSS grew from \(first.rss) to \(last.rss)")
         #expect(abs(last.fds - first.fds) <= 8, "open descriptors went from \(first.fds) to \(last.fds)")

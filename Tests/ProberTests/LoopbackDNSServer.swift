@@ -83,11 +83,15 @@ final class LoopbackDNSServer: @unchecked Sendable {
             if delay == 0 {
                 send()
             } else {
+                // A thread of its own, not a shared queue: under a loaded full suite the global
+                // queue's threads can be busy for longer than a resolver's timeout.
                 sends.enter()
-                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(delay)) { [sends] in
+                let thread = Thread { [sends] in
+                    Thread.sleep(forTimeInterval: Double(delay) / 1_000)
                     send()
                     sends.leave()
                 }
+                thread.start()
             }
         }
         done.signal()
