@@ -255,7 +255,8 @@ import Glibc
         done.wait()
         let counts = tally.withLock { $0 }
         print("wrong-password flood (4 connections): \(scrapes.count) scrapes, slowest \(String(format: "%.1f", scrapes.max() ?? 0)) ms, median \(String(format: "%.1f", scrapes.sorted()[scrapes.count / 2])) ms")
-        #expect(scrapes.count >= 10 && scrapes.max() ?? 0 < 2_000)
+        // Each scrape answered (the count is the test's own pacing: a loaded machine wakes it late).
+        #expect(scrapes.count >= 5 && scrapes.max() ?? 0 < 2_000, "\(scrapes)")
         print("flood answers by status: \(counts)")
         #expect(counts[200] == nil)
         #expect((counts[429] ?? 0) > (counts[401] ?? 0), "\(counts)")

@@ -133,7 +133,8 @@ import Testing
         let configuration = try ProviderConfiguration.parse(Data(#"{"providers":[{"type":"json","name":"slow","url":"\#(simulator.url)","request":{"path":"/fault/slow"},"timeoutSeconds":30}]}"#.utf8))
         let start = ContinuousClock.now
         let outcomes = await ProviderFetcher(configuration: configuration, cache: TokenCache(path: nil)).fetchAll(deadline: .seconds(1))
-        #expect(ContinuousClock.now - start < .seconds(4))
+        // Cut before the provider's answer at 5 s (about 1 s here; a loaded full suite has taken 4 s).
+        #expect(ContinuousClock.now - start < .milliseconds(4_900))
         #expect(outcomes.first?.error == "no answer before the deadline")
     }
 
