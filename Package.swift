@@ -2,11 +2,15 @@
 // probe: pick the best VPN/proxy server before a client connects.
 //
 // Library targets (Prober, Ranking, ProviderFetch, ProbeKit) depend on no
-// package: Foundation, FoundationNetworking and Glibc only, plus the small C
-// target CProbe for what Swift cannot import from glibc. The one exception is
+// package: Foundation and Glibc only, plus the small C targets (CProbe for
+// what Swift cannot import from glibc, CLazyCurl, CZlib). The one exception is
 // swift-crypto, used by HandshakeCrypto (the handshake probes) and reached by
-// Prober only through its HandshakeCodec protocol. Only the `probe`
-// executable uses swift-argument-parser.
+// Prober only through its HandshakeCodec protocol.
+//
+// Two binaries. `probe` is ProbeKit and ArgumentParser (ProbeCommandLine holds
+// what the binaries share). `probe-serve` (target ProbeServe, what `probe serve`
+// execs) adds the HTTP server and TLS: Hummingbird, SwiftNIO, NIOSSL, swift-log.
+// Tests and the provider simulator add FlyingFox.
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -19,6 +23,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "probe", targets: ["probe"]),
+        .executable(name: "probe-serve", targets: ["ProbeServe"]),
         .executable(name: "netsim", targets: ["netsim"]),
         // The one library product: ProbeKit's public surface is what an orchestrator codes against.
         .library(name: "ProbeKit", targets: ["ProbeKit"]),
@@ -71,12 +76,23 @@ let package = Package(
             dependencies: ["NetSim", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
+        // What the two binaries share: the flags (serve's included, so `probe serve --help` is
+        // complete), the console, the wiring of a run. ProbeKit and ArgumentParser only.
+        .target(name: "ProbeCommandLine", dependencies: ["ProbeKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                swiftSettings: strict),
         .executableTarget(
             name: "probe",
-            // The CLI is thin: ProbeKit and ArgumentParser.
-            // Hummingbird: `probe serve`'s HTTP server and its TLS, in the executable only (the
-            // libraries stay package-free).
-            dependencies: ["ProbeKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            // The CLI is thin: ProbeKit and ArgumentParser (through ProbeCommandLine). No HTTP
+            // server, no TLS: `probe serve` execs `probe-serve`.
+            dependencies: ["ProbeKit", "ProbeCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        // `probe serve` (the `probe-serve` binary): its HTTP server and TLS (Hummingbird, NIOSSL),
+        // web configuration, routes, connection guard and state, in one target of their own.
+        .executableTarget(
+            name: "ProbeServe",
+            dependencies: ["ProbeKit", "ProbeCommandLine", "ProviderFetch", "Prober", "SafeText", "CProbe",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
                            .product(name: "Logging", package: "swift-log"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
                            .product(name: "HummingbirdCore", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
@@ -97,7 +113,8 @@ let package = Package(
         .testTarget(name: "ProbeKitTests", dependencies: ["ProbeKit", "Prober", "Ranking", .product(name: "Crypto", package: "swift-crypto")]),
         // The library as an outside package sees it: ProbeKit alone, no @testable.
         .testTarget(name: "ProbeKitAPITests", dependencies: ["ProbeKit", "ProviderSim"]),
-        .testTarget(name: "ProbeCLITests", dependencies: ["probe", "netsim", "providersim", "Prober", "NetSim"]),
+        .testTarget(name: "ProbeCLITests", dependencies: ["probe", "ProbeServe", "netsim", "providersim", "Prober", "NetSim"]),
+        .testTarget(name: "ProbeServeTests", dependencies: ["ProbeServe", "ProbeKit", "ProviderFetch", "Prober"]),
         .testTarget(name: "NetSimTests", dependencies: ["NetSim"]),
     ],
     swiftLanguageModes: [.v6]

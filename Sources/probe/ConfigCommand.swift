@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ProbeCommandLine
 import ProbeKit
 
 /// `probe config init` and `probe config check [FILE]`.

@@ -1,25 +1,7 @@
 import ArgumentParser
 import Foundation
+import ProbeCommandLine
 import ProbeKit
-
-/// How the connection is fetched and where it goes (`--best --connect DIR`, `probe connect`).
-struct ConnectOptions: ParsableArguments {
-    @Option(name: .customLong("connect-timeout"), help: ArgumentHelp("Seconds a WireGuard configuration may stay pending at the provider.", valueName: "SECONDS"))
-    var connectTimeout = 60.0
-
-    @Flag(name: .customLong("allow-scripts"), help: "Keep the provider's script hooks in what is written (wg-quick's PreUp/PostUp/PreDown/PostDown, OpenVPN's up/down/plugin/...): only for a provider you trust. Without it they are removed and named on stderr.")
-    var allowScripts = false
-
-    func validate() throws {
-        guard connectTimeout.isFinite, connectTimeout >= 1, connectTimeout <= 3_600 else {
-            throw ValidationError("--connect-timeout must be between 1 and 3600 seconds, got \(connectTimeout)")
-        }
-    }
-
-    func options(protocol wanted: String?, directory: String? = nil) -> ProbeClient.ConnectOptions {
-        ProbeClient.ConnectOptions(protocol: wanted, timeout: .milliseconds(Int64(connectTimeout * 1_000)), allowScripts: allowScripts, directory: directory)
-    }
-}
 
 /// Writing a connection where the user asked: a directory, or `-` (the manifest with the
 /// material inline on stdout, because the user asked for it there).
@@ -123,19 +105,5 @@ struct ReleaseCommand: AsyncParsableCommand {
             Console.error(error.message)
             throw error.code == .connection ? ExitStatus.noConnection : ExitStatus.usage
         }
-    }
-}
-
-extension Console {
-    /// Progress of a step that waits (a WireGuard configuration being created), as a line that
-    /// rewrites itself on a terminal; nothing when stderr is not a terminal.
-    static func terminalProgress() -> (@Sendable (String) -> Void)? {
-        guard isatty(2) == 1 else { return nil }
-        return { line in Console.terminal("\r\u{1B}[K" + clean(line)) }
-    }
-
-    /// Ends a progress line (the cursor back at the start of an empty line).
-    static func endProgress() {
-        if isatty(2) == 1 { terminal("\r\u{1B}[K") }
     }
 }

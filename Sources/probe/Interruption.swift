@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ProbeCommandLine
 import ProbeKit
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ProbeCommandLine
 import ProbeKit
 
 /// `probe`: pick the best VPN/proxy server before a client connects.
@@ -23,8 +24,9 @@ struct ProbeCommand: AsyncParsableCommand {
 
             Exit status: 0 a best target was found (and, with --connect, its connection written),
             2 nothing was reachable, 3 a best server was found but no connection material could
-            be had, 64 bad usage, 74 stdout could not be written, 77 ICMP was required
-            (--method icmp or both) but is not permitted.
+            be had, 64 bad usage, 69 probe-serve (what probe serve runs) is not installed beside
+            probe, 74 stdout could not be written, 77 ICMP was required (--method icmp or both)
+            but is not permitted.
             """,
         version: ProbeClient.version,
         subcommands: [BestCommand.self, RankCommand.self, ReportCommand.self, ServeCommand.self, ServersCommand.self, AccountsCommand.self, LogoutCommand.self,
@@ -33,39 +35,10 @@ struct ProbeCommand: AsyncParsableCommand {
     )
 
     /// Runs the command; every error is one line on stderr, with the documented exit status.
+    /// `probe serve` becomes `probe-serve` here, before anything else runs.
     static func main() async {
-        Console.guardStandardDescriptors()
-        ProcessMemory.returnLargeBlocks()
-        do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch let code as ExitCode {
-            Foundation.exit(code.rawValue)
-        } catch {
-            let code = exitCode(for: error)
-            if code == .success {
-                print(fullMessage(for: error))
-                Foundation.exit(0)
-            }
-            let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-            Console.error("\(message) (see 'probe --help')")
-            Foundation.exit(code.rawValue)
+        await CommandMain.run(Self.self) { command in
+            if command is ServeCommand { ServeLauncher.replaceProcess() }
         }
     }
-}
-
-/// Exit statuses that scripts rely on.
-enum ExitStatus {
-    /// Nothing answered.
-    static let nothingReachable = ExitCode(2)
-    /// A best server was found, but no connection material could be had (nor for a fallback).
-    static let noConnection = ExitCode(3)
-    /// Bad usage: flags, targets, files (EX_USAGE).
-    static let usage = ExitCode(64)
-    /// ICMP was required and this process may not send it (EX_NOPERM).
-    static let noPermission = ExitCode(77)
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ProbeCommandLine
 import ProbeKit
 
 /// `probe servers`: every provider's servers, normalised.

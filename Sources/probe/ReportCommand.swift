@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ProbeCommandLine
 import ProbeKit
 import Synchronization
 #if canImport(Glibc)

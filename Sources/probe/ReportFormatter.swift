@@ -1,4 +1,5 @@
 import Foundation
+import ProbeCommandLine
 import ProbeKit
 
 /// Turns a report into what people and scripts read.

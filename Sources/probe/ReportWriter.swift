@@ -1,4 +1,5 @@
 import Foundation
+import ProbeCommandLine
 import ProbeKit
 
 /// Writes each round: to standard output as it comes, or to a file replaced atomically

@@ -1,437 +1,71 @@
 import ArgumentParser
 import Foundation
-import Hummingbird
-import HummingbirdCore
-import HummingbirdTLS
-import NIOCore
-import Logging
-import ProbeKit
-import Synchronization
+import ProbeCommandLine
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// `probe serve --listen 127.0.0.1:9374 --every 30s ...`: rounds on the `report` schedule, the
-/// latest kept in memory, served over HTTP for Prometheus and the orchestrator.
+/// `probe serve ...`: the long-running server, which lives in its own binary (`probe-serve`, with
+/// the HTTP and TLS stack `probe` does not link). The flags are declared here too (one
+/// ``ServeOptions``), so help, completions and validation are `probe`'s own; a valid command line
+/// then replaces this process with `probe-serve` (same pid, same arguments, same signals and exit
+/// statuses).
 struct ServeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "serve",
-        abstract: "Probe every period and serve the results: /metrics for Prometheus, /best for an orchestrator.",
-        discussion: """
-            GET /metrics (Prometheus text, or OpenMetrics when the scraper asks for it), /best (the \
-            current choice as the --json entry, with its connection's manifest under --connect; ETag \
-            per round, 304 on If-None-Match; ?wait=30s waits until the choice changes), /report (the \
-            latest round as --json), /healthz, /-/healthy, /-/ready, / (the HTML report); POST /-/reload. \
-            Rounds run as `report` runs them (an overrun round's successors are skipped), their probe \
-            starts spread over half the period. Binds loopback by default; --web-config gives TLS and \
-            basic auth. SIGHUP and POST /-/reload re-read the configuration, targets and web-config \
-            files (a bad file keeps the previous one). SIGINT and SIGTERM stop it: exit 130 and 143.
-            """)
+    static let configuration = ServeOptions.configuration
 
-    @Option(help: ArgumentHelp("Address and port to listen on: 127.0.0.1:9374, [::1]:9374, 0.0.0.0:9374.", valueName: "HOST:PORT"))
-    var listen = "127.0.0.1:9374"
-
-    @Option(help: ArgumentHelp("Time between rounds: 30s, 5m, 500ms.", valueName: "DURATION"))
-    var every = "30s"
-
-    @Option(help: ArgumentHelp(
-        "Histogram bucket bounds in seconds, comma-separated (default: 50 µs doubling to 26 s, as smokeping_prober).",
-        valueName: "SECONDS,..."))
-    var buckets: String?
-
-    @Option(help: ArgumentHelp(
-        "TLS and basic auth for the listener, in the exporters' web-config file (tls_server_config, basic_auth_users).",
-        valueName: "FILE"))
-    var webConfig: String?
-
-    @Option(name: .customLong("connect"), help: ArgumentHelp(
-        "Keep what a client needs to connect to the pick in DIR (0700, files 0600), fetched again when the pick moves; /best carries its manifest.",
-        valueName: "DIR"))
-    var connectDirectory: String?
-
-    @Option(help: ArgumentHelp(
-        "HTTP connections open at once (default: 512, kept to a quarter of the descriptor limit left after 64); at the cap the connection idle longest is closed.",
-        valueName: "N"))
-    var maxConnections: Int?
-
-    @Option(help: ArgumentHelp("How long a client may take to send a request's header (and body).", valueName: "DURATION"))
-    var headerTimeout = "10s"
-
-    @Option(help: ArgumentHelp("How long a kept-alive connection may wait for its next request.", valueName: "DURATION"))
-    var idleTimeout = "60s"
-
-    @Option(name: .customLong("allow-host"), help: ArgumentHelp(
-        "A host name clients may reach this listener by (Host header; repeatable; '*' for any). Address literals and localhost are always admitted (DNS rebinding).",
-        valueName: "NAME"))
-    var allowedHosts: [String] = []
-
-    @Flag(help: "Send each round's probes as fast as --rate allows instead of spreading them over half the period.")
-    var noSpread = false
-
-    @Flag(name: [.short, .long], help: "No notes or per-round errors on stderr.")
-    var quiet = false
-
-    @OptionGroup var input: TargetInput
-    @OptionGroup var probing: ProbingOptions
-    @OptionGroup var ranking: RankingOptions
-    @OptionGroup var connect: ConnectOptions
-
-    /// The listen address, parsed.
-    struct Listen: Equatable {
-        var host: String
-        var port: UInt16
-        var v6: Bool
-        var isLoopback: Bool { v6 ? host == "::1" : host.hasPrefix("127.") }
-    }
-
-    static func parse(listen text: String) -> Listen? {
-        var host: Substring
-        var port: Substring
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else { return nil }
-            host = text[text.index(after: text.startIndex)..<close]
-            port = text[text.index(close, offsetBy: 2)...]
-        } else {
-            guard let colon = text.lastIndex(of: ":"), !text[..<colon].contains(":") else { return nil }
-            host = text[..<colon]
-            port = text[text.index(after: colon)...]
-        }
-        guard let number = UInt16(port), number > 0 else { return nil }
-        var v4 = in_addr()
-        var v6 = in6_addr()
-        if inet_pton(AF_INET, String(host), &v4) == 1 { return Listen(host: String(host), port: number, v6: false) }
-        if inet_pton(AF_INET6, String(host), &v6) == 1 { return Listen(host: String(host), port: number, v6: true) }
-        return nil
-    }
-
-    static func parse(buckets text: String) -> [Double]? {
-        let values = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ $0.map { $0.isFinite && $0 > 0 } ?? false }) else { return nil }
-        return values.compactMap { $0 }
-    }
-
-    func validate() throws {
-        guard Self.parse(listen: listen) != nil else {
-            throw ValidationError("--listen '\(listen)' is not HOST:PORT with a numeric address (127.0.0.1:9374, [::1]:9374)")
-        }
-        guard let period = DurationText.parse(every) else { throw ValidationError("--every '\(every)' is not a duration (try 30s, 5m or 500ms)") }
-        guard period >= .milliseconds(10), period <= .seconds(7 * 86_400) else {
-            throw ValidationError("--every must be between 10ms and 7 days, got '\(every)'")
-        }
-        if let buckets, Self.parse(buckets: buckets) == nil {
-            throw ValidationError("--buckets '\(buckets)' is not a comma-separated list of positive seconds (0.001,0.01,0.1)")
-        }
-        if connectDirectory == "-" { throw ValidationError("--connect takes a directory here: the connection is kept there and served by /best") }
-        if connectDirectory != nil, ranking.protocols.count > 1 {
-            throw ValidationError("--connect takes one --protocol at most, got \(ranking.protocols.count)")
-        }
-        if input.targetsFile == "-" { throw ValidationError("--targets - cannot be read again on reload: give a file") }
-        for (flag, text) in [("--header-timeout", headerTimeout), ("--idle-timeout", idleTimeout)] {
-            guard let value = DurationText.parse(text), value >= .milliseconds(100), value <= .seconds(3_600) else {
-                throw ValidationError("\(flag) '\(text)' is not a duration between 100ms and 1h (try 10s)")
-            }
-        }
-        if let maxConnections, !(1...1_000_000).contains(maxConnections) {
-            throw ValidationError("--max-connections must be between 1 and 1000000, got \(maxConnections)")
-        }
-    }
+    @OptionGroup var options: ServeOptions
 
     func run() async throws {
-        guard let listen = Self.parse(listen: listen), let period = DurationText.parse(every) else { throw ValidationError("bad --listen or --every") }
-        var web: WebSettings?
-        if let webConfig {
-            do {
-                web = try WebSettings(path: webConfig)
-            } catch {
-                throw ValidationError("--web-config: \(error)")
-            }
-        }
-        let tls = web?.tlsConfiguration()
-        let webSettings = web
-        var prepared = try RunCommand.prepare(input: input, probing: probing, ranking: ranking, quiet: true, reloadable: true)
-        defer { prepared.demo?.stop() }
-        if connectDirectory != nil, !prepared.providers {
-            throw ValidationError("--connect needs a providers file (--config FILE): explicit targets and --demo carry no connection material")
-        }
-        if !noSpread {
-            var spread = ProbeSpread(period: period, timeoutMilliseconds: probing.timeout)
-            spread.raisesInFlight = probing.maxInFlight == nil
-            prepared.client.spread = spread
-        }
-        if !listen.isLoopback {
-            Console.error("probe: warning: listening on \(self.listen), beyond this machine: /report and /metrics list your servers"
-                + (web?.tls != true || web?.authenticates != true ? " (give --web-config FILE for TLS and basic auth)" : ""))
-            if allowedHosts.isEmpty {
-                Console.note("probe serve: note: clients reach it by an address, localhost or this machine's name; another name (a DNS name Prometheus scrapes by) needs --allow-host NAME", quiet: quiet)
-            }
-        }
-        let state = ServeState(buckets: buckets.flatMap(Self.parse(buckets:)) ?? PrometheusMetrics.defaultBuckets)
-        let quiet = quiet
-        let client = prepared.client
-        let snapshot = prepared.snapshot
-        let reload: @Sendable (String) -> (ok: Bool, line: String) = { cause in
-            var parts: [String] = []
-            var failures: [String] = []
-            if let snapshot {
-                switch snapshot.reload() {
-                case .success(let summary): parts.append(summary + "; from the next round")
-                case .failure(let error): failures.append(error.message)
-                }
-            }
-            if let web = webSettings {
-                switch web.reload() {
-                case .success(let summary): parts.append(summary)
-                case .failure(let error): failures.append(error.description)
-                }
-            }
-            guard failures.isEmpty else {
-                let line = "reload (\(cause)) failed, keeping the previous configuration: " + failures.joined(separator: "; ")
-                Console.error("probe serve: \(line)")
-                return (false, line)
-            }
-            let line = "reloaded (\(cause)): " + (parts.isEmpty ? "nothing to reload" : parts.joined(separator: "; "))
-            if !quiet { Console.error("probe serve: \(line)") }
-            return (true, line)
-        }
-        // As nmap does: the soft descriptor limit up to the hard one, then the connection cap below it.
-        let descriptors = Self.raiseDescriptorLimit()
-        let limits = ConnectionLedger.Limits(
-            maxConnections: ServeGuard.connectionCap(requested: maxConnections, descriptorLimit: descriptors),
-            headerTimeout: DurationText.parse(headerTimeout) ?? .seconds(10), idleTimeout: DurationText.parse(idleTimeout) ?? .seconds(60))
-        var names = allowedHosts
-        if !listen.isLoopback, let name = Self.hostName() { names.append(name) }
-        let serveGuard = ServeGuard(limits: limits, hosts: HostRule(names: names))
-        let router = Router(context: ServeContext.self)
-        router.add(middleware: HostMiddleware(hosts: serveGuard.hosts))
-        if let web { router.add(middleware: BasicAuthMiddleware(web: web, guard: serveGuard)) }
-        Self.routes(router, state: state, guard: serveGuard, reload: reload)
-        let logger = Logger(label: "probe.serve") { _ in SwiftLogNoOpLogHandler() }
-        let address = BindAddress.hostname(listen.host, port: Int(listen.port))
-        let settings = ApplicationConfiguration(address: address, serverName: nil, backlog: 1_024)
-        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [serveGuard.handler()])
-        let scheme = tls == nil ? "http" : "https"
-        let shown = listen.v6 ? "[\(listen.host)]:\(listen.port)" : "\(listen.host):\(listen.port)"
-        let announce: @Sendable (any Channel) async -> Void = { [quiet] _ in
-            Console.note("probe serve: listening on \(scheme)://\(shown)/ (/metrics, /best, /report, /healthz); at most \(limits.maxConnections) connections", quiet: quiet)
-        }
-        let application = try tls.map {
-            Application(router: router, server: try .tls(.http1(configuration: http1), tlsConfiguration: $0), configuration: settings, onServerRunning: announce, logger: logger)
-        } ?? Application(router: router, server: .http1(configuration: http1), configuration: settings, onServerRunning: announce, logger: logger)
-        let signals = SignalWatcher(signals: [SIGINT, SIGTERM, SIGHUP])
-        let connectOptions = connectDirectory.map { _ in connect.options(protocol: ranking.protocols.first) }
-        let connectDirectory = connectDirectory
-        let status = await withTaskGroup(of: Int32?.self) { group in
-            group.addTask {
-                await serveGuard.run()
-                return nil
-            }
-            group.addTask {
-                do {
-                    try await application.run()
-                    return nil
-                } catch {
-                    if error is CancellationError || Task.isCancelled { return nil }  // stopping
-                    Console.error("probe serve: cannot listen on \(listen.host):\(listen.port): \(error)")
-                    return ExitStatus.usage.rawValue
-                }
-            }
-            group.addTask {
-                var follower: ConnectionFollower?
-                if let connectDirectory, let connectOptions { follower = ConnectionFollower(directory: connectDirectory, options: connectOptions) }
-                for await round in client.rounds(every: period) {
-                    var round = round
-                    if case .failure(let error) = round.result {
-                        if [.noTargets, .descriptorLimit].contains(error.code) || (error.code == .configuration && round.index == 0) {
-                            Console.error(error.message)
-                            return ExitStatus.usage.rawValue
-                        }
-                        if !quiet { Console.error("round \(round.index): \(error.message)") }
-                    }
-                    if case .success(var report) = round.result {
-                        if follower != nil {
-                            for line in await follower?.follow(&report, client: client) ?? [] where !quiet { Console.error("probe serve: \(line)") }
-                            round.result = .success(report)
-                        }
-                        if !quiet { for error in report.errors { Console.error(error.description) } }
-                    }
-                    state.ingest(round, timestamp: WallClock.now())
-                }
-                return nil
-            }
-            group.addTask {
-                while let signal = await signals.next() {
-                    if signal == SIGHUP {
-                        _ = reload("SIGHUP")
-                        continue
-                    }
-                    return 128 + signal
-                }
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
-        signals.stop()
-        if let status { throw ExitCode(status) }
-    }
-
-    /// The endpoints.
-    static func routes(
-        _ router: Router<ServeContext>, state: ServeState, guard serveGuard: ServeGuard, reload: @escaping @Sendable (String) -> (ok: Bool, line: String)
-    ) {
-        @Sendable func response(_ status: HTTPResponse.Status, _ headers: HTTPFields, body: String = "") -> Response {
-            Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
-        }
-        @Sendable func text(_ status: HTTPResponse.Status, _ body: String, type: String = "text/plain; charset=utf-8") -> Response {
-            response(status, [.contentType: type, .cacheControl: "no-store"], body: body)
-        }
-        let notYet = "no round has completed yet\n"
-        router.get("/metrics") { request, _ -> Response in
-            let open = PrometheusMetrics.wantsOpenMetrics(accept: request.headers[.accept])
-            return text(.ok, state.metrics(openMetrics: open, process: .current()), type: PrometheusMetrics.contentType(openMetrics: open))
-        }
-        router.get("/best") { request, context -> Response in
-            var best = state.best
-            let known = request.headers[.ifNoneMatch]
-            if let wait = request.uri.queryParameters["wait"].map(String.init) {
-                guard let timeout = DurationText.parse(wait), timeout <= .seconds(3_600) else {
-                    return text(.badRequest, "wait='\(wait)' is not a duration of at most an hour (try 30s)\n")
-                }
-                // At most half the connection cap waits at once (beyond, the answer comes at once), and a
-                // wait ends when its client goes away: no socket is left in CLOSE-WAIT.
-                let channel = context.channel
-                if let waited = await serveGuard.longPoll({ await Self.wait(for: state, changedFrom: known, timeout: timeout, unless: channel) }) {
-                    guard let waited else { return text(.serviceUnavailable, "the client went away\n") }
-                    best = waited
-                }
-                // Still the choice the reader had: nothing new to send.
-                if let best, let known, ServeState.generation(of: known) == best.generation {
-                    return response(.notModified, [.eTag: best.etag])
-                }
-            }
-            guard let best else { return text(.serviceUnavailable, notYet) }
-            if known == best.etag { return response(.notModified, [.eTag: best.etag]) }
-            return response(.ok, [.contentType: "application/json", .eTag: best.etag, .cacheControl: "no-cache"], body: best.body + "\n")
-        }
-        router.get("/report") { _, _ -> Response in
-            guard let report = state.report else { return text(.serviceUnavailable, notYet) }
-            return text(.ok, report + "\n", type: "application/json")
-        }
-        router.get("/healthz") { _, _ -> Response in
-            guard let age = state.lastRoundAge else { return text(.serviceUnavailable, notYet) }
-            return text(.ok, "ok: the last round completed \(String(format: "%.1f", age)) s ago\n")
-        }
-        router.get("/-/healthy") { _, _ -> Response in text(.ok, "Healthy.\n") }
-        router.get("/-/ready") { _, _ -> Response in
-            state.lastRoundAge == nil ? text(.serviceUnavailable, notYet) : text(.ok, "Ready.\n")
-        }
-        router.post("/-/reload") { _, _ -> Response in
-            let (ok, line) = reload("POST /-/reload")
-            return text(ok ? .ok : .internalServerError, line + "\n")
-        }
-        router.get("/") { _, _ -> Response in
-            guard let page = state.page else { return text(.serviceUnavailable, notYet) }
-            return text(.ok, page, type: "text/html; charset=utf-8")
-        }
+        // CommandMain hands a parsed ServeCommand to ServeLauncher before running it: reaching
+        // here means the exec failed, which ServeLauncher has said.
+        throw ExitStatus.unavailable
     }
 }
 
-extension ServeCommand {
-    /// The long poll's wait: the next choice (or the current one at `timeout`), or `.some(nil)`
-    /// when `channel` closes first (the client left).
-    static func wait(for state: ServeState, changedFrom known: String?, timeout: Duration, unless channel: any Channel) async -> ServeState.Best?? {
-        await withTaskGroup(of: ServeState.Best??.self) { group in
-            group.addTask { .some(await state.best(changedFrom: known, timeout: timeout)) }
-            group.addTask {
-                // While a request is being answered the HTTP pipeline reads nothing, so the client's
-                // FIN is not seen as a read: the socket's own TCP state (CLOSE_WAIT) tells.
-                while !Task.isCancelled {
-                    if await Self.peerLeft(channel) { return .some(nil) }
-                    try? await Task.sleep(for: .milliseconds(250))
-                }
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first ?? nil
+/// Finds `probe-serve` beside this binary and replaces the process with it.
+enum ServeLauncher {
+    /// The name of the serve binary, installed beside `probe`.
+    static let binaryName = "probe-serve"
+
+    /// Where `probe-serve` is looked for: the directory of this process's own executable
+    /// (`/proc/self/exe`, symlinks resolved), so an installed `probe` runs its own `probe-serve`
+    /// and a build directory's its own, never another one on `PATH`.
+    static func binaryPath() -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard count > 0 else { return nil }
+        let executable = String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let slash = executable.lastIndex(of: "/") else { return nil }
+        return String(executable[..<slash]) + "/" + binaryName
+    }
+
+    /// The arguments after `serve` (the root command takes no options of its own, so `serve` is
+    /// the first argument).
+    static func serveArguments(_ arguments: [String] = CommandLine.arguments) -> [String] {
+        guard let index = arguments.dropFirst().firstIndex(of: "serve") else { return [] }
+        return Array(arguments[(index + 1)...])
+    }
+
+    /// `execv`s `probe-serve` with the arguments after `serve`; returns only when that fails,
+    /// having said why in one line.
+    static func replaceProcess() {
+        guard let path = binaryPath() else {
+            Console.error("serve: cannot find this binary's directory (/proc/self/exe) to run \(binaryName) from")
+            exit(ExitStatus.unavailable.rawValue)
         }
-    }
-
-    /// Whether the client of `channel` has gone: the channel closed, or its socket in CLOSE_WAIT
-    /// (`TCP_INFO`'s first byte, `tcpi_state`, is 8) or closing.
-    static func peerLeft(_ channel: any Channel) async -> Bool {
-        guard channel.isActive else { return true }
-        guard let provider = channel as? any SocketOptionProvider else { return false }
-        typealias Head = (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)
-        let info: Head? = try? await provider.unsafeGetSocketOption(level: .init(IPPROTO_TCP), name: .init(TCP_INFO)).get()
-        guard let state = info?.0 else { return false }
-        // TCP_CLOSE_WAIT 8, TCP_LAST_ACK 9, TCP_CLOSE 7, TCP_CLOSING 11.
-        return [7, 8, 9, 11].contains(state)
-    }
-
-    /// Raises the soft `RLIMIT_NOFILE` to the hard limit; returns the soft limit now in force.
-    static func raiseDescriptorLimit() -> Int? {
-        var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return nil }
-        if limit.rlim_cur < limit.rlim_max {
-            var raised = limit
-            raised.rlim_cur = limit.rlim_max
-            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
-        }
-        return limit.rlim_cur > rlim_t(Int32.max) ? nil : Int(limit.rlim_cur)
-    }
-
-    /// This machine's name (admitted as a `Host` when listening beyond loopback).
-    static func hostName() -> String? {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count) == 0 else { return nil }
-        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return name.isEmpty ? nil : name
-    }
-}
-
-/// `Host` and `Origin` checks (DNS rebinding): a request by a name this listener is not known
-/// by gets 421; a `POST` whose `Origin` is another site gets 403.
-struct HostMiddleware: RouterMiddleware {
-    typealias Context = ServeContext
-    let hosts: HostRule
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let host = request.head.authority
-        guard hosts.admits(host: host) else {
-            return Self.plain(.misdirectedRequest, "this listener does not answer to \(Console.clean(String((host ?? "").prefix(100)))) (give --allow-host NAME)\n")
-        }
-        if request.method != .get, request.method != .head, !hosts.admits(origin: request.headers[.origin], host: host) {
-            return Self.plain(.forbidden, "a request from another origin may not change this listener\n")
-        }
-        return try await next(request, context)
-    }
-
-    static func plain(_ status: HTTPResponse.Status, _ body: String, _ extra: HTTPFields = [:]) -> Response {
-        var headers = extra
-        headers[.contentType] = "text/plain; charset=utf-8"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
-    }
-}
-
-/// Basic auth from the web config: every request names a configured user and password, or gets
-/// 401 with a `WWW-Authenticate` challenge (no user configured: every request passes). The
-/// password check runs on a thread of its own; a source that just gave a wrong password is told
-/// to wait (429 with `Retry-After`) instead of being checked again at once.
-struct BasicAuthMiddleware: RouterMiddleware {
-    typealias Context = ServeContext
-    let web: WebSettings
-    let `guard`: ServeGuard
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        switch await `guard`.authenticate(request.headers[.authorization], source: context.source, web: web) {
-        case .admitted:
-            return try await next(request, context)
-        case .refused:
-            var headers = HTTPFields()
-            headers[.wwwAuthenticate] = "Basic realm=\"probe\", charset=\"UTF-8\""
-            return HostMiddleware.plain(.unauthorized, "Unauthorized\n", headers)
-        case .wait(let wait):
-            let seconds = max(1, Int((Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18).rounded(.up)))
-            return HostMiddleware.plain(.tooManyRequests, "Too many wrong passwords from this address: try again in \(seconds) s\n", [.retryAfter: String(seconds)])
-        }
+        let arguments = [path] + serveArguments()
+        // The new image starts with this thread's signal mask: a worker thread may block the
+        // signals serve must see (SIGINT, SIGTERM, SIGHUP), so none is blocked across the exec.
+        var none = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, nil)
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
+        argv.append(nil)
+        execv(path, &argv)
+        let reason = String(cString: strerror(errno))
+        for pointer in argv { free(pointer) }
+        Console.error("serve: cannot run \(path): \(reason) (probe serve runs \(binaryName), installed beside probe: "
+            + "'scripts/install' puts both in place; in a checkout, 'swift build' builds both)")
+        exit(ExitStatus.unavailable.rawValue)
     }
 }

@@ -166,6 +166,36 @@ import Testing
         #expect(await serve.terminate() == 143)
     }
 
+    /// `probe serve` is `probe-serve` in the same process (exec, not a child), and the two binaries
+    /// are one version; without `probe-serve` beside it, `probe serve` says so in one line (69).
+    @Test func probeServeReplacesItselfWithProbeServe() async throws {
+        let beside = CLIRunner.binary.deletingLastPathComponent().appendingPathComponent("probe-serve")
+        let serveVersion = try await CLIRunner.run([], shell: "'\(beside.path)' --version")
+        let version = try await CLIRunner.run(["--version"])
+        #expect(serveVersion.status == 0 && serveVersion.stdout == version.stdout && !version.stdout.isEmpty)
+        // The same pid runs probe-serve: `exec` in the shell keeps the pid it printed.
+        let port = try Self.freePort()
+        let run = try await CLIRunner.run([], shell: """
+            "$PROBE" serve --demo --listen 127.0.0.1:\(port) --every 1s -q --no-sticky & pid=$!
+            for i in $(seq 100); do [ "$(cat /proc/$pid/comm 2>/dev/null)" = probe-serve ] && break; sleep 0.05; done
+            echo "comm $(cat /proc/$pid/comm)"; kill -TERM $pid; wait $pid; echo "status $?"
+            """)
+        #expect(run.stdout.contains("comm probe-serve") && run.stdout.contains("status 143"), "\(run.stdout) \(run.stderr)")
+        // probe alone (copied without probe-serve): one line naming what is missing, status 69;
+        // --help still answers from probe itself, with serve's flags.
+        let lonely = FileManager.default.temporaryDirectory.appendingPathComponent("probe-alone-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: lonely, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: lonely) }
+        try FileManager.default.copyItem(at: CLIRunner.binary, to: lonely.appendingPathComponent("probe"))
+        let missing = try await CLIRunner.run([], shell: "'\(lonely.path)/probe' serve --demo")
+        #expect(missing.status == 69, "\(missing.stderr)")
+        #expect(missing.stderr.split(separator: "\n").count == 1 && missing.stderr.contains("probe-serve"), "\(missing.stderr)")
+        let help = try await CLIRunner.run([], shell: "'\(lonely.path)/probe' serve --help")
+        #expect(help.status == 0 && help.stdout.contains("--web-config") && help.stdout.contains("--max-connections"), "\(help.stdout)")
+        let bad = try await CLIRunner.run([], shell: "'\(lonely.path)/probe' serve --every soon")
+        #expect(bad.status == 64 && bad.stderr.contains("--every"), "flags are checked before the exec: \(bad.stderr)")
+    }
+
     @Test(arguments: [["--listen", "localhost:80"], ["--listen", "127.0.0.1"], ["--every", "soon"], ["--buckets", "0.1,-1"]])
     func badFlagsAreOneLineUsageErrors(_ flags: [String]) async throws {
         let run = try await CLIRunner.run(["serve", "--demo"] + flags)

@@ -1,3 +1,5 @@
+package import ProbeKit
+
 /// The rules `probe serve` keeps its HTTP connections by, as a pure state machine (events in,
 /// actions out, time given by the caller): at most ``Limits/maxConnections`` open, each with a
 /// deadline for what it owes (a request's header within ``Limits/headerTimeout`` of opening or of

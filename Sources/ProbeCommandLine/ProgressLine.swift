@@ -1,13 +1,13 @@
-import Foundation
-import ProbeKit
-import Synchronization
+package import Foundation
+package import ProbeKit
+package import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Progress for people: one line on stderr, redrawn in place, cleared at the end. Only when
 /// stderr is a terminal and not `--quiet`; scripts and `--json` never see it.
-final class ProgressLine: Sendable {
+package final class ProgressLine: Sendable {
     private struct State {
         var lastDraw: UInt64 = 0
         var shown = false
@@ -16,12 +16,12 @@ final class ProgressLine: Sendable {
     private let state = Mutex(State())
 
     /// A progress line when stderr is a terminal and not quiet, else `nil`.
-    static func make(quiet: Bool) -> ProgressLine? {
+    package static func make(quiet: Bool) -> ProgressLine? {
         quiet || isatty(STDERR_FILENO) == 0 ? nil : ProgressLine()
     }
 
     /// Shows `progress` (at most every 100 ms, and always the last figure of a phase).
-    func update(_ progress: ProbeProgress) {
+    package func update(_ progress: ProbeProgress) {
         let now = DispatchTime.now().uptimeNanoseconds
         let line = state.withLock { state -> String? in
             if progress.phase == .fetching { state.fetched = (progress.done, progress.total) }
@@ -40,7 +40,7 @@ final class ProgressLine: Sendable {
     }
 
     /// Erases the line.
-    func clear() {
+    package func clear() {
         let shown = state.withLock { state -> Bool in
             defer { state.shown = false; state.fetched = nil }
             return state.shown

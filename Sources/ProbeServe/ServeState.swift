@@ -1,5 +1,6 @@
-import Foundation
-import Prober
+package import ProbeKit
+package import Foundation
+package import Prober
 import Synchronization
 
 /// What `probe serve` answers with, kept between rounds: the metrics (cumulative), the latest

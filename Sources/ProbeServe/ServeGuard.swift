@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdCore
 import NIOCore
 import NIOHTTPTypes
+import ProbeCommandLine
 import ProbeKit
 import Synchronization
 

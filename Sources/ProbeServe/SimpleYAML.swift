@@ -1,6 +1,7 @@
-import Foundation
-import ProviderFetch
-import SafeText
+package import ProbeKit
+package import Foundation
+package import ProviderFetch
+package import SafeText
 
 /// The part of YAML a web-config file uses: block mappings by indentation, plain, single- and
 /// double-quoted scalars, `#` comments. A JSON object is read too (its text is also YAML, but

@@ -1,5 +1,6 @@
 import Foundation
 import NIOSSL
+import ProbeCommandLine
 import ProbeKit
 import Synchronization
 

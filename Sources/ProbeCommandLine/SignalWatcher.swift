@@ -1,16 +1,16 @@
-import Foundation
-import Synchronization
+package import Foundation
+package import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Signals delivered as values (DispatchSource), so the report loop can stop between rounds' writes.
-final class SignalWatcher: Sendable {
+package final class SignalWatcher: Sendable {
     private let sources: Mutex<[any DispatchSourceSignal]>
     private let stream: AsyncStream<Int32>
     private let continuation: AsyncStream<Int32>.Continuation
 
-    init(signals: [Int32]) {
+    package init(signals: [Int32]) {
         (stream, continuation) = AsyncStream.makeStream(of: Int32.self, bufferingPolicy: .bufferingNewest(4))
         var sources: [any DispatchSourceSignal] = []
         for number in signals {
@@ -24,13 +24,13 @@ final class SignalWatcher: Sendable {
     }
 
     /// The next signal, or `nil` when the waiting task is cancelled.
-    func next() async -> Int32? {
+    package func next() async -> Int32? {
         var iterator = stream.makeAsyncIterator()
         return await iterator.next()
     }
 
     /// Stops watching.
-    func stop() {
+    package func stop() {
         sources.withLock { sources in for source in sources { source.cancel() } }
         continuation.finish()
     }

@@ -1,3 +1,5 @@
+package import ProbeKit
+
 /// Per-source back-off for basic auth, as a pure state machine (time given by the caller): after
 /// a wrong password from a source (an address, with the user name it tried), that source's next
 /// attempt is answered at once with "try again in N s" instead of being checked (bcrypt costs

@@ -1,12 +1,12 @@
-import Foundation
-import ProbeKit
+package import Foundation
+package import ProbeKit
 
 /// Writing to stdout and stderr with `write(2)`: a closed or full stdout is one line on stderr
 /// and exit status 74 (EX_IOERR), never a trap. Every line on stderr is cleaned first: known
 /// secrets masked, control characters escaped, length bounded.
-enum Console {
+package enum Console {
     /// EX_IOERR: stdout could not be written.
-    static let ioError: Int32 = 74
+    package static let ioError: Int32 = 74
 
     /// Standard output was closed when probe started (`>&-`).
     nonisolated(unsafe) private static var stdoutClosed = false
@@ -14,7 +14,7 @@ enum Console {
     /// Run first thing: a closed stdin, stdout or stderr gets /dev/null in its place, so no socket
     /// or epoll instance probe opens later takes descriptor 0, 1 or 2 (output would go into it).
     /// A closed stdout is remembered: writing to it is then the one-line error and exit 74.
-    static func guardStandardDescriptors() {
+    package static func guardStandardDescriptors() {
         for fd: Int32 in 0...2 where fcntl(fd, F_GETFD) < 0 && errno == EBADF {
             let null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY)
             if null >= 0, null != fd {
@@ -26,40 +26,40 @@ enum Console {
     }
 
     /// One line on stderr, prefixed `probe: `.
-    static func error(_ message: String) {
+    package static func error(_ message: String) {
         writeAll(2, Array("probe: \(clean(message))\n".utf8))
     }
 
     /// One note on stderr unless quiet.
-    static func note(_ message: String, quiet: Bool) {
+    package static func note(_ message: String, quiet: Bool) {
         if !quiet { writeAll(2, Array("\(clean(message))\n".utf8)) }
     }
 
     /// Writes and empties `bytes` to stdout.
-    static func flush(_ bytes: inout [UInt8]) {
+    package static func flush(_ bytes: inout [UInt8]) {
         guard !bytes.isEmpty else { return }
         output(bytes)
         bytes.removeAll(keepingCapacity: true)
     }
 
     /// Text on stdout.
-    static func out(_ text: String) {
+    package static func out(_ text: String) {
         output(Array((text.hasSuffix("\n") ? text : text + "\n").utf8))
     }
 
     /// Human text on stdout: each line's control characters escaped (provider names, hosts and
     /// reasons are outside data; nothing in them reaches the terminal as an escape sequence).
-    static func human(_ text: String) {
-        out(text.split(separator: "\n", omittingEmptySubsequences: false).map { ReportFormatter.shown(String($0)) }.joined(separator: "\n"))
+    package static func human(_ text: String) {
+        out(text.split(separator: "\n", omittingEmptySubsequences: false).map { SafeLine.escaped(String($0), limit: 4_000) }.joined(separator: "\n"))
     }
 
     /// Raw text on stderr (the progress line's own escapes), never failing.
-    static func terminal(_ text: String) {
+    package static func terminal(_ text: String) {
         writeAll(2, Array(text.utf8))
     }
 
     /// A message as it may reach the terminal: secrets masked, one line, control characters escaped.
-    static func clean(_ message: String) -> String {
+    package static func clean(_ message: String) -> String {
         SafeLine.line(Redaction.redact(message), limit: 4_000)
     }
 
@@ -87,5 +87,19 @@ enum Console {
             }
             return nil
         }
+    }
+}
+
+extension Console {
+    /// Progress of a step that waits (a WireGuard configuration being created), as a line that
+    /// rewrites itself on a terminal; nothing when stderr is not a terminal.
+    package static func terminalProgress() -> (@Sendable (String) -> Void)? {
+        guard isatty(2) == 1 else { return nil }
+        return { line in Console.terminal("\r\u{1B}[K" + clean(line)) }
+    }
+
+    /// Ends a progress line (the cursor back at the start of an empty line).
+    package static func endProgress() {
+        if isatty(2) == 1 { terminal("\r\u{1B}[K") }
     }
 }

@@ -1,4 +1,5 @@
-import Foundation
+package import ProbeKit
+package import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif

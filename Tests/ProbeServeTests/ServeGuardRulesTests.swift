@@ -1,5 +1,6 @@
 import Testing
 @testable import ProbeKit
+@testable import ProbeServe
 
 /// The pure rules behind `probe serve`'s defences: the connection ledger, the auth back-off and
 /// the Host/Origin rule (time given by the test).
