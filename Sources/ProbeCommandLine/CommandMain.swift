@@ -10,6 +10,9 @@ package enum CommandMain {
     package static func run<Root: ParsableCommand>(_ root: Root.Type, parsed: @Sendable (any ParsableCommand) -> Void = { _ in }) async -> Never {
         Console.guardStandardDescriptors()
         ProcessMemory.returnLargeBlocks()
+        // As nmap does: the soft descriptor limit up to the hard one, so a wide sweep (or serve's
+        // connections) is not held to a distribution's 1,024.
+        FileDescriptorBudget.raiseSoftLimit()
         do {
             var command = try root.parseAsRoot()
             parsed(command)

@@ -92,7 +92,7 @@ package struct ProbingOptions: ParsableArguments {
         valueName: "MS"))
     package var timeout = ProbeOptions().timeoutMilliseconds
 
-    @Option(help: "Most sockets open at once (also kept under 'ulimit -n'; default \(ProbeOptions().maxInFlight), and for probe serve's spread rounds as many as its rate keeps busy).")
+    @Option(help: "Most sockets open at once, a hard cap (also kept under 'ulimit -n'). Default: \(ProbeOptions().maxInFlight) at the start, grown to what --rate keeps busy for the servers' round trips (rate × hold time); probe serve's spread rounds: as many as their rate keeps busy.")
     package var maxInFlight: Int?
 
     @Option(help: "Global send rate cap in probes per second (0 = unlimited).")
@@ -117,6 +117,8 @@ package struct ProbingOptions: ParsableArguments {
                                    intervalMilliseconds: interval, icmpSocket: icmpSocket)
         options.family = family
         options.dnsTimeoutMilliseconds = dnsTimeout
+        // The user's --max-in-flight is a hard cap; without it a sweep grows to what --rate keeps busy.
+        options.growsInFlight = maxInFlight == nil
         return options
     }
 

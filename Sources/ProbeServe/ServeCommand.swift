@@ -88,7 +88,7 @@ struct ServeCommand: AsyncParsableCommand {
             return (true, line)
         }
         // As nmap does: the soft descriptor limit up to the hard one, then the connection cap below it.
-        let descriptors = Self.raiseDescriptorLimit()
+        let descriptors = FileDescriptorBudget.raiseSoftLimit()
         let limits = ConnectionLedger.Limits(
             maxConnections: ServeGuard.connectionCap(requested: maxConnections, descriptorLimit: descriptors),
             headerTimeout: DurationText.parse(headerTimeout) ?? .seconds(10), idleTimeout: DurationText.parse(idleTimeout) ?? .seconds(60))
@@ -261,18 +261,6 @@ extension ServeCommand {
         guard let state = info?.0 else { return false }
         // TCP_CLOSE_WAIT 8, TCP_LAST_ACK 9, TCP_CLOSE 7, TCP_CLOSING 11.
         return [7, 8, 9, 11].contains(state)
-    }
-
-    /// Raises the soft `RLIMIT_NOFILE` to the hard limit; returns the soft limit now in force.
-    static func raiseDescriptorLimit() -> Int? {
-        var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return nil }
-        if limit.rlim_cur < limit.rlim_max {
-            var raised = limit
-            raised.rlim_cur = limit.rlim_max
-            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
-        }
-        return limit.rlim_cur > rlim_t(Int32.max) ? nil : Int(limit.rlim_cur)
     }
 
     /// This machine's name (admitted as a `Host` when listening beyond loopback).

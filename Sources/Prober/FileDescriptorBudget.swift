@@ -15,6 +15,20 @@ package enum FileDescriptorBudget {
         return Int(limit.rlim_cur)
     }
 
+    /// Raises the soft `RLIMIT_NOFILE` to the hard limit (as nmap does; a process may, unprivileged);
+    /// returns the soft limit now in force (`nil`: unlimited or unknown).
+    @discardableResult
+    package static func raiseSoftLimit() -> Int? {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return nil }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return limit.rlim_cur > rlim_t(Int32.max) ? nil : Int(limit.rlim_cur)
+    }
+
     /// Descriptors open in this process now (entries of /proc/self/fd), or `nil` when unknown.
     static func openCount() -> Int? {
         guard let dir = opendir("/proc/self/fd") else { return nil }

@@ -16,6 +16,12 @@ public struct ProbeOptions: Hashable, Sendable, Codable {
     public var family: AddressFamilyChoice = .any
     /// How long a name lookup may take before its target is reported unresolved (default 2,000 ms).
     public var dnsTimeoutMilliseconds: Int = 2_000
+    /// Whether a sweep may keep more than `maxInFlight` probes in flight when its rate needs them
+    /// (default `true`): `maxInFlight` is then where the sweep starts, and it grows to what keeps
+    /// `rate` busy for the probes' hold times (rate × mean hold time, from the probes that end),
+    /// within what `RLIMIT_NOFILE` leaves. `false` makes `maxInFlight` a hard cap (the CLI's
+    /// `--max-in-flight`, a `maxInFlight` in a decoded configuration).
+    public var growsInFlight = true
 
     /// Options with the documented defaults, or the values given.
     public init(
@@ -69,7 +75,7 @@ public struct ProbeOptionsError: Error, Hashable, Sendable, CustomStringConverti
 
 extension ProbeOptions {
     enum CodingKeys: String, CodingKey {
-        case maxInFlight, rate, timeoutMilliseconds, samples, intervalMilliseconds, icmpSocket, family, dnsTimeoutMilliseconds
+        case maxInFlight, rate, timeoutMilliseconds, samples, intervalMilliseconds, icmpSocket, family, dnsTimeoutMilliseconds, growsInFlight
     }
 
     /// Reads the value; every key is optional and takes its default when missing.
@@ -84,5 +90,7 @@ extension ProbeOptions {
         icmpSocket = try container.value(.icmpSocket, or: defaults.icmpSocket)
         family = try container.value(.family, or: defaults.family)
         dnsTimeoutMilliseconds = try container.value(.dnsTimeoutMilliseconds, or: defaults.dnsTimeoutMilliseconds)
+        // A maxInFlight written down is the writer's cap, unless the file says it may grow.
+        growsInFlight = try container.value(.growsInFlight, or: !container.contains(.maxInFlight))
     }
 }

@@ -105,6 +105,11 @@ final class ProbeSweep {
         var cap = usesTCP ? FileDescriptorBudget.cap(requested: options.maxInFlight) : 65_536
         cap = min(cap, 65_536)
         machine = SweepStateMachine(targetCount: jobs.count, options: options, cap: cap, start: .now())
+        if usesTCP, options.growsInFlight {
+            // As many in flight as the rate keeps busy (rate × hold time), within the descriptors.
+            machine.setBudget(InFlightBudget(floor: cap, ceiling: min(65_536, FileDescriptorBudget.cap(requested: 65_536)), rate: options.rate,
+                                             timeoutNanoseconds: UInt64(max(1, options.timeoutMilliseconds)) * 1_000_000))
+        }
         machine.holdOpen = holdOpen
         for (number, job) in jobs.enumerated() where job.kind.isHandshake {
             machine.makeSerial(number, minimumIntervalNanoseconds: Self.minimumSpacingNanoseconds)

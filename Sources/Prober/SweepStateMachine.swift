@@ -7,7 +7,8 @@
 ///
 /// Rules it enforces:
 /// - at most `cap` probes in flight (the `maxInFlight` option, lowered to fit `RLIMIT_NOFILE`,
-///   and lowered again if the system still runs out of descriptors);
+///   grown by an ``InFlightBudget`` when one is set, and lowered again, for good, if the system
+///   still runs out of descriptors);
 /// - a global token bucket of `rate` starts per second (burst: 1 ms worth, at least one);
 /// - at least `interval` between the starts of two samples of one target;
 /// - every probe ends by its deadline (`timeout` after its start).
@@ -99,6 +100,8 @@ struct SweepStateMachine {
 
     /// The in-flight limit now in force.
     private(set) var cap: Int
+    /// Sizes ``cap`` from the probes that end, when the sweep may grow (`nil`: the cap is fixed).
+    private(set) var budget: InFlightBudget?
     /// Probes in flight now.
     private(set) var inFlight = 0
     /// The most probes that were ever in flight at once.
@@ -277,6 +280,12 @@ struct SweepStateMachine {
         return .wait(until: wakeAt)
     }
 
+    /// From now on the cap follows `budget` (it starts at the budget's cap and grows with it).
+    mutating func setBudget(_ budget: InFlightBudget) {
+        self.budget = budget
+        cap = max(1, budget.cap)
+    }
+
     /// Lowers the cutoff: from now on, a probe still unanswered `nanoseconds` after its start is
     /// pruned. Only ever lowers it (a later, looser bound changes nothing). One cutoff for all keeps
     /// the deadlines in start order, so the earliest is always at the front.
@@ -293,6 +302,11 @@ struct SweepStateMachine {
         guard isCurrent(handle) else { return nil }
         let slot = slots[Int(handle.slot)]
         release(handle)
+        if budget != nil {
+            // How long the probe held its socket: to its end, or (no `now`) to its answer.
+            let end = now ?? slot.startedAt.advanced(byNanoseconds: sample.rttNanoseconds ?? slot.deadline.nanoseconds(since: slot.startedAt))
+            if let grown = budget?.ended(heldNanoseconds: end.nanoseconds(since: slot.startedAt)) { cap = grown }
+        }
         guard !dropped[slot.target] else { return nil }
         if sample.outcome == .pruned { prunedCount += 1 }
         if specs[slot.target].serial, nextSample[slot.target] < specs[slot.target].samples {
@@ -324,6 +338,7 @@ struct SweepStateMachine {
         let slot = slots[Int(handle.slot)]
         release(handle)
         cap = max(1, inFlight)
+        budget = nil  // the system's limit is below what the budget would grow to: it stays here
         started -= 1
         retries.append((slot.target, slot.sample))
         return true

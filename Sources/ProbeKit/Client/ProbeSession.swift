@@ -43,6 +43,7 @@ package struct ProbeSession: Sendable {
             let kinds = max(1, configuration.method.kinds.filter { !$0.isHandshake }.count)
             options.rate = spread.rate(probes: all.count * options.samples * kinds, cap: options.rate)
             options.maxInFlight = spread.inFlight(rate: options.rate, timeoutMilliseconds: options.timeoutMilliseconds, current: options.maxInFlight)
+            options.growsInFlight = false  // the spread sized it for its rate already
         }
         let sweep = await ProbeEngine(options: options, handshakes: HandshakeTargets.codec).probe(all, methods: configuration.method.kinds) { [progress] done in
             progress?(ProbeProgress(phase: .probing, done: done, total: all.count))

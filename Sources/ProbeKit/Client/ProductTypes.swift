@@ -58,3 +58,5 @@ package typealias TargetState = Prober.TargetState
 
 /// The allocator policy the `probe` executable sets at start (not part of the product).
 package typealias ProcessMemory = Prober.ProcessMemory
+/// The descriptor limit the executables raise at start, as nmap does (not part of the product).
+package typealias FileDescriptorBudget = Prober.FileDescriptorBudget

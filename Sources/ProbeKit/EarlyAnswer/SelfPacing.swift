@@ -32,6 +32,7 @@ package struct PacingCheck: Hashable, Sendable {
         let before = options.rate > 0 ? min(Double(options.rate), reached) : reached
         slower.rate = max(100, Int(before / 4))
         slower.maxInFlight = max(16, min(options.maxInFlight, summary.effectiveMaxInFlight) / 4)
+        slower.growsInFlight = false  // slower means a hard cap this time
         return slower
     }
 
