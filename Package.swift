@@ -55,19 +55,22 @@ let package = Package(
         .target(name: "CProbe"),
         // Outside text made safe to print: control characters escaped, long input cut.
         .target(name: "SafeText", swiftSettings: strict),
-        .target(name: "Prober", dependencies: ["CProbe", "SafeText"], swiftSettings: strict),
+        // Threads and short-lived helper programs without Foundation's Thread and Process (which
+        // would bring ICU into the probe binary): pthreads and posix_spawn.
+        .target(name: "ProbeSystem", dependencies: ["CProbe"], swiftSettings: strict),
+        .target(name: "Prober", dependencies: ["CProbe", "SafeText", "ProbeSystem"], swiftSettings: strict),
         .target(name: "Ranking", swiftSettings: strict),
         // The version scripts/build-release stamps into a build (a C string: no flag changes, no rebuild of the rest).
         .target(name: "CBuildInfo"),
         // zlib (a system library: Debian's zlib1g-dev), for the zip bundles users hold.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "ProviderFetch", dependencies: ["SafeText", "CBuildInfo", "CLazyCurl", "CZlib"], swiftSettings: strict),
+        .target(name: "ProviderFetch", dependencies: ["SafeText", "ProbeSystem", "CBuildInfo", "CLazyCurl", "CZlib"], swiftSettings: strict),
         // The handshake probes' cryptography (WireGuard's Noise_IKpsk2, OpenVPN's tls-auth and
         // tls-crypt), given to Prober through its HandshakeCodec protocol: swift-crypto, and
         // BLAKE2s written here.
         .target(name: "HandshakeCrypto", dependencies: ["Prober", .product(name: "Crypto", package: "swift-crypto"),
                                                         .product(name: "CryptoExtras", package: "swift-crypto")], swiftSettings: strict),
-        .target(name: "ProbeKit", dependencies: ["Prober", "Ranking", "ProviderFetch", "SafeText", "CProbe", "HandshakeCrypto"], swiftSettings: strict),
+        .target(name: "ProbeKit", dependencies: ["Prober", "Ranking", "ProviderFetch", "SafeText", "ProbeSystem", "CProbe", "HandshakeCrypto"], swiftSettings: strict),
         .target(name: "BenchmarkSupport", dependencies: ["Prober", "Ranking", "ProviderFetch"], swiftSettings: strict),
         // The simulated network for tests and benchmarks (TUN device in a private namespace).
         .target(name: "NetSim", dependencies: ["Prober", "CProbe"], swiftSettings: strict),
@@ -78,13 +81,13 @@ let package = Package(
         ),
         // What the two binaries share: the flags (serve's included, so `probe serve --help` is
         // complete), the console, the wiring of a run. ProbeKit and ArgumentParser only.
-        .target(name: "ProbeCommandLine", dependencies: ["ProbeKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        .target(name: "ProbeCommandLine", dependencies: ["ProbeKit", "SafeText", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
         .executableTarget(
             name: "probe",
             // The CLI is thin: ProbeKit and ArgumentParser (through ProbeCommandLine). No HTTP
             // server, no TLS: `probe serve` execs `probe-serve`.
-            dependencies: ["ProbeKit", "ProbeCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["ProbeKit", "ProbeCommandLine", "SafeText", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         // `probe serve` (the `probe-serve` binary): its HTTP server and TLS (Hummingbird, NIOSSL),
@@ -109,6 +112,7 @@ let package = Package(
             dependencies: ["ProviderSim", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "ProberTests", dependencies: ["Prober", "CProbe", "HandshakeCrypto", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "RankingTests", dependencies: ["Ranking"]),
+        .testTarget(name: "SafeTextTests", dependencies: ["SafeText"]),
         .testTarget(name: "ProviderFetchTests", dependencies: ["ProviderFetch", "ProviderSim", "probe", .product(name: "FlyingFox", package: "FlyingFox")]),
         .testTarget(name: "ProbeKitTests", dependencies: ["ProbeKit", "Prober", "Ranking", .product(name: "Crypto", package: "swift-crypto")]),
         // The library as an outside package sees it: ProbeKit alone, no @testable.

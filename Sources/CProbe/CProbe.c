@@ -222,3 +222,7 @@ int cprobe_password_matches(const char *password, const char *hash) {
     }
     return result;
 }
+
+#include <pthread.h>
+int cprobe_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+int cprobe_set_thread_name(const char *name) { return pthread_setname_np(pthread_self(), name); }

@@ -1,6 +1,7 @@
 import Crypto
+import SafeText
 import CryptoExtras
-import Foundation
+import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -60,7 +61,7 @@ package final class OpenVPNReset: HandshakeConversation {
         case .tlsCryptV2:
             throw HandshakeUnsupported("tls-crypt-v2 is not supported yet")
         case .tlsAuth(let key, let direction, let digestName):
-            let name = digestName.lowercased().replacingOccurrences(of: "-", with: "")
+            let name = digestName.lowercased().replacingAll("-", with: "")
             guard let digest = Digest(rawValue: name), digest != .sha224 else {
                 throw HandshakeUnsupported("tls-auth with auth \(digestName) is not supported")
             }

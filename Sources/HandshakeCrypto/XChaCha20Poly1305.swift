@@ -1,6 +1,6 @@
 import Crypto
 import CryptoExtras
-import Foundation
+import FoundationEssentials
 
 /// XChaCha20-Poly1305 (WireGuard's cookie replies), from swift-crypto's ChaCha20 and ChaChaPoly:
 /// HChaCha20 is the ChaCha20 block function without its final addition, so it is read off one

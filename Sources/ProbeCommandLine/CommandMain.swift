@@ -1,5 +1,6 @@
 package import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import ProbeKit
 
 /// The entry both binaries share (`probe`, `probe-serve`): standard descriptors guarded, then the

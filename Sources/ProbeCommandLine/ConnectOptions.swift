@@ -1,5 +1,6 @@
 package import ArgumentParser
-package import Foundation
+package import FoundationEssentials
+import Glibc
 package import ProbeKit
 
 /// How the connection is fetched and where it goes (`--best --connect DIR`, `probe connect`).

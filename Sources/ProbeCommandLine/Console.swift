@@ -1,4 +1,5 @@
-package import Foundation
+package import FoundationEssentials
+import Glibc
 package import ProbeKit
 
 /// Writing to stdout and stderr with `write(2)`: a closed or full stdout is one line on stderr

@@ -1,5 +1,7 @@
 public import ArgumentParser
-package import Foundation
+import SafeText
+package import FoundationEssentials
+import Glibc
 package import ProbeKit
 
 /// Where targets come from.
@@ -216,7 +218,7 @@ package struct RankingOptions: ParsableArguments {
     package var demoStatePath: String? {
         if noSticky { return nil }
         if let state { return state }
-        return StateStore.defaultPath().map { (($0 as NSString).deletingLastPathComponent as NSString).appendingPathComponent("state-demo.json") }
+        return StateStore.defaultPath().map { $0.deletingLastPathComponent.appendingPathComponent("state-demo.json") }
     }
 
     package func validate() throws {

@@ -1,4 +1,5 @@
-package import Foundation
+package import FoundationEssentials
+import Dispatch
 package import ProbeKit
 package import Synchronization
 #if canImport(Glibc)

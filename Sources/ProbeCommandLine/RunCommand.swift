@@ -1,5 +1,6 @@
 package import ArgumentParser
-package import Foundation
+package import FoundationEssentials
+import Glibc
 package import ProbeKit
 
 /// The wiring every command shares: read targets, start the demo if asked, build the client.

@@ -1,5 +1,7 @@
 package import ArgumentParser
-package import Foundation
+import SafeText
+package import FoundationEssentials
+import Glibc
 package import ProbeKit
 
 /// `probe serve`'s flags, shared by the `probe serve` entry (which hands them to `probe-serve`
@@ -100,7 +102,7 @@ package struct ServeOptions: ParsableArguments {
     }
 
     package static func parse(buckets text: String) -> [Double]? {
-        let values = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        let values = text.split(separator: ",").map { Double($0.trimmingSpaces()) }
         guard !values.isEmpty, values.allSatisfy({ $0.map { $0.isFinite && $0 > 0 } ?? false }) else { return nil }
         return values.compactMap { $0 }
     }

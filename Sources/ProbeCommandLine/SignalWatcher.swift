@@ -1,4 +1,5 @@
-package import Foundation
+package import FoundationEssentials
+import Dispatch
 package import Synchronization
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The first, cheap round of an early answer (`probe --best`): one probe per target (ICMP where
 /// it runs, else TCP), and probes still unanswered at a cutoff are abandoned as ``ProbeOutcome/pruned``.

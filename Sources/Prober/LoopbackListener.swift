@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import ProbeSystem
+import Dispatch
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -80,9 +82,7 @@ package final class LoopbackListener: Sendable {
         }
         state = Mutex(State(fd: fd, fillers: fillers))
         if kind == .open {
-            let thread = Thread { [self] in acceptLoop(fd) }
-            thread.name = "probe-listener"
-            thread.start()
+            DetachedThread.start(name: "probe-listener") { [self] in acceptLoop(fd) }
         } else {
             done.signal()
         }

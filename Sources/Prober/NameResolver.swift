@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import ProbeSystem
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -228,9 +229,7 @@ final class ThreadedLookups: Sendable {
             return true
         }
         guard spawn else { return }
-        let thread = Thread { [self] in work() }
-        thread.name = "probe-resolver"
-        thread.start()
+        DetachedThread.start(name: "probe-resolver") { [self] in work() }
     }
 
     private func work() {

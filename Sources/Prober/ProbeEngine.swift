@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Probes targets with TCP connect on one epoll reactor thread.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The results of a sweep, yielded as each target becomes final.
 package struct ProbeResults: AsyncSequence, Sendable {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// How this machine resolves names, read from the files glibc reads: `/etc/resolv.conf`
 /// (name servers, search list, `ndots`, `timeout`, `attempts`, `rotate`), `/etc/hosts`, and the

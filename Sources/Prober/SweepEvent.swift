@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// What a running sweep reports.
 package enum SweepEvent: Sendable {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// All results of a sweep, in input order, and its figures.
 package struct SweepReport: Sendable {

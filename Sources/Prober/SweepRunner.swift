@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import ProbeSystem
 
 /// Starts sweeps on threads of their own and bridges them to structured concurrency.
 enum SweepRunner {
@@ -13,7 +14,7 @@ enum SweepRunner {
     ) -> AsyncStream<[SweepEvent]> {
         let (stream, continuation) = AsyncStream.makeStream(of: [SweepEvent].self, bufferingPolicy: .unbounded)
         continuation.onTermination = { _ in control.cancel() }
-        let thread = Thread {
+        DetachedThread.start(name: "probe-reactor") {
             let batch = EventBatch()
             run(targets: targets, methods: methods, options: options, firstRound: firstRound, control: control, live: live,
                 resolverConfiguration: resolver, handshakes: handshakes, emit: { batch.events.append($0) },
@@ -25,8 +26,6 @@ enum SweepRunner {
             if !batch.events.isEmpty { continuation.yield(batch.events) }
             continuation.finish()
         }
-        thread.name = "probe-reactor"
-        thread.start()
         return stream
     }
 

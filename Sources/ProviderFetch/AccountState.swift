@@ -1,3 +1,4 @@
+import SafeText
 /// A provider account's state: expiry, traffic, suspension. A provider whose account is expired,
 /// suspended or out of traffic is left out of the ranking with that reason.
 public struct AccountState: Hashable, Sendable, Codable {
@@ -51,7 +52,7 @@ public struct AccountState: Hashable, Sendable, Codable {
     /// reached: 2/2`; kept, since the client may replace its own session).
     public var note: String? {
         guard let online = onlineDevices else { return nil }
-        let parts = online.split(separator: "/").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let parts = online.split(separator: "/").map { Int($0.trimmingSpaces()) }
         guard parts.count == 2, let used = parts[0], let limit = parts[1], limit > 0, used >= limit else { return nil }
         return "device limit reached: \(used)/\(limit) (a new connection may replace a session of yours)"
     }

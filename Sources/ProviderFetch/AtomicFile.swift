@@ -1,6 +1,7 @@
-package import Foundation
+package import FoundationEssentials
+import SafeText
 #if canImport(Glibc)
-import Glibc
+package import Glibc
 #endif
 
 /// Replaces a file in one step: the bytes go to a new file in the same directory, which is
@@ -21,6 +22,13 @@ package enum AtomicFile {
     /// How long ``update(_:mode:_:)`` waits for another process's lock before giving up.
     package static let lockTimeoutSeconds = 10.0
 
+    /// The permission bits of the file at `path` (`nil` when it cannot be read).
+    package static func permissions(_ path: String) -> Int? {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        return Int(status.st_mode & 0o7777)
+    }
+
     /// Writes `data` to `path` atomically, with `mode` (whatever the umask); creates the directory
     /// (mode 0700) when missing. On failure the old file is untouched and no temporary file is left.
     package static func write(_ data: Data, to path: String, mode: mode_t = 0o644) throws(WriteError) {
@@ -28,8 +36,8 @@ package enum AtomicFile {
         if !FileManager.default.fileExists(atPath: directory) {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+        var existing = stat()
+        if stat(path, &existing) == 0, existing.st_mode & S_IFMT == S_IFDIR {
             throw WriteError(description: "cannot replace \(path): it is a directory")
         }
         let temporary = path + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
@@ -108,7 +116,7 @@ package enum AtomicFile {
     }
 
     private static func directoryOf(_ path: String) -> String {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = path.deletingLastPathComponent
         return directory.isEmpty ? "." : directory
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SafeText
 
 /// The servers users already hold, as a provider (`files`: a folder, zip or file; `subscription`:
@@ -100,7 +100,7 @@ struct BundleBackend: ProviderBackend {
     /// A wg-quick interface name from `name`: at most 15 characters of `[A-Za-z0-9_=+.-]`.
     static func interfaceName(_ name: String) -> String {
         let allowed = name.map { $0.isASCII && ($0.isLetter || $0.isNumber || "_=+.-".contains($0)) ? $0 : "-" }
-        let cut = String(allowed.prefix(15)).trimmingCharacters(in: CharacterSet(charactersIn: "-."))
+        let cut = String(allowed.prefix(15)).trimming { $0 == "-" || $0 == "." }
         return cut.isEmpty ? "probe" : cut
     }
 }

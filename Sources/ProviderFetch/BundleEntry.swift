@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SafeText
 
 /// One server of a bundle or subscription a user holds (a wg-quick file, one `remote` of an
@@ -86,7 +86,7 @@ package struct BundleEntry: Sendable {
 
     /// `host` as written in a file (`[v6]` unbracketed), or nil when it cannot be a host.
     static func cleanHost(_ text: some StringProtocol) -> String? {
-        var host = String(text).trimmingCharacters(in: .whitespaces)
+        var host = String(text).trimmingSpaces()
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard !host.isEmpty, host.utf8.count <= 253, !host.contains(where: { $0.isWhitespace || $0.isControlCharacter || "/@?#\"'<>\\".contains($0) }) else {
             return nil
@@ -96,7 +96,7 @@ package struct BundleEntry: Sendable {
 
     /// `host:port` or `[v6]:port` split (`port` nil when not given).
     static func splitEndpoint(_ text: some StringProtocol) -> (host: String, port: Int?)? {
-        let trimmed = String(text).trimmingCharacters(in: .whitespaces)
+        let trimmed = String(text).trimmingSpaces()
         if trimmed.hasPrefix("["), let close = trimmed.firstIndex(of: "]") {
             let host = String(trimmed[trimmed.index(after: trimmed.startIndex)..<close])
             let rest = trimmed[trimmed.index(after: close)...]

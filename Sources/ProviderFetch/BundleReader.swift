@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SafeText
 #if canImport(Glibc)
 import Glibc
@@ -19,7 +19,7 @@ package enum BundleReader {
     /// The entries of the file, folder or zip at `path` (`-`: standard input), and what was wrong.
     package static func read(path: String) throws(ProviderError) -> ([BundleEntry], [String]) {
         if path == "-" {
-            return entries(of: readAll(FileHandle.standardInput), path: "stdin")
+            return entries(of: readStandardInput(), path: "stdin")
         }
         var status = stat()
         guard lstat(path, &status) == 0 else {
@@ -37,12 +37,19 @@ package enum BundleReader {
         }
         guard data.count <= HTTPClient.maximumBodyBytes else { throw ProviderError(.tooLarge, "\(SafeText.quoted(path)) is larger than 32 MiB") }
         // A zip given itself: its entries' ids are their paths inside it.
-        return entries(of: Array(data), path: (path as NSString).lastPathComponent, zipNamesOnly: true)
+        return entries(of: Array(data), path: path.lastPathComponent, zipNamesOnly: true)
     }
 
-    static func readAll(_ handle: FileHandle) -> [UInt8] {
+    /// Standard input to its end (or just past the size cap, which the caller then refuses).
+    static func readStandardInput() -> [UInt8] {
         var bytes: [UInt8] = []
-        while bytes.count <= HTTPClient.maximumBodyBytes, let chunk = try? handle.read(upToCount: 1 << 16), !chunk.isEmpty { bytes += chunk }
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while bytes.count <= HTTPClient.maximumBodyBytes {
+            let count = Glibc.read(0, &chunk, chunk.count)
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { break }
+            bytes += chunk.prefix(count)
+        }
         return bytes
     }
 
@@ -56,7 +63,7 @@ package enum BundleReader {
             switch status.st_mode & S_IFMT {
             case S_IFDIR: walk(root, relative: path, depth: depth + 1, files: &files, entries: &entries, problems: &problems)
             case S_IFREG:
-                guard extensions.contains((name as NSString).pathExtension.lowercased()) else { continue }
+                guard extensions.contains(name.pathExtension.lowercased()) else { continue }
                 files += 1
                 guard files <= maximumFiles else {
                     if files == maximumFiles + 1 { problems.append("\(SafeText.escaped(root, limit: 120)): more than \(maximumFiles) files: the rest are skipped") }
@@ -117,9 +124,9 @@ package enum BundleReader {
         if let url = URL(string: source), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", let host = url.host {
             return (host, source)
         }
-        var base = (source as NSString).lastPathComponent
+        var base = source.lastPathComponent
         if base.isEmpty || base == "/" { base = "files" }
-        let stripped = (base as NSString).deletingPathExtension
+        let stripped = base.deletingPathExtension
         return (stripped.isEmpty ? base : stripped, source)
     }
 

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SafeText
 
 /// `probe config check`: everything wrong with a configuration file, one line each, before a run
@@ -40,7 +40,7 @@ package enum ConfigurationCheck {
                 problems.append("\(path): unknown key \(SafeText.quoted(key)) (known: labels, providers, ranking)")
             }
         }
-        let mode = ((try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? NSNumber)?.intValue ?? 0
+        let mode = AtomicFile.permissions(path) ?? 0
         for spec in configuration.providers {
             let known = commonKeys.union(typeKeys[spec.type] ?? [])
             if case .object(let fields) = spec.fields {

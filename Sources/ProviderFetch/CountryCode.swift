@@ -1,5 +1,5 @@
-import Foundation
-import Synchronization
+import FoundationEssentials
+import SafeText
 
 /// Countries as users type them and providers list them (`DE`, `de`, `Germany`, `🇩🇪`), turned
 /// into ISO 3166-1 alpha-2 codes, so that `--country DE` selects the same servers whichever form
@@ -13,44 +13,31 @@ package enum CountryCode {
         "hong kong sar china": "HK", "viet nam": "VN", "macedonia": "MK", "ivory coast": "CI", "burma": "MM",
     ]
 
-    /// Lower-cased English names to codes, and codes to English names (built once).
-    private static let tables = Mutex<(byName: [String: String], byCode: [String: String])?>(nil)
-
-    private static func table() -> (byName: [String: String], byCode: [String: String]) {
-        tables.withLock { cached in
-            if let cached { return cached }
-            let english = Locale(identifier: "en_US")
-            var byName: [String: String] = [:]
-            var byCode: [String: String] = [:]
-            for region in Locale.Region.isoRegions where region.identifier.count == 2 && region.identifier.allSatisfy(\.isLetter) {
-                if let name = english.localizedString(forRegionCode: region.identifier), name != region.identifier {
-                    byName[name.lowercased()] = region.identifier
-                    byCode[region.identifier] = name
-                }
-            }
-            cached = (byName, byCode)
-            return (byName, byCode)
-        }
-    }
+    /// Lower-cased English names to codes (built once from ``englishNames``).
+    private static let byName: [String: String] = {
+        var table: [String: String] = [:]
+        for (code, name) in englishNames { table[name.lowercased()] = code }
+        return table
+    }()
 
     /// The ISO code of `text` (a code in any case, an English name, a common alias, a flag emoji),
     /// and the name to show beside it; `nil` when it names no country probe knows.
     package static func normalise(_ text: String) -> (code: String, name: String?)? {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = text.trimmingWhitespace()
         guard !trimmed.isEmpty, trimmed.count <= 64 else { return nil }
         if let flag = flagCode(trimmed) { return (flag, englishName(flag)) }
         let lower = trimmed.lowercased()
         if trimmed.count == 2, trimmed.allSatisfy({ $0.isASCII && $0.isLetter }), let name = englishName(trimmed.uppercased()) {
             return (trimmed.uppercased(), name)
         }
-        if let code = aliases[lower] ?? table().byName[lower] { return (code, trimmed) }
+        if let code = aliases[lower] ?? byName[lower] { return (code, trimmed) }
         return nil
     }
 
     /// The code for `text`, or `text` itself when it names no known country.
     package static func code(_ text: String) -> String { normalise(text)?.code ?? text }
 
-    static func englishName(_ code: String) -> String? { table().byCode[code] }
+    static func englishName(_ code: String) -> String? { englishNames[code] }
 
     /// The code of a text that is a flag emoji and nothing else (two regional indicators).
     static func flagCode(_ text: String) -> String? {

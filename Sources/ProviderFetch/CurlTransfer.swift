@@ -1,5 +1,7 @@
 import CLazyCurl
-import Foundation
+import FoundationEssentials
+import Glibc
+import ProbeSystem
 
 /// One HTTP exchange through libcurl (loaded on first use), on a thread of its own so that the
 /// blocking transfer never holds one of Swift's cooperative threads.
@@ -23,9 +25,7 @@ enum CurlTransfer {
         let flag = CancelFlag()
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<HTTPAnswer, ProviderError>, Never>) in
-                let thread = Thread { continuation.resume(returning: run(request, flag: flag)) }
-                thread.stackSize = 512 << 10
-                thread.start()
+                DetachedThread.start(name: "probe-http", stackSize: 512 << 10) { continuation.resume(returning: run(request, flag: flag)) }
             }
         } onCancel: {
             flag.set()

@@ -1,4 +1,4 @@
-package import Foundation
+package import FoundationEssentials
 import SafeText
 
 /// What a provider answered.
@@ -130,13 +130,9 @@ package struct HTTPClient: Sendable {
 
     /// `Retry-After` as seconds, or an HTTP date turned into seconds from now.
     static func retryAfter(_ value: String) -> Double? {
-        if let seconds = Double(value.trimmingCharacters(in: .whitespaces)) { return seconds.isFinite ? max(0, seconds) : nil }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        if let seconds = Double(value.trimmingSpaces()) { return seconds.isFinite ? max(0, seconds) : nil }
         // An absolute date in the header: wall-clock time is what it is written in.
-        return formatter.date(from: value).map { max(0, $0.timeIntervalSinceNow) }
+        return UTCTime.httpDate(value.trimmingSpaces()).map { max(0, Double($0) - UTCTime.now()) }
     }
 
     private func retryAfter(_ answer: HTTPAnswer) -> Duration? {

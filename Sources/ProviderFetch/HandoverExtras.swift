@@ -18,12 +18,12 @@ package enum HandoverExtras {
         package init(_ text: String) {
             var section = ""
             for raw in text.split(whereSeparator: \.isNewline) {
-                let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+                let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map { $0.trimmingSpaces() } ?? ""
                 if line.hasPrefix("[") { section = line.lowercased(); continue }
                 guard let equals = line.firstIndex(of: "=") else { continue }
-                let key = line[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
-                let value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
-                let list = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                let key = line[..<equals].trimmingSpaces().lowercased()
+                let value = line[line.index(after: equals)...].trimmingSpaces()
+                let list = value.split(separator: ",").map { $0.trimmingSpaces() }.filter { !$0.isEmpty }
                 switch (section, key) {
                 case ("[interface]", "privatekey"): privateKey = value
                 case ("[interface]", "address"): addresses += list

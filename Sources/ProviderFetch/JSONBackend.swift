@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SafeText
 
 /// Any JSON API: `items` is a dotted path to the array, `fields` names the keys, `auth` is
@@ -75,8 +75,9 @@ struct JSONBackend: ProviderBackend {
         func fill(_ text: String, escape: Bool) -> String {
             var result = text
             for (name, value) in values {
-                let encoded = escape ? (value.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))) ?? value) : value
-                result = result.replacingOccurrences(of: "{\(name)}", with: encoded)
+                // A path segment: unreserved and sub-delimiters kept, `/`, `?` and `#` escaped.
+                let encoded = escape ? value.percentEncoded { $0.isASCIIAlphanumeric || "-._~!$&'()*+,;=:@".utf8.contains($0) } : value
+                result = result.replacingAll("{\(name)}", with: encoded)
             }
             return result
         }

@@ -1,4 +1,4 @@
-package import Foundation
+package import FoundationEssentials
 
 /// Any JSON value, decoded leniently: providers send numbers as strings, keys in several
 /// spellings, and shapes their documentation does not show.

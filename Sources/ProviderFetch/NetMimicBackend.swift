@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SafeText
 
 /// NetMimic (a Laravel API documented with Scribe): login with the device id kept as returned,

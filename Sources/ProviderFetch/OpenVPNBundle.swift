@@ -23,7 +23,7 @@ package enum OpenVPNBundle {
         var block: Int?
         var blocks = 0
         for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
+            let line = raw.trimmingSpaces()
             let lower = line.lowercased()
             if let tag = inline {
                 if lower == "</\(tag)>" { inline = nil }
@@ -89,7 +89,7 @@ package enum OpenVPNBundle {
         var blocks = 0
         var pending: [Substring] = []
         for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let lower = raw.trimmingCharacters(in: .whitespaces).lowercased()
+            let lower = raw.trimmingSpaces().lowercased()
             if let tag = inline {
                 if lower == "</\(tag)>" { inline = nil }
                 if block != nil { pending.append(raw) } else { out.append(raw) }

@@ -1,3 +1,4 @@
+import SafeText
 /// An OpenVPN client profile as a provider serves it, made ready for the `openvpn` of the
 /// machine it runs on. Pure: text in, text out.
 ///
@@ -20,7 +21,7 @@ package struct OpenVPNProfile: Hashable, Sendable {
     /// but asks for no certificate of its own).
     package init(served: String, authPath: String) {
         var notes: [String] = []
-        let lines = served.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let lines = served.replacingAll("\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         var ignores: [String] = []
         var body: [String] = []
         var sawAuth = false
@@ -86,7 +87,7 @@ package struct OpenVPNProfile: Hashable, Sendable {
     /// A path in double quotes when it holds white space (OpenVPN's quoting).
     static func quoted(_ path: String) -> String {
         guard path.contains(where: { $0 == " " || $0 == "\t" || $0 == "\"" || $0 == "\\" }) else { return path }
-        return "\"" + path.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        return "\"" + path.replacingAll("\\", with: "\\\\").replacingAll("\"", with: "\\\"") + "\""
     }
 }
 
@@ -95,7 +96,7 @@ package enum WireGuardConfig {
     /// The `Endpoint = HOST:PORT` of the first `[Peer]` (`[v6]:port` too).
     package static func endpoint(of config: String) -> (host: String, port: Int)? {
         for line in config.split(whereSeparator: \.isNewline) {
-            let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingSpaces() }
             guard parts.count == 2, parts[0].lowercased() == "endpoint" else { continue }
             let value = parts[1]
             guard let colon = value.lastIndex(of: ":"), let port = Int(value[value.index(after: colon)...]) else { return nil }
@@ -114,7 +115,7 @@ package enum WireGuardConfig {
     /// Every private and preshared key of `config`, to be kept out of anything printed.
     package static func secrets(of config: String) -> [String] {
         config.split(whereSeparator: \.isNewline).compactMap { line in
-            let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingSpaces() }
             guard parts.count == 2, ["privatekey", "presharedkey"].contains(parts[0].lowercased()) else { return nil }
             return parts[1]
         }

@@ -111,7 +111,7 @@ package struct OpenVPNSanitizer: Hashable, Sendable {
                 let trimmed = line.drop { $0 == " " || $0 == "\t" }
                 if trimmed.isEmpty || trimmed.hasPrefix("#") || trimmed.hasPrefix(";") { continue }
                 // An inline block: `<name>` alone on its line, up to `</name>`.
-                let bare = trimmed.trimmingCharacters(in: .whitespaces)
+                let bare = trimmed.trimmingSpaces()
                 if bare.hasPrefix("<"), bare.hasSuffix(">"), !bare.hasPrefix("</") {
                     let name = String(bare.dropFirst().dropLast())
                     var body: [String] = []
@@ -119,7 +119,7 @@ package struct OpenVPNSanitizer: Hashable, Sendable {
                     while index < lines.count {
                         let content = lines[index]
                         index += 1
-                        if content.trimmingCharacters(in: .whitespaces) == "</\(name)>" { closed = true; break }
+                        if content.trimmingSpaces() == "</\(name)>" { closed = true; break }
                         body.append(content)
                     }
                     block(name, body, closed: closed, line: number, depth: depth)
@@ -277,7 +277,7 @@ package enum OpenVPNProfileWords {
         words.map { word in
             let plain = !word.isEmpty && !word.contains { $0 == " " || $0 == "\t" || $0 == "\"" || $0 == "'" || $0 == "\\" || $0 == "#" || $0 == ";" }
             if plain { return word }
-            return "\"" + word.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            return "\"" + word.replacingAll("\\", with: "\\\\").replacingAll("\"", with: "\\\"") + "\""
         }.joined(separator: " ")
     }
 }

@@ -1,4 +1,4 @@
-package import Foundation
+package import FoundationEssentials
 
 /// The scheme, host and port a provider's credentials belong to: the origin of its configured
 /// `url`. Tokens, passwords and API keys are sent there and nowhere else; redirects and URLs that

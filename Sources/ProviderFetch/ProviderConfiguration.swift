@@ -1,4 +1,4 @@
-package import Foundation
+package import FoundationEssentials
 import SafeText
 
 /// One provider as configured.
@@ -51,7 +51,7 @@ package struct ProviderSpec: Sendable {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw ProviderError(.configuration, "\(field): cannot read \(path)", provider: name)
             }
-            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return String(decoding: data, as: UTF8.self).trimmingWhitespace()
         }
         return raw
     }
@@ -125,8 +125,7 @@ package struct ProviderConfiguration: Sendable {
             throw ProviderError(.configuration, "cannot read configuration file '\(path)'")
         }
         var configuration = try parse(data, source: path)
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        let mode = (attributes?[.posixPermissions] as? NSNumber)?.intValue ?? 0
+        let mode = AtomicFile.permissions(path) ?? 0
         let inline = configuration.providers.contains { spec in
             spec.secretFields.contains { field in
                 guard let value = spec.fields.value(at: field)?.string else { return false }

@@ -1,4 +1,5 @@
-package import Foundation
+package import FoundationEssentials
+import SafeText
 
 /// The documented answers of each provider, decoded into normalised servers. Pure: bytes and
 /// JSON in, values out; every failure is a ``ProviderError`` with a one-line message.
@@ -67,22 +68,16 @@ package enum ProviderDecoders {
 
     /// Whether a "2220-04-15 08:18:51" (UTC) date has passed; `false` when it cannot be read.
     static func isPast(_ text: String) -> Bool {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        for format in ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ssZ", "yyyy-MM-dd"] {
-            formatter.dateFormat = format
-            // An account's expiry is an absolute calendar date: compared with wall-clock time.
-            if let date = formatter.date(from: text) { return date < Date() }
-        }
-        return false
+        // An account's expiry is an absolute calendar date: compared with wall-clock time.
+        guard let seconds = UTCTime.providerDate(text) else { return false }
+        return Double(seconds) < UTCTime.now()
     }
 
     /// The `exp` claim of a JWT (seconds since 1970), without checking its signature.
     package static func jwtExpiry(_ token: String) -> Double? {
         let parts = token.split(separator: ".")
         guard parts.count >= 2 else { return nil }
-        var payload = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        var payload = parts[1].replacingAll("-", with: "+").replacingAll("_", with: "/")
         while payload.count % 4 != 0 { payload += "=" }
         guard let data = Data(base64Encoded: payload), let json = try? JSONValue.parse(data) else { return nil }
         return json["exp"]?.double
@@ -228,7 +223,7 @@ package enum ProviderDecoders {
     /// Entries (or CSV rows) that cannot be servers are skipped, each a line in `problems`.
     package static func staticServers(_ data: Data, provider: String, problems: ServerProblems? = nil) throws(ProviderError) -> [Server] {
         let text = String(decoding: data, as: UTF8.self)
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = text.trimmingWhitespace()
         if trimmed.hasPrefix("[") || trimmed.hasPrefix("{") {
             let json = try JSONValue.parse(data)
             let items = json.items.isEmpty ? (json.first(["servers", "data"])?.items ?? []) : json.items
@@ -274,13 +269,13 @@ package enum ProviderDecoders {
             } else if character == "\"" {
                 quoted = true
             } else if character == "," {
-                fields.append(current.trimmingCharacters(in: .whitespaces))
+                fields.append(current.trimmingSpaces())
                 current = ""
             } else {
                 current.append(character)
             }
         }
-        fields.append(current.trimmingCharacters(in: .whitespaces))
+        fields.append(current.trimmingSpaces())
         return fields
     }
 }

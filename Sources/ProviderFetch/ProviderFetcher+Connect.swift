@@ -1,5 +1,5 @@
 import SafeText
-import Foundation
+import FoundationEssentials
 
 /// The hand-over: a server's connection material from its provider's API, and the release of
 /// what was created for it.
@@ -36,7 +36,7 @@ extension ProviderFetcher {
                 // The user's own files are theirs (hooks and all); what came from a provider or a URL is checked.
                 var checked = try MaterialPolicy.apply(served, allowScripts: allowScripts || served.userOwned)
                 if served.userOwned, !allowScripts {
-                    checked.notes = checked.notes.map { $0.replacingOccurrences(of: "provider commands kept because of --allow-scripts", with: "kept as in your own file") }
+                    checked.notes = checked.notes.map { $0.replacingAll("provider commands kept because of --allow-scripts", with: "kept as in your own file") }
                 }
                 let resolve = self.resolve
                 return HandoverExtras.extend(checked) { host in
@@ -86,14 +86,14 @@ extension ProviderFetcher {
 
     static func seconds(_ duration: Duration) -> String {
         let value = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        return String(format: "%.1f", value)
+        return String(printf: "%.1f", value)
     }
 
     /// The key as served: a JSON string unwrapped (also under `key`, `access_key`, `data`,
     /// `data.key`), an object written as JSON, a body that is not JSON kept as text.
     static func keyMaterial(_ answer: HTTPAnswer) -> String? {
         guard let json = try? answer.json() else {
-            return String(decoding: answer.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return String(decoding: answer.body, as: UTF8.self).trimmingWhitespace()
         }
         if case .string(let text) = json { return text }
         for path in ["key", "access_key", "accessKey", "data.key", "data.access_key", "data"] {

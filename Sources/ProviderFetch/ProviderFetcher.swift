@@ -1,5 +1,5 @@
 import SafeText
-import Foundation
+import FoundationEssentials
 
 /// What fetching one provider gave.
 package struct ProviderOutcome: Sendable {

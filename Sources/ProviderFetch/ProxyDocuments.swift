@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SafeText
 
 /// The proxies of a Clash/mihomo configuration (`proxies:`, flow or block style) and of a

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import SafeText
 
 /// A proxy server's connection (vmess, vless, trojan, shadowsocks) read from a provider's list
 /// entry (XMPlus: its fields, and its `vmess://` link for what the fields lack), and written the
@@ -100,7 +101,7 @@ package struct ProxyOutbound: Hashable, Sendable {
             return "vmess://" + Data(JSONValue.object(link).text(pretty: false).utf8).base64EncodedString()
         case "shadowsocks":
             let user = Data("\(cipher ?? "aes-128-gcm"):\(credential)".utf8).base64EncodedString()
-                .replacingOccurrences(of: "=", with: "").replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingAll("=", with: "").replacingAll("+", with: "-").replacingAll("/", with: "_")
             return "ss://\(user)@\(Self.uriHost(host)):\(port)" + fragment
         default:
             var query: [(String, String)] = []
@@ -308,9 +309,7 @@ package struct ProxyOutbound: Hashable, Sendable {
     }
 
     private static func percent(_ text: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+        text.percentEncoded { $0.isASCIIAlphanumeric || "-._~".utf8.contains($0) }
     }
 
     private static func uriHost(_ host: String) -> String { host.contains(":") ? "[\(host)]" : host }

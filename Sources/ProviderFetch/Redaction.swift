@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import SafeText
 import Synchronization
 
 /// Every secret this process knows (passwords, API keys, tokens, `md5(apiKey)`), so that any text
@@ -15,11 +16,15 @@ package enum Redaction {
     package static func register(_ secret: String) {
         guard secret.count >= minimumLength else { return }
         var forms: Set<String> = [secret]
-        if let data = try? JSONSerialization.data(withJSONObject: [secret]),
-           let json = String(data: data, encoding: .utf8), json.count > 4 {
-            forms.insert(String(json.dropFirst(2).dropLast(2)))  // ["..."] -> the escaped inside
+        // The forms JSON writers give it (with and without `\/`), and the percent-encoded one.
+        for options in [JSONEncoder.OutputFormatting(), .withoutEscapingSlashes] {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = options
+            if let data = try? encoder.encode(secret), let json = String(data: data, encoding: .utf8), json.count > 2 {
+                forms.insert(String(json.dropFirst().dropLast()))  // "..." -> the escaped inside
+            }
         }
-        if let encoded = secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics) { forms.insert(encoded) }
+        forms.insert(secret.percentEncoded { $0.isASCIIAlphanumeric })
         known.withLock { known in
             let before = known.set.count
             known.set.formUnion(forms)
@@ -34,7 +39,7 @@ package enum Redaction {
         guard !secrets.isEmpty else { return text }
         var result = text
         for secret in secrets where result.contains(secret) {
-            result = result.replacingOccurrences(of: secret, with: mask)
+            result = result.replacingAll(secret, with: mask)
         }
         return result
     }

@@ -106,7 +106,7 @@ package struct ServerFields: Hashable, Sendable, Codable {
         if let number = value.int { return (1...65_535).contains(number) ? number : nil }
         guard let text = value.string else { return nil }
         let first = text.split(whereSeparator: { $0 == "-" || $0 == "," || $0 == ":" }).first.map(String.init) ?? text
-        guard let number = Int(first.trimmingCharacters(in: .whitespaces)), (1...65_535).contains(number) else { return nil }
+        guard let number = Int(first.trimmingSpaces()), (1...65_535).contains(number) else { return nil }
         return number
     }
 
@@ -124,4 +124,5 @@ package struct ServerFields: Hashable, Sendable, Codable {
     }
 }
 
-import Foundation
+import FoundationEssentials
+import SafeText

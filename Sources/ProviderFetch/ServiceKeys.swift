@@ -1,3 +1,4 @@
+import SafeText
 /// What a handshake probe needs of a server the user holds material for: the keys of its
 /// wg-quick file (or of the Clash/sing-box WireGuard proxy made one), or the control-channel
 /// protection of its OpenVPN profile. Read from the server's secrets; never shown (its
@@ -45,15 +46,15 @@ package enum ServiceKeys: Sendable, CustomStringConvertible {
         var peers: [Peer] = []
         var section = ""
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first?.trimmingCharacters(in: .whitespaces) ?? ""
+            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first?.trimmingSpaces() ?? ""
             if line.hasPrefix("[") {
                 section = line.lowercased()
                 if section == "[peer]" { peers.append(Peer()) }
                 continue
             }
             guard let equals = line.firstIndex(of: "=") else { continue }
-            let key = line[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
-            let value = String(line[line.index(after: equals)...]).trimmingCharacters(in: .whitespaces)
+            let key = line[..<equals].trimmingSpaces().lowercased()
+            let value = String(line[line.index(after: equals)...]).trimmingSpaces()
             if section == "[interface]", key == "privatekey" { privateKey = WireGuardKey.bytes(value) }
             guard section == "[peer]", !peers.isEmpty else { continue }
             switch key {
@@ -80,7 +81,7 @@ package enum ServiceKeys: Sendable, CustomStringConvertible {
         var digest = "SHA1"
         var byFile: String?
         for raw in text.split(whereSeparator: \.isNewline) {
-            let line = raw.trimmingCharacters(in: .whitespaces)
+            let line = raw.trimmingSpaces()
             let lower = line.lowercased()
             if let tag = inside {
                 if lower == "</\(tag)>" { inside = nil } else { blocks[tag, default: []].append(line) }

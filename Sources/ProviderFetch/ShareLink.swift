@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SafeText
 
 /// A share link (`vmess://`, `vless://`, `trojan://`, `ss://` SIP002 or legacy, `hysteria2://`
@@ -7,9 +7,9 @@ import SafeText
 package enum ShareLink {
     /// The entry of `link`, or why it is not one.
     package static func entry(_ link: String) -> Result<BundleEntry, Problem> {
-        let trimmed = link.trimmingCharacters(in: .whitespaces)
+        let trimmed = link.trimmingSpaces()
         guard !trimmed.contains(where: { $0.isControlCharacter }) else { return .failure(Problem("holds a control character")) }
-        guard let colon = trimmed.range(of: "://") else { return .failure(Problem("not a share link")) }
+        guard let colon = trimmed.firstRange(of: "://") else { return .failure(Problem("not a share link")) }
         let scheme = trimmed[..<colon.lowerBound].lowercased()
         var fields: [String: JSONValue] = ["uri": .string(trimmed)]
         let proto: String
@@ -50,8 +50,8 @@ package enum ShareLink {
             fields["type"] = .string(proto)
             fields["server"] = .string(host)
             fields["port"] = .number(Double(port))
-            let user = components.percentEncodedUser.map { $0.removingPercentEncoding ?? $0 }
-            let password = components.percentEncodedPassword.map { $0.removingPercentEncoding ?? $0 }
+            let user = components.percentEncodedUser.map { $0.percentDecoded ?? $0 }
+            let password = components.percentEncodedPassword.map { $0.percentDecoded ?? $0 }
             if proto == "tuic" {
                 fields["uuid"] = user.map(JSONValue.string)
                 fields["password"] = password.map(JSONValue.string)
@@ -87,7 +87,7 @@ package enum ShareLink {
         guard (fields["password"]?.string ?? fields["uuid"]?.string ?? fields["id"]?.string).map({ !$0.isEmpty }) == true else {
             return .failure(Problem("\(proto) link has no password or UUID"))
         }
-        let name = fields["name"]?.string.map { $0.removingPercentEncoding ?? $0 } ?? "\(host):\(port)"
+        let name = fields["name"]?.string.map { $0.percentDecoded ?? $0 } ?? "\(host):\(port)"
         fields["name"] = .string(name)
         let network = fields["network"]?.string?.lowercased()
         let transport = ["hysteria2", "hysteria", "tuic"].contains(proto) ? "udp" : (network ?? "tcp")
@@ -107,13 +107,13 @@ package enum ShareLink {
         var body = String(link.dropFirst(5))
         var name: String?
         if let hash = body.firstIndex(of: "#") {
-            name = String(body[body.index(after: hash)...]).removingPercentEncoding
+            name = String(body[body.index(after: hash)...]).percentDecoded
             body = String(body[..<hash])
         }
         if let question = body.firstIndex(of: "?") { body = String(body[..<question]) }  // plugin options: not used here
         if body.hasSuffix("/") { body.removeLast() }
         func credentials(_ text: some StringProtocol) -> (String, String)? {
-            let decoded = Base64Text.decode(text).map { String(decoding: $0, as: UTF8.self) } ?? (String(text).removingPercentEncoding ?? String(text))
+            let decoded = Base64Text.decode(text).map { String(decoding: $0, as: UTF8.self) } ?? (String(text).percentDecoded ?? String(text))
             guard let colon = decoded.firstIndex(of: ":") else { return nil }
             return (String(decoded[..<colon]), String(decoded[decoded.index(after: colon)...]))
         }
@@ -130,9 +130,9 @@ package enum ShareLink {
     /// The entries of a subscription: base64 (standard or URL-safe, padded or not, wrapped) of
     /// newline-separated links, or the links themselves; bad lines named `source: entry N: reason`.
     package static func subscription(_ text: String, source: String) -> ([BundleEntry], [String]) {
-        var lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        var lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingSpaces() }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
         if !lines.contains(where: { $0.contains("://") }), let decoded = Base64Text.decode(lines.joined()) {
-            lines = String(decoding: decoded, as: UTF8.self).split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            lines = String(decoding: decoded, as: UTF8.self).split(whereSeparator: \.isNewline).map { $0.trimmingSpaces() }.filter { !$0.isEmpty }
         }
         var entries: [BundleEntry] = []
         var problems: [String] = []

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// What a file or an answer holds, told from its content (not its name): a wg-quick
 /// configuration, an OpenVPN profile, a subscription (share links, plain or base64), a

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SafeText
 
 /// A static list: a JSON array of servers in the normalised shape, or CSV with a header row,

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import SafeText
 
 /// A `vmess://` link: base64 (standard or URL-safe, with or without padding) of a JSON object
 /// whose numbers may be strings and whose strings may hold raw control characters.
@@ -30,7 +31,7 @@ package struct VMessURI: Hashable, Sendable {
     static func payload(_ uri: String) -> [String: JSONValue]? {
         guard uri.lowercased().hasPrefix("vmess://") else { return nil }
         var payload = String(uri.dropFirst("vmess://".count)).filter { !$0.isWhitespace }
-        payload = payload.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        payload = payload.replacingAll("-", with: "+").replacingAll("_", with: "/")
         while payload.count % 4 != 0 { payload += "=" }
         guard var bytes = Data(base64Encoded: payload).map(Array.init) else { return nil }
         // Raw control characters are not allowed inside JSON strings; they carry nothing here.

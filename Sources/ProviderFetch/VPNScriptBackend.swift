@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SafeText
 
 /// VPNScript: a token reused until a 401, the Laravel paginator followed to its last page (only

@@ -9,10 +9,10 @@ package enum WireGuardBundle {
         var section = ""
         var privateKey = false
         for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first?.trimmingCharacters(in: .whitespaces) ?? ""
+            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first?.trimmingSpaces() ?? ""
             if line.hasPrefix("[") { section = line.lowercased(); continue }
             guard let equals = line.firstIndex(of: "=") else { continue }
-            let key = line[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
+            let key = line[..<equals].trimmingSpaces().lowercased()
             let value = line[line.index(after: equals)...].drop { $0 == " " || $0 == "\t" }
             if section == "[interface]", key == "privatekey", !value.isEmpty { privateKey = true }
             if section == "[peer]", key == "endpoint" { endpoints.append((number + 1, value)) }

@@ -49,7 +49,7 @@ package struct WireGuardSanitizer: Hashable, Sendable {
             lineNumber += 1
             let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
             // wg-quick cuts a line at its first '#'.
-            let stripped = (line.firstIndex(of: "#").map { line[..<$0] } ?? line[...]).trimmingCharacters(in: .whitespaces)
+            let stripped = (line.firstIndex(of: "#").map { line[..<$0] } ?? line[...]).trimmingSpaces()
             if stripped.isEmpty { continue }
             if stripped.hasPrefix("[") {
                 let name = stripped.lowercased()
@@ -70,8 +70,8 @@ package struct WireGuardSanitizer: Hashable, Sendable {
                 notes.append("wireguard: line \(lineNumber): removed (not KEY = VALUE)")
                 continue
             }
-            let key = stripped[..<equals].trimmingCharacters(in: .whitespaces)
-            let value = stripped[stripped.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            let key = stripped[..<equals].trimmingSpaces()
+            let value = stripped[stripped.index(after: equals)...].trimmingSpaces()
             let lower = key.lowercased()
             guard let section else {
                 notes.append("wireguard: line \(lineNumber): \(SafeName.quoted(key)) removed (outside [Interface] and [Peer])")
@@ -140,7 +140,7 @@ package struct WireGuardSanitizer: Hashable, Sendable {
     }
 
     static func list(_ value: String) -> [String] {
-        value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        value.split(separator: ",").map { $0.trimmingSpaces() }.filter { !$0.isEmpty }
     }
 
     /// `ADDRESS[/LENGTH]`, IPv4 or IPv6.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SafeText
 
 /// XMPlus client API v2: `XMPus-API-Token: md5(apiKey)`, a JWT reused until shortly before its

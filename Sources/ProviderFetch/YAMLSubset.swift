@@ -1,3 +1,4 @@
+import SafeText
 /// The YAML that Clash/mihomo configurations are written in, enough to read a `proxies:` list:
 /// block mappings and sequences by indentation, one-line flow mappings and sequences, plain,
 /// single- and double-quoted scalars, comments. Anchors, aliases and merge keys are not expanded
@@ -95,7 +96,7 @@ package enum YAMLSubset {
             guard let colon = text.firstIndex(where: { $0 == ":" }) else { return nil }
             let after = text.index(after: colon)
             guard after == text.endIndex || text[after] == " " else { return nil }
-            key = String(text[..<colon]).trimmingCharacters(in: .whitespaces)
+            key = String(text[..<colon]).trimmingSpaces()
             rest = text[after...]
         }
         guard !key.isEmpty, !key.hasPrefix("{"), !key.hasPrefix("[") else { return nil }
@@ -192,11 +193,11 @@ package enum YAMLSubset {
         }
         let start = index
         while index < text.endIndex, !stops.contains(text[index]) { index = text.index(after: index) }
-        return String(text[start..<index]).trimmingCharacters(in: .whitespaces)
+        return String(text[start..<index]).trimmingSpaces()
     }
 
     static func scalar(_ raw: Substring) -> JSONValue {
-        let text = raw.trimmingCharacters(in: .whitespaces)
+        let text = raw.trimmingSpaces()
         if text.hasPrefix("\"") || text.hasPrefix("'") { return .string(unquote(Substring(text))) }
         if text.hasPrefix("*") { return alias }
         var plain = Substring(text)
@@ -220,7 +221,7 @@ package enum YAMLSubset {
     /// `\\` and `\/` are read inside double quotes, and any other escape is kept as its character
     /// when `lenient`, else the whole is `nil` (a strict reader names it).
     package static func unescape(_ inner: Substring, quote: Character, lenient: Bool) -> String? {
-        if quote == "'" { return inner.replacingOccurrences(of: "''", with: "'") }
+        if quote == "'" { return inner.replacingAll("''", with: "'") }
         var out = ""
         var escaped = false
         for character in inner {
@@ -264,8 +265,3 @@ package enum YAMLSubset {
     }
 }
 
-extension StringProtocol {
-    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
-        String(self).split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
-    }
-}

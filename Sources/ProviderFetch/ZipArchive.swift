@@ -1,5 +1,5 @@
 import CZlib
-import Foundation
+import FoundationEssentials
 import SafeText
 
 /// The entries of a zip archive (a provider's bundle of `.conf` or `.ovpn` files), read from its

@@ -1,5 +1,7 @@
 import ArgumentParser
-import Foundation
+import SafeText
+import FoundationEssentials
+import Glibc
 import ProbeCommandLine
 import ProbeKit
 
@@ -23,7 +25,7 @@ struct ServersCommand: AsyncParsableCommand {
         } else {
             let rows = fetched.servers.map { server in
                 [server.provider, server.name, server.host, server.port.map(String.init) ?? "-", server.protocol ?? "-",
-                 server.country ?? "-", server.city ?? "-", server.load.map { String(format: "%g", $0) } ?? "-",
+                 server.country ?? "-", server.city ?? "-", server.load.map { String(printf: "%g", $0) } ?? "-",
                  server.wgAvailableSlots.map { "\($0)/\(server.wgSlots.map(String.init) ?? "?")" } ?? "-"]
             }
             Console.out(ProvidersCommand.table(["PROVIDER", "NAME", "HOST", "PORT", "PROTOCOL", "COUNTRY", "CITY", "LOAD", "WG FREE"], rows))

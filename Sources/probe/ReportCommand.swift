@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import SafeText
+import FoundationEssentials
 import ProbeCommandLine
 import ProbeKit
 import Synchronization
@@ -62,9 +63,9 @@ struct ReportCommand: AsyncParsableCommand {
         if history != nil, format != .html { throw ValidationError("--history keeps the html report's history: give --format html") }
         if HTMLReport.Retention(keep) == nil { throw ValidationError("--keep '\(keep)' is not a number of rounds (500) or a duration (7d, 12h)") }
         if let output {
-            let directory = (output as NSString).deletingLastPathComponent
-            var isDirectory: ObjCBool = false
-            if !directory.isEmpty, !(FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue) {
+            let directory = output.deletingLastPathComponent
+            var status = stat()
+            if !directory.isEmpty, !(stat(directory, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR) {
                 throw ValidationError("--output '\(output)': the directory '\(directory)' does not exist")
             }
         }

@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import SafeText
 import ProbeCommandLine
 import ProbeKit
 
@@ -199,7 +201,7 @@ enum ReportFormatter {
             }.joined(separator: "  ").trimmingTrailingSpaces()
         }
         var text = lines.joined(separator: "\n")
-        text += "\n(times in ms; \(report.ranked.count) targets in \(String(format: "%.0f", report.elapsedMs)) ms)"
+        text += "\n(times in ms; \(report.ranked.count) targets in \(String(printf: "%.0f", report.elapsedMs)) ms)"
         return text
     }
 
@@ -210,11 +212,11 @@ enum ReportFormatter {
 
     static func number(_ value: Double?) -> String {
         guard let value else { return "-" }
-        return String(format: value < 10 ? "%.3f" : value < 100 ? "%.2f" : "%.1f", value)
+        return String(printf: value < 10 ? "%.3f" : value < 100 ? "%.2f" : "%.1f", value)
     }
 
     static func percent(_ loss: Double) -> String {
-        loss == 0 ? "0%" : String(format: "%.0f%%", loss * 100)
+        loss == 0 ? "0%" : String(printf: "%.0f%%", loss * 100)
     }
 }
 

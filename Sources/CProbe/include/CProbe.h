@@ -137,3 +137,9 @@ int cprobe_crypt_available(void);
 /// 1 when `password` hashes to `hash` (a crypt(3) string such as `$2y$10$...`, compared in
 /// constant time), 0 when not, -1 when libcrypt is not available.
 int cprobe_password_matches(const char *password, const char *hash);
+
+/// pipe2(fds, O_CLOEXEC): both ends close on exec (a child spawned later never inherits them).
+int cprobe_pipe_cloexec(int fds[2]);
+/// pthread_setname_np for the calling thread (at most 15 bytes; longer fails with ERANGE).
+int cprobe_set_thread_name(const char *name);
+

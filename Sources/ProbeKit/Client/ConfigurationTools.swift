@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import SafeText
 import ProviderFetch
 
 /// `probe config init` and `probe config check`: the configuration file written and checked.
@@ -15,12 +16,12 @@ package enum ConfigurationTools {
         if !replace, FileManager.default.fileExists(atPath: path) {
             throw ProbeClientError(.configuration, "\(path) exists; 'probe config check \(path)' checks it, --force replaces it")
         }
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = path.deletingLastPathComponent
         if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             } catch {
-                throw ProbeClientError(.configuration, "cannot create \(directory): \(error.localizedDescription)")
+                throw ProbeClientError(.configuration, "cannot create \(directory): \(error)")
             }
         }
         do throws(AtomicFile.WriteError) {

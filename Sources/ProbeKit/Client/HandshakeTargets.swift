@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import ProbeSystem
+import Dispatch
 import HandshakeCrypto
 package import Prober
 package import ProviderFetch
@@ -43,7 +45,7 @@ package enum HandshakeTargets {
               targets.contains(where: { $0.handshake?.kind == .wireguard && $0.handshake?.refusal == nil })
         else { return nil }
         let reading = await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: LocalWireGuard.read()) }.start()
+            DetachedThread.start(name: "probe-wg-show") { continuation.resume(returning: LocalWireGuard.read()) }
         }
         return guardLocalInterfaces(&targets, methods: methods, anyway: anyway) { reading }
     }
@@ -104,29 +106,11 @@ package enum LocalWireGuard {
         guard let wg = executable("wg") else {
             return .unreadable("a local WireGuard interface (\(names.sorted().joined(separator: ", "))) is up and `wg` is not installed to read its key")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: wg)
-        process.arguments = ["show", "all", "public-key"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            return .unreadable("a local WireGuard interface is up and `wg show` could not run")
-        }
-        // `wg` answers at once: one that hangs is stopped after 2 s (its output then ends).
-        DispatchQueue.global().asyncAfter(deadline: .now() + 2) { [process] in
-            if process.isRunning { process.terminate() }
-        }
-        // At most 64 KB of output, read to its end (the child's exit closes the pipe).
-        let data = output.fileHandleForReading.readData(ofLength: 65_536)
-        for _ in 0..<200 where process.isRunning { usleep(10_000) }
-        guard !process.isRunning, process.terminationReason == .exit, process.terminationStatus == 0 else {
+        // `wg` answers at once: one that hangs is stopped after 2 s; at most 64 KB of output.
+        guard let run = ChildProcess.run(wg, ["show", "all", "public-key"], timeoutMilliseconds: 2_000, limit: 65_536), run.status == 0 else {
             return .unreadable("a local WireGuard interface is up and `wg show` could not read its key (it needs root)")
         }
-        return .keys(parse(String(decoding: data, as: UTF8.self)))
+        return .keys(parse(String(decoding: run.output, as: UTF8.self)))
     }
 
     /// `wg show all public-key` output: `interface<TAB>key` lines.

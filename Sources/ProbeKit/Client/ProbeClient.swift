@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import SafeText
 public import Prober
 public import ProviderFetch
 public import Ranking
@@ -298,7 +299,7 @@ public struct ProbeClient: Sendable {
     /// The providers file at `path`, parsed, and the directory relative paths in it are read from.
     static func loadProviders(path: String) throws(ProbeClientError) -> (ProviderConfiguration, String) {
         do {
-            let directory = (path as NSString).deletingLastPathComponent
+            let directory = path.deletingLastPathComponent
             return (try ProviderConfiguration.load(path: path), directory.isEmpty ? "." : directory)
         } catch {
             throw ProbeClientError(.configuration, error.message)

@@ -1,5 +1,5 @@
 import ProviderFetch
-import Foundation
+import FoundationEssentials
 package import Ranking
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 public import ProviderFetch
 
 /// What a client needs to connect to one server: the manifest (`connection.json`, the

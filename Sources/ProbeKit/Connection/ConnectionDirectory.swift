@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Synchronization
 import ProviderFetch
 import SafeText
 #if canImport(Glibc)
@@ -28,11 +29,9 @@ enum ConnectionDirectory {
         /// The path as the user gave it (for messages).
         let path: String
         private let lock: Int32
-        private let mutex = NSLock()
-        private var pending: [String: [String: Int]] = [:]
+        private let mutex = Mutex<(pending: [String: [String: Int]], wrote: Bool)>(([:], false))
         /// Whether this reservation made the directory (and so removes it when nothing was kept there).
         private let madeDirectory: Bool
-        private var wrote = false
 
         /// Checks and locks `path`; throws a one-line error naming what is wrong.
         /// What the directory is held for: a new connection (refused while one that created
@@ -79,7 +78,7 @@ enum ConnectionDirectory {
         /// Unlocks; a directory this reservation made is removed again when nothing was written
         /// or recorded in it (a refused or failed connect leaves no trace).
         deinit {
-            let empty = mutex.withLock { !wrote && pending.values.allSatisfy(\.isEmpty) }
+            let empty = mutex.withLock { !$0.wrote && $0.pending.values.allSatisfy(\.isEmpty) }
             if madeDirectory, empty {
                 unlink(directory + "/" + ConnectionDirectory.lockName)
                 rmdir(directory)
@@ -90,18 +89,18 @@ enum ConnectionDirectory {
         /// Records what `provider` created for the connection being fetched (`pending.json`,
         /// 0600), before the material is in hand.
         func recordPending(provider: String, created: [String: Int]) {
-            let snapshot: [String: [String: Int]] = mutex.withLock {
-                pending[provider, default: [:]].merge(created) { $1 }
-                return pending
+            let snapshot: [String: [String: Int]] = mutex.withLock { state in
+                state.pending[provider, default: [:]].merge(created) { $1 }
+                return state.pending
             }
             writePending(snapshot)
         }
 
         /// Forgets what was recorded as pending (given back, or now in the manifest).
         func clearPending(provider: String? = nil) {
-            let snapshot: [String: [String: Int]] = mutex.withLock {
-                if let provider { pending[provider] = nil } else { pending = [:] }
-                return pending
+            let snapshot: [String: [String: Int]] = mutex.withLock { state in
+                if let provider { state.pending[provider] = nil } else { state.pending = [:] }
+                return state.pending
             }
             writePending(snapshot)
         }
@@ -135,7 +134,7 @@ enum ConnectionDirectory {
                 for name in written { unlink(directory + "/" + name) }
                 throw ProbeClientError(.connection, "cannot write the connection: \(error.description)")
             }
-            mutex.withLock { wrote = true }
+            mutex.withLock { $0.wrote = true }
             clearPending(provider: connection.provider)
         }
     }

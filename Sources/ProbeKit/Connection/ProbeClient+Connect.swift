@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 public import ProviderFetch
 import SafeText
 #if canImport(Glibc)
@@ -251,9 +251,6 @@ extension ProbeClient {
 
     /// Now, in UTC, ISO 8601 (a label: durations use monotonic clocks).
     static func timestamp() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: Date())
+        UTCTime.iso8601(UTCTime.now())
     }
 }

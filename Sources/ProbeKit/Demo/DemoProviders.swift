@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import SafeText
 import Prober
 import ProviderFetch
 
@@ -11,7 +12,7 @@ enum DemoProviders {
         guard open.count >= 3, closed.count >= 2 else { return [] }
         func vmess(_ address: SocketAddress, remark: String) -> String {
             let json = #"{"v":"2","ps":"\#(remark)\#u{1A}","add":"\#(address.host)","port":"\#(address.port)","id":"00000000-0000-0000-0000-000000000000","aid":"0","net":"ws"}"#
-            return "vmess://" + Data(json.utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
+            return "vmess://" + Data(json.utf8).base64EncodedString().replacingAll("=", with: "")
         }
         let xmplus = #"""
             {"ret":1,"status":"success","servers":[

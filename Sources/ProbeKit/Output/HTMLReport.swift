@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import SafeText
 import ProviderFetch
 
 /// The HTML report: one self-contained page (no external assets, works offline, dark mode) with a
@@ -196,7 +197,7 @@ package struct HTMLReport: Sendable {
         if let errors = report?.errors, !errors.isEmpty {
             body += "<section><h2>Errors</h2><ul class=\"errors\">" + errors.map { "<li>\(Self.escape($0.description))</li>" }.joined() + "</ul></section>\n"
         }
-        return Self.page.replacingOccurrences(of: "__BODY__", with: body).replacingOccurrences(of: "__DATA__", with: historyJSON())
+        return Self.page.replacingAll("__BODY__", with: body).replacingAll("__DATA__", with: historyJSON())
     }
 
     /// The server-rendered table: a row per server, sortable and paged by the script.
@@ -275,7 +276,7 @@ package struct HTMLReport: Sendable {
 
     /// JSON made safe inside a `<script>` element (the characters appear in JSON strings only).
     static func scriptSafe(_ json: String) -> String {
-        json.replacingOccurrences(of: "&", with: "\\u0026").replacingOccurrences(of: "<", with: "\\u003c").replacingOccurrences(of: ">", with: "\\u003e")
+        json.replacingAll("&", with: "\\u0026").replacingAll("<", with: "\\u003c").replacingAll(">", with: "\\u003e")
     }
 
     static func escape(_ text: String) -> String {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import SafeText
 import ProviderFetch
 
 /// probe's Prometheus metrics, cumulative across rounds, and their exposition: the one writer of
@@ -194,7 +195,7 @@ package struct PrometheusMetrics: Sendable {
         // The latest round's outcome and time last: a reader that sees this line has the whole file.
         if latest != nil {
             single("probe_round_success", "gauge", "Whether the latest round ran (1) or failed as a whole (0).", latestReport == nil ? "0" : "1")
-            single("probe_round_timestamp_seconds", "gauge", "When the latest round ended (Unix time).", String(format: "%.3f", latestTimestamp))
+            single("probe_round_timestamp_seconds", "gauge", "When the latest round ended (Unix time).", String(printf: "%.3f", latestTimestamp))
         }
         if openMetrics { out += "# EOF\n" }
         return out
@@ -244,6 +245,6 @@ package struct PrometheusMetrics: Sendable {
     static func number(_ value: Double) -> String {
         if value.isNaN { return "NaN" }
         if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
-        return String(format: "%.9g", value)
+        return String(printf: "%.9g", value)
     }
 }

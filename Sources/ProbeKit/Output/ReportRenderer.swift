@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import SafeText
 import ProviderFetch
 
 /// The formats of `probe report`.
@@ -117,7 +118,7 @@ package struct ReportRenderer: Sendable {
             field = "'" + field
         }
         guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
-        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        return "\"" + field.replacingAll("\"", with: "\"\"") + "\""
     }
 
     // MARK: - Markdown
@@ -188,7 +189,7 @@ package struct ReportRenderer: Sendable {
     /// Seconds to nine significant digits (`2.9e-05`, not `2.8999999999999997e-05`).
     static func seconds(_ milliseconds: Double) -> String {
         guard milliseconds.isFinite else { return number(milliseconds) }
-        return String(format: "%.9g", milliseconds / 1_000)
+        return String(printf: "%.9g", milliseconds / 1_000)
     }
 
     // MARK: - Shared
@@ -205,11 +206,5 @@ package struct ReportRenderer: Sendable {
     }
 
     /// `2026-11-23T18:00:00Z` (UTC, to the second).
-    static func iso8601(_ timestamp: Double) -> String {
-        var time = time_t(timestamp.isFinite ? timestamp.rounded(.down) : 0)
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
-    }
+    static func iso8601(_ timestamp: Double) -> String { UTCTime.iso8601(timestamp.isFinite ? timestamp : 0) }
 }
