@@ -2,12 +2,14 @@
 // probe: pick the best VPN/proxy server before a client connects.
 //
 // Library targets (Prober, Ranking, ProviderFetch, ProbeKit) depend on no
-// package: Foundation and Glibc only, plus the small C targets (CProbe for
-// what Swift cannot import from glibc, CLazyCurl, CZlib). The one exception is
+// package: FoundationEssentials (never Foundation: its ICU data is 34 MB) and
+// Glibc, SafeText and ProbeSystem (what Foundation's string extensions, Thread
+// and Process gave), plus the small C targets (CProbe for what Swift cannot
+// import from glibc, CLazyCurl, CZlib). docs/ARCHITECTURE.md has the rooms. The one exception is
 // swift-crypto, used by HandshakeCrypto (the handshake probes) and reached by
 // Prober only through its HandshakeCodec protocol.
 //
-// Two binaries. `probe` is ProbeKit and ArgumentParser (ProbeCommandLine holds
+// Two binaries. `probe` is ProbeKit, SafeText and ArgumentParser (ProbeCommandLine holds
 // what the binaries share). `probe-serve` (target ProbeServe, what `probe serve`
 // execs) adds the HTTP server and TLS: Hummingbird, SwiftNIO, NIOSSL, swift-log.
 // Tests and the provider simulator add FlyingFox.
@@ -80,12 +82,12 @@ let package = Package(
             swiftSettings: strict
         ),
         // What the two binaries share: the flags (serve's included, so `probe serve --help` is
-        // complete), the console, the wiring of a run. ProbeKit and ArgumentParser only.
+        // complete), the console, the wiring of a run. ProbeKit, SafeText and ArgumentParser.
         .target(name: "ProbeCommandLine", dependencies: ["ProbeKit", "SafeText", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
         .executableTarget(
             name: "probe",
-            // The CLI is thin: ProbeKit and ArgumentParser (through ProbeCommandLine). No HTTP
+            // The CLI is thin: ProbeKit, SafeText and ArgumentParser (through ProbeCommandLine). No HTTP
             // server, no TLS: `probe serve` execs `probe-serve`.
             dependencies: ["ProbeKit", "ProbeCommandLine", "SafeText", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict

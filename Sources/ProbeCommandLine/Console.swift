@@ -1,4 +1,5 @@
 package import FoundationEssentials
+import SafeText
 import Glibc
 package import ProbeKit
 
@@ -51,7 +52,7 @@ package enum Console {
     /// Human text on stdout: each line's control characters escaped (provider names, hosts and
     /// reasons are outside data; nothing in them reaches the terminal as an escape sequence).
     package static func human(_ text: String) {
-        out(text.split(separator: "\n", omittingEmptySubsequences: false).map { SafeLine.escaped(String($0), limit: 4_000) }.joined(separator: "\n"))
+        out(text.split(separator: "\n", omittingEmptySubsequences: false).map { SafeText.escaped(String($0), limit: 4_000) }.joined(separator: "\n"))
     }
 
     /// Raw text on stderr (the progress line's own escapes), never failing.
@@ -61,7 +62,7 @@ package enum Console {
 
     /// A message as it may reach the terminal: secrets masked, one line, control characters escaped.
     package static func clean(_ message: String) -> String {
-        SafeLine.line(Redaction.redact(message), limit: 4_000)
+        SafeText.line(Redaction.redact(message), limit: 4_000)
     }
 
     /// Bytes on stdout; when stdout cannot take them (closed, a full disk), says so once on stderr

@@ -81,23 +81,14 @@ package struct ServeOptions: ParsableArguments {
         package var isLoopback: Bool { v6 ? host == "::1" : host.hasPrefix("127.") }
     }
 
+    /// `HOST:PORT` or `[V6]:PORT` with a numeric address and an explicit port, read by the one
+    /// target parser (``ProbeTarget/init(parsing:defaultPort:)``).
     package static func parse(listen text: String) -> Listen? {
-        var host: Substring
-        var port: Substring
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else { return nil }
-            host = text[text.index(after: text.startIndex)..<close]
-            port = text[text.index(close, offsetBy: 2)...]
-        } else {
-            guard let colon = text.lastIndex(of: ":"), !text[..<colon].contains(":") else { return nil }
-            host = text[..<colon]
-            port = text[text.index(after: colon)...]
-        }
-        guard let number = UInt16(port), number > 0 else { return nil }
+        guard let target = try? ProbeTarget(parsing: text, defaultPort: 0), target.port > 0 else { return nil }
         var v4 = in_addr()
         var v6 = in6_addr()
-        if inet_pton(AF_INET, String(host), &v4) == 1 { return Listen(host: String(host), port: number, v6: false) }
-        if inet_pton(AF_INET6, String(host), &v6) == 1 { return Listen(host: String(host), port: number, v6: true) }
+        if inet_pton(AF_INET, target.host, &v4) == 1 { return Listen(host: target.host, port: target.port, v6: false) }
+        if inet_pton(AF_INET6, target.host, &v6) == 1 { return Listen(host: target.host, port: target.port, v6: true) }
         return nil
     }
 

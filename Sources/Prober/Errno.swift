@@ -56,8 +56,6 @@ package struct Errno: RawRepresentable, Error, Hashable, Sendable, CustomStringC
     package static let tooManyOpenFilesInSystem = Errno(rawValue: ENFILE)
     /// No buffer space available.
     package static let noBufferSpace = Errno(rawValue: ENOBUFS)
-    /// Cannot assign requested address (ephemeral ports exhausted, or a bad source).
-    package static let addressNotAvailable = Errno(rawValue: EADDRNOTAVAIL)
     /// Address family not supported (for example IPv6 disabled).
     package static let addressFamilyNotSupported = Errno(rawValue: EAFNOSUPPORT)
 }

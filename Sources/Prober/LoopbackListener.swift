@@ -31,7 +31,6 @@ package final class LoopbackListener: Sendable {
     private struct State {
         var fd: Int32
         var fillers: [Int32] = []
-        var accepted = 0
         var stopped = false
     }
     private let state: Mutex<State>
@@ -88,9 +87,6 @@ package final class LoopbackListener: Sendable {
         }
     }
 
-    /// Connections accepted so far.
-    package var acceptedCount: Int { state.withLock { $0.accepted } }
-
     /// Stops accepting and closes the port. Idempotent.
     package func close() {
         let fd = state.withLock { state -> Int32? in
@@ -130,7 +126,6 @@ package final class LoopbackListener: Sendable {
                 let client = cprobe_accept(fd)
                 if client < 0 { break }
                 Syscall.close(client)
-                state.withLock { $0.accepted += 1 }
             }
         }
     }

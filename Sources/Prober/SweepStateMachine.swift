@@ -353,13 +353,6 @@ struct SweepStateMachine {
     /// The target (job) of the probe in flight behind `handle`; check ``isCurrent(_:)`` first.
     func target(of handle: ProbeHandle) -> Int { slots[Int(handle.slot)].target }
 
-    /// The handles of every probe in flight (to close their sockets on cancellation).
-    var inFlightHandles: [ProbeHandle] {
-        slots.indices.compactMap { index in
-            slots[index].busy ? ProbeHandle(slot: UInt32(index), generation: slots[index].generation) : nil
-        }
-    }
-
     /// How many slots the shell needs a descriptor table for.
     var slotCount: Int { slots.count }
 

@@ -15,13 +15,7 @@ struct ServersCommand: AsyncParsableCommand {
     func run() async throws {
         let fetched = try await ProvidersCommand.fetch(providers, quiet: output.quiet)
         if output.json {
-            var bytes: [UInt8] = Array("[".utf8)
-            for (index, server) in fetched.servers.enumerated() {
-                bytes += Array((index == 0 ? "\n  " : ",\n  ").utf8)
-                try StreamingJSONEncoder().encode(server, into: &bytes)
-            }
-            bytes += Array((fetched.servers.isEmpty ? "]\n" : "\n]\n").utf8)
-            Console.flush(&bytes)
+            try ProvidersCommand.printArray(fetched.servers) { server, bytes in try StreamingJSONEncoder().encode(server, into: &bytes) }
         } else {
             let rows = fetched.servers.map { server in
                 [server.provider, server.name, server.host, server.port.map(String.init) ?? "-", server.protocol ?? "-",
@@ -44,9 +38,7 @@ struct AccountsCommand: AsyncParsableCommand {
     func run() async throws {
         let fetched = try await ProvidersCommand.fetch(providers, quiet: output.quiet)
         if output.json {
-            var bytes: [UInt8] = Array("[".utf8)
-            for (index, outcome) in fetched.outcomes.enumerated() {
-                bytes += Array((index == 0 ? "\n  " : ",\n  ").utf8)
+            try ProvidersCommand.printArray(fetched.outcomes) { outcome, bytes in
                 bytes += Array("{\"provider\":".utf8)
                 try StreamingJSONEncoder().encode(outcome.provider, into: &bytes)
                 bytes += Array(",\"account\":".utf8)
@@ -55,8 +47,6 @@ struct AccountsCommand: AsyncParsableCommand {
                 if let error = outcome.error { try StreamingJSONEncoder().encode(error, into: &bytes) } else { bytes += Array("null".utf8) }
                 bytes += Array("}".utf8)
             }
-            bytes += Array("\n]\n".utf8)
-            Console.flush(&bytes)
         } else {
             let rows = fetched.outcomes.map { outcome in
                 [outcome.provider, outcome.account?.status ?? (outcome.error == nil ? "-" : "error"), outcome.account?.expiresAt ?? "-",
@@ -90,6 +80,17 @@ struct LogoutCommand: AsyncParsableCommand {
 }
 
 enum ProvidersCommand {
+    /// A JSON array on stdout, one element a line (`[` and `]` on lines of their own; `[]` when empty).
+    static func printArray<Element>(_ elements: [Element], _ encode: (Element, inout [UInt8]) throws -> Void) throws {
+        var bytes: [UInt8] = Array("[".utf8)
+        for (index, element) in elements.enumerated() {
+            bytes += Array((index == 0 ? "\n  " : ",\n  ").utf8)
+            try encode(element, &bytes)
+        }
+        bytes += Array((elements.isEmpty ? "]\n" : "\n]\n").utf8)
+        Console.flush(&bytes)
+    }
+
     static func fetch(_ input: ProviderInput, quiet: Bool) async throws -> ProviderListing {
         let progress = ProgressLine.make(quiet: quiet)
         var report: (@Sendable (ProbeProgress) -> Void)?

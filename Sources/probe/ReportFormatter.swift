@@ -208,7 +208,7 @@ enum ReportFormatter {
     static func ms(_ value: Double) -> String { "\(number(value)) ms" }
 
     /// Outside text as a terminal may show it: control characters (ESC, BEL, CR, ...) escaped.
-    static func shown(_ text: String) -> String { SafeLine.escaped(text, limit: 4_000) }
+    static func shown(_ text: String) -> String { SafeText.escaped(text, limit: 4_000) }
 
     static func number(_ value: Double?) -> String {
         guard let value else { return "-" }

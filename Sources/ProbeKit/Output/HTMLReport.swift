@@ -14,8 +14,6 @@ import ProviderFetch
 package struct HTMLReport: Sendable {
     /// Servers whose figures a round keeps for the charts (the best ones, and the choice).
     package static let trackedServers = 50
-    /// Servers charted when the page opens.
-    package static let chartedServers = 5
 
     /// How much history is kept: a number of rounds, or an age.
     package enum Retention: Hashable, Sendable {

@@ -98,9 +98,6 @@ package struct PrometheusMetrics: Sendable {
         return report
     }
 
-    /// Rounds ingested so far.
-    package var roundCount: Int { Int(rounds) }
-
     /// The process's own figures (`process_*`), read by the caller where it runs.
     package struct ProcessFigures: Sendable, Equatable {
         package var cpuSeconds: Double

@@ -170,7 +170,7 @@ package struct ReportRenderer: Sendable {
     /// backslash-escaped, so `[x](javascript:...)` is text), pipes escaped.
     static func markdownCell(_ text: String) -> String {
         var out = ""
-        for character in SafeLine.escaped(text, limit: 1_000) {
+        for character in SafeText.escaped(text, limit: 1_000) {
             switch character {
             case "&": out += "&amp;"
             case "<": out += "&lt;"

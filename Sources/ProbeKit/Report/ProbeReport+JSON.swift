@@ -2,9 +2,6 @@ import ProviderFetch
 /// The report's JSON, written once: `--json`, each `report --format jsonl` round and the library's
 /// `Codable` all follow this schema and key order (the README's table).
 extension ProbeReport {
-    /// The top-level keys, in the order they are written.
-    package static let keyOrder = ["best", "ranked", "errors", "elapsed_ms", "sweep", "sticky", "notes", "early", "providers", "durations", "connection", "version"]
-
     /// Streams the report as one JSON object: `ranked` one entry at a time (memory stays flat
     /// however many servers there are), handing bytes to `write` every 64 KiB. `pretty` puts each
     /// top-level key and each entry on a line of its own (`--json`); otherwise it is one line
