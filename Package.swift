@@ -25,10 +25,12 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "probe", targets: ["probe"]),
-        .executable(name: "probe-serve", targets: ["ProbeServe"]),
+        .executable(name: "probe-serve", targets: ["ProbeServeMain"]),
         .executable(name: "netsim", targets: ["netsim"]),
         // The one library product: ProbeKit's public surface is what an orchestrator codes against.
         .library(name: "ProbeKit", targets: ["ProbeKit"]),
+        // Not the product: probe-serve's parts, for the fuzzing package (Fuzz/) to reach its web config.
+        .library(name: "ProbeServe", targets: ["ProbeServe"]),
         // Not the product: the workloads Benchmarks/ (its own package) measures.
         .library(name: "BenchmarkSupport", targets: ["BenchmarkSupport"]),
     ],
@@ -93,8 +95,8 @@ let package = Package(
             swiftSettings: strict
         ),
         // `probe serve` (the `probe-serve` binary): its HTTP server and TLS (Hummingbird, NIOSSL),
-        // web configuration, routes, connection guard and state, in one target of their own.
-        .executableTarget(
+        // web configuration, routes, connection guard and state, in one target of their own...
+        .target(
             name: "ProbeServe",
             dependencies: ["ProbeKit", "ProbeCommandLine", "ProviderFetch", "Prober", "SafeText", "CProbe",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -104,6 +106,8 @@ let package = Package(
                            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"), .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: strict
         ),
+        // ...and the binary, its entry alone.
+        .executableTarget(name: "ProbeServeMain", dependencies: ["ProbeServe"], swiftSettings: strict),
         // The provider client's HTTP: libcurl, loaded when a run first fetches (dlopen), driven directly.
         .target(name: "CLazyCurl", linkerSettings: [.linkedLibrary("dl")]),
         // The provider APIs of the tests (FlyingFox), as a library for the tests and as the
@@ -119,7 +123,7 @@ let package = Package(
         .testTarget(name: "ProbeKitTests", dependencies: ["ProbeKit", "Prober", "Ranking", .product(name: "Crypto", package: "swift-crypto")]),
         // The library as an outside package sees it: ProbeKit alone, no @testable.
         .testTarget(name: "ProbeKitAPITests", dependencies: ["ProbeKit", "ProviderSim"]),
-        .testTarget(name: "ProbeCLITests", dependencies: ["probe", "ProbeServe", "netsim", "providersim", "Prober", "NetSim"]),
+        .testTarget(name: "ProbeCLITests", dependencies: ["probe", "ProbeServeMain", "netsim", "providersim", "Prober", "NetSim"]),
         .testTarget(name: "ProbeServeTests", dependencies: ["ProbeServe", "ProbeKit", "ProviderFetch", "Prober"]),
         .testTarget(name: "NetSimTests", dependencies: ["NetSim"]),
     ],

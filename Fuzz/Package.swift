@@ -10,7 +10,7 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "ProbeFuzz",
-            dependencies: [.product(name: "ProbeKit", package: "probe")],
+            dependencies: [.product(name: "ProbeKit", package: "probe"), .product(name: "ProbeServe", package: "probe")],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
     ]
 )

@@ -1,4 +1,4 @@
-import ArgumentParser
+package import ArgumentParser
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -11,21 +11,22 @@ import Synchronization
 
 /// `probe serve --listen 127.0.0.1:9374 --every 30s ...`: rounds on the `report` schedule, the
 /// latest kept in memory, served over HTTP for Prometheus and the orchestrator.
-@main
-struct ServeCommand: AsyncParsableCommand {
+package struct ServeCommand: AsyncParsableCommand {
     /// `probe serve`'s help and flags; `probe-serve --version` is `probe --version`.
-    static let configuration = CommandConfiguration(
+    package static let configuration = CommandConfiguration(
         commandName: "probe serve", abstract: ServeOptions.configuration.abstract, discussion: ServeOptions.configuration.discussion,
         version: ProbeClient.version)
 
     /// Runs the command; every error is one line on stderr, with the documented exit status.
-    static func main() async {
+    package static func main() async {
         await CommandMain.run(Self.self)
     }
 
+    package init() {}
+
     @OptionGroup var options: ServeOptions
 
-    func run() async throws {
+    package func run() async throws {
         let options = self.options
         let (input, probing, ranking, connect) = (options.input, options.probing, options.ranking, options.connect)
         let (webConfig, connectDirectory, noSpread, allowedHosts, quiet) = (options.webConfig, options.connectDirectory, options.noSpread, options.allowedHosts, options.quiet)

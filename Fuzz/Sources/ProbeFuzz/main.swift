@@ -2,6 +2,7 @@ import Foundation
 @testable import ProbeKit
 @testable import Prober
 @testable import ProviderFetch
+@testable import ProbeServe
 
 /// The parsers are `package` API of probe: `@testable import` reaches them from this debug build.
 /// The harness `PROBE_FUZZ` names:
