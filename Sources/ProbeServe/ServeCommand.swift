@@ -17,8 +17,9 @@ package struct ServeCommand: AsyncParsableCommand {
         commandName: "probe serve", abstract: ServeOptions.configuration.abstract, discussion: ServeOptions.configuration.discussion,
         version: ProbeClient.version)
 
-    /// Runs the command; every error is one line on stderr, with the documented exit status.
-    package static func main() async {
+    /// The binary's entry (not `main()`, which ArgumentParser's protocol extensions also declare):
+    /// runs the command; every error is one line on stderr, with the documented exit status.
+    package static func start() async {
         await CommandMain.run(Self.self)
     }
 

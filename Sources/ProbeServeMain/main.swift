@@ -1,4 +1,4 @@
 // `probe-serve`: what `probe serve` execs. Everything is in the ProbeServe target.
 import ProbeServe
 
-await ServeCommand.main()
+await ServeCommand.start()
