@@ -94,6 +94,7 @@ package enum RunCommand {
         if let progress { report = { progress.update($0) } }
         var client = ProbeClient(configuration: configuration, targets: targets, servers: servers, inputErrors: errors, progress: report)
         client.snapshot = snapshot
+        client.demo = demo != nil && providersFile == nil && sources.isEmpty
         return Prepared(client: client, demo: demo, progress: progress, providers: providersFile != nil || !sources.isEmpty)
     }
 }

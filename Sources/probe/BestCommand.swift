@@ -112,7 +112,7 @@ extension RunCommand {
         let report: ProbeReport
         do throws(ProbeClientError) {
             if let connect {
-                guard prepared.providers else {
+                guard prepared.providers || prepared.client.demo else {
                     throw ProbeClientError(.configuration, "--connect needs a providers file (--config FILE): explicit targets and --demo carry no connection material")
                 }
                 let progress = output.quiet ? nil : Console.terminalProgress()

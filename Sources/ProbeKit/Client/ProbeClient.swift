@@ -103,6 +103,9 @@ public struct ProbeClient: Sendable {
     /// The files as last read, for a long-running client (`probe serve`) that reloads them on
     /// demand; `nil`: read the providers file afresh every run.
     package var snapshot: ConfigurationSnapshot?
+    /// The servers are the demo's (`--demo`): the hand-over makes throwaway material for them
+    /// (``DemoMaterial``) instead of asking a provider.
+    package var demo = false
     /// Spreads every full run's probe starts over a window (`probe serve`); `nil`: as fast as `rate` allows.
     package var spread: ProbeSpread?
     /// Called with progress as providers answer and targets become final (on any thread; keep it cheap).

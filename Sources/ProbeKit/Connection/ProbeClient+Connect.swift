@@ -65,6 +65,10 @@ extension ProbeClient {
         writes: Bool = true, progress: (@Sendable (String) -> Void)? = nil
     ) async throws(ProbeClientError) {
         guard let best = report.best else { return }
+        if demo {
+            try await attachDemoConnection(to: &report, best: best, options: options, reservation: reservation, writes: writes)
+            return
+        }
         let fetcher = try connectionFetcher(reservation)
         var candidates = [best]
         candidates += report.ranked.filter { $0.score != nil && $0.excluded == nil && $0.candidateID != best.candidateID && $0.server != nil }
@@ -103,6 +107,35 @@ extension ProbeClient {
         }
         let why = reasons.isEmpty ? "no server of a provider that gives connection material was reachable" : reasons.joined(separator: "; ")
         report.errors.append(ReportError(source: "connect", message: "no connection material: \(why)"))
+    }
+
+    /// The demo's hand-over: the best demo server with a protocol the demo makes material for
+    /// (WireGuard, vmess/vless), as ``attachConnection(to:options:reservation:writes:progress:)``
+    /// does for a provider's.
+    private func attachDemoConnection(
+        to report: inout ProbeReport, best: ReportEntry, options: ConnectOptions, reservation: ConnectionDirectory.Reservation?, writes: Bool
+    ) async throws(ProbeClientError) {
+        var reasons: [String] = []
+        let candidates = [best] + report.ranked.filter { $0.score != nil && $0.excluded == nil && $0.candidateID != best.candidateID && $0.server != nil }
+        for entry in candidates {
+            guard let server = entry.server else { continue }
+            if let wanted = options.protocol, let spoken = server.protocol, !ProviderFetcher.speaks(spoken.lowercased(), wanted.lowercased()) { continue }
+            guard let material = DemoMaterial.material(for: server) else {
+                reasons.append("\(server.name) (\(server.provider)): the demo has no material for \(server.protocol ?? "this protocol")")
+                continue
+            }
+            let connection = Connection(provider: server.provider, server: server, material: material, fetchedAt: Self.timestamp(),
+                                        fallbackReason: reasons.isEmpty ? nil : reasons.joined(separator: "; "))
+            do throws(ProbeClientError) {
+                if writes { try await keep(connection, in: reservation) }
+            } catch {
+                report.errors.append(ReportError(source: "connect", message: error.message))
+                return
+            }
+            report.connection = connection
+            return
+        }
+        report.errors.append(ReportError(source: "connect", message: "no connection material: " + (reasons.isEmpty ? "no demo server was reachable" : reasons.joined(separator: "; "))))
     }
 
     /// The connection to `server` (a provider's server, as in `probe servers --json`).
