@@ -100,7 +100,9 @@ package struct ServeCommand: AsyncParsableCommand {
         let router = Router(context: ServeContext.self)
         router.add(middleware: HostMiddleware(hosts: serveGuard.hosts))
         if let web { router.add(middleware: BasicAuthMiddleware(web: web, guard: serveGuard)) }
-        Self.routes(router, state: state, guard: serveGuard, reload: reload)
+        // `/` reloads once a round (at least every 5 s, at most every 10 minutes).
+        let refresh = max(5, min(600, Int((Double(period.components.seconds) + Double(period.components.attoseconds) / 1e18).rounded(.up))))
+        Self.routes(router, state: state, guard: serveGuard, refreshSeconds: refresh, reload: reload)
         let logger = Logger(label: "probe.serve") { _ in SwiftLogNoOpLogHandler() }
         let address = BindAddress.hostname(listen.host, port: Int(listen.port))
         let settings = ApplicationConfiguration(address: address, serverName: nil, backlog: 1_024)
@@ -173,7 +175,8 @@ package struct ServeCommand: AsyncParsableCommand {
 
     /// The endpoints.
     static func routes(
-        _ router: Router<ServeContext>, state: ServeState, guard serveGuard: ServeGuard, reload: @escaping @Sendable (String) -> (ok: Bool, line: String)
+        _ router: Router<ServeContext>, state: ServeState, guard serveGuard: ServeGuard, refreshSeconds: Int,
+        reload: @escaping @Sendable (String) -> (ok: Bool, line: String)
     ) {
         @Sendable func response(_ status: HTTPResponse.Status, _ headers: HTTPFields, body: String = "") -> Response {
             Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
@@ -226,7 +229,7 @@ package struct ServeCommand: AsyncParsableCommand {
             return text(ok ? .ok : .internalServerError, line + "\n")
         }
         router.get("/") { _, _ -> Response in
-            guard let page = state.page else { return text(.serviceUnavailable, notYet) }
+            guard let page = state.page(refreshSeconds: refreshSeconds) else { return text(.serviceUnavailable, notYet) }
             return text(.ok, page, type: "text/html; charset=utf-8")
         }
     }

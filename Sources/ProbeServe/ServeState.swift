@@ -95,10 +95,11 @@ package final class ServeState: Sendable {
     /// The latest round's report as `--json` prints it, once a round has completed.
     package var report: String? { state.withLock { $0.report } }
 
-    /// The HTML report of the rounds so far (made now, outside the lock, from a copy).
-    package var page: String? {
+    /// The HTML report of the rounds so far (made now, outside the lock, from a copy), as `/`
+    /// serves it: reloading every `refreshSeconds`, with links to the other endpoints.
+    package func page(refreshSeconds: Int) -> String? {
         let html = state.withLock { $0.lastRound == nil ? nil : $0.html }
-        return html?.render()
+        return html?.render(live: HTMLReport.Live(refreshSeconds: refreshSeconds))
     }
 
     /// The current choice, once a round has completed.

@@ -15,6 +15,9 @@ package struct InFlightBudget: Hashable, Sendable {
     package static let seedHoldNanoseconds: UInt64 = 250_000_000
     /// Headroom over the mean hold time.
     package static let headroom = 1.25
+    /// Sweeps of at most this many probes keep the starting cap: they end in a few round trips
+    /// at 256 in flight, and a burst would only add queueing to their measurements.
+    package static let minimumProbes = 1_000
 
     /// The cap never goes below this (the starting cap: the default in-flight limit).
     package let floor: Int

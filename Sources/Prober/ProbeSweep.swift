@@ -105,8 +105,9 @@ final class ProbeSweep {
         var cap = usesTCP ? FileDescriptorBudget.cap(requested: options.maxInFlight) : 65_536
         cap = min(cap, 65_536)
         machine = SweepStateMachine(targetCount: jobs.count, options: options, cap: cap, start: .now())
-        if usesTCP, options.growsInFlight {
-            // As many in flight as the rate keeps busy (rate × hold time), within the descriptors.
+        if usesTCP, options.growsInFlight, jobs.count * max(1, options.samples) > InFlightBudget.minimumProbes {
+            // A wide sweep: as many in flight as the rate keeps busy (rate × hold time), within
+            // the descriptors. (A small one keeps the default: it ends in a few round trips anyway.)
             machine.setBudget(InFlightBudget(floor: cap, ceiling: min(65_536, FileDescriptorBudget.cap(requested: 65_536)), rate: options.rate,
                                              timeoutNanoseconds: UInt64(max(1, options.timeoutMilliseconds)) * 1_000_000))
         }

@@ -157,8 +157,15 @@ package struct HTMLReport: Sendable {
 
     // MARK: - Page
 
-    /// The page: the latest round's table and the history's charts.
-    package func render() -> String {
+    /// What `probe serve`'s `/` adds to the page: a refresh every `refreshSeconds` and links to
+    /// its other endpoints.
+    package struct Live: Sendable {
+        package var refreshSeconds: Int
+        package init(refreshSeconds: Int) { self.refreshSeconds = refreshSeconds }
+    }
+
+    /// The page: the latest round's table and the history's charts (`live`: as `probe serve`'s `/`).
+    package func render(live: Live? = nil) -> String {
         var body = ""
         var report: ProbeReport?
         var failure: String?
@@ -174,6 +181,10 @@ package struct HTMLReport: Sendable {
             body += "Round \(latest.index) at \(ReportRenderer.iso8601(latestTime)) · \(history.count) round(s) since \(first) · probe \(Self.escape(ProbeVersion.current))"
         }
         body += "</p>"
+        if let live {
+            body += "<nav class=\"endpoints\">This page reloads every \(live.refreshSeconds) s · <a href=\"/best\">/best</a> · <a href=\"/report\">/report</a> · "
+                + "<a href=\"/metrics\">/metrics</a> · <a href=\"/healthz\">/healthz</a></nav>"
+        }
         if let best = report?.best {
             body += "<p class=\"best\">Best: <strong>\(Self.escape(ReportRenderer.label(best)))</strong>"
             body += " — median \(best.rttMs.map { Self.ms($0.median) } ?? "-"), score \(best.score.map { Self.ms($0) } ?? "-")"
@@ -185,17 +196,18 @@ package struct HTMLReport: Sendable {
             body += "<p class=\"failed\">Nothing answered in the latest round.</p>"
         }
         body += "</header>\n"
+        body += "<section><h2>Every server of the latest round</h2>" + serversTable(report) + "</section>\n"
+        body += "<section><h2>The choice over time</h2><div id=\"timeline\"></div><ul id=\"legend\" class=\"legend\"></ul>" + switchesList() + "</section>\n"
         body += "<section id=\"charts-section\"><h2>RTT over the rounds</h2><p class=\"note\">Median line over the spread of the round's samples (min to max, grey); "
             + "the marks' colour is the loss: <span class=\"l0\">0</span> <span class=\"l1\">≤ 5 %</span> <span class=\"l2\">≤ 20 %</span> "
             + "<span class=\"l3\">&gt; 20 %</span>. One time axis for every chart; RTT axes start at zero. Click a row of the table to chart its server.</p>"
             + "<div id=\"charts\"></div></section>\n"
-        body += "<section><h2>The choice over time</h2><div id=\"timeline\"></div>" + switchesList() + "</section>\n"
         body += "<section><h2>Providers</h2>" + providersTable(report) + "</section>\n"
-        body += "<section><h2>Every server of the latest round</h2>" + serversTable(report) + "</section>\n"
         if let errors = report?.errors, !errors.isEmpty {
             body += "<section><h2>Errors</h2><ul class=\"errors\">" + errors.map { "<li>\(Self.escape($0.description))</li>" }.joined() + "</ul></section>\n"
         }
-        return Self.page.replacingAll("__BODY__", with: body).replacingAll("__DATA__", with: historyJSON())
+        let refresh = live.map { "<meta http-equiv=\"refresh\" content=\"\($0.refreshSeconds)\">" } ?? ""
+        return Self.page.replacingAll("__REFRESH__", with: refresh).replacingAll("__BODY__", with: body).replacingAll("__DATA__", with: historyJSON())
     }
 
     /// The server-rendered table: a row per server, sortable and paged by the script.
@@ -230,7 +242,15 @@ package struct HTMLReport: Sendable {
     private func providersTable(_ report: ProbeReport?) -> String {
         var names: [String] = []
         for round in history { for provider in round.providers where !names.contains(provider.name) { names.append(provider.name) } }
-        guard !names.isEmpty else { return "<p>No providers configured (explicit targets only).</p>" }
+        if names.isEmpty {
+            // No provider's status in the rounds (servers handed in, as the demo's): the providers
+            // the table's servers come from, without a status.
+            var listed: [String] = []
+            for entry in report?.ranked ?? [] { if let name = entry.server?.provider, !listed.contains(name) { listed.append(name) } }
+            guard !listed.isEmpty else { return "<p>No providers: explicit targets only.</p>" }
+            return "<p class=\"note\">The servers' providers (no fetch status in these rounds): "
+                + listed.map { "<strong>\(Self.escape($0))</strong>" }.joined(separator: ", ") + "</p>"
+        }
         var out = "<table class=\"providers\"><thead><tr><th>provider</th><th>now</th><th>servers</th><th>available</th><th>over the rounds</th></tr></thead><tbody>"
         for name in names {
             let states = history.compactMap { round in round.providers.first { $0.name == name } }
@@ -305,6 +325,7 @@ package struct HTMLReport: Sendable {
     <meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
     <meta name="color-scheme" content="light dark">
+    __REFRESH__
     <title>probe report</title>
     <style>
     :root { --fg: #1d1d1f; --bg: #ffffff; --muted: #6b6b70; --grid: #e3e3e8; --panel: #f7f7f9; --smoke: #9a9aa3; --line: #1f5fbf;
@@ -333,6 +354,9 @@ package struct HTMLReport: Sendable {
     .median-line { fill: none; stroke: var(--line); stroke-width: 1.5; }
     .loss-mark.l0 { fill: var(--l0); } .loss-mark.l1 { fill: var(--l1); } .loss-mark.l2 { fill: var(--l2); } .loss-mark.l3 { fill: var(--l3); }
     .switch { stroke: var(--fg); stroke-width: 1.5; stroke-dasharray: 3 2; }
+    ul.legend { list-style: none; padding: 0; margin: .3em 0; display: flex; flex-wrap: wrap; gap: .3em 1.2em; }
+    ul.legend li::before { content: ""; display: inline-block; width: .9em; height: .9em; margin-right: .35em; vertical-align: -.1em; background: var(--swatch); border-radius: 2px; }
+    nav.endpoints { color: var(--muted); margin: .2em 0; }
     ul.errors { color: var(--l3); }
     </style>
     </head>
@@ -344,7 +368,7 @@ package struct HTMLReport: Sendable {
     (function () {
       const history = JSON.parse(document.getElementById("history-data").textContent);
       const NS = "http://www.w3.org/2000/svg";
-      const PAGE = 100;
+      const PAGE = 25;
       function el(name, attributes, parent) {
         const node = document.createElementNS(NS, name);
         for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
@@ -357,25 +381,40 @@ package struct HTMLReport: Sendable {
         return node;
       }
       function lossClass(loss) { return loss === 0 ? "l0" : loss <= 0.05 ? "l1" : loss <= 0.2 ? "l2" : "l3"; }
-      function niceCeiling(value) {
-        if (!(value > 0)) return 1;
-        const power = Math.pow(10, Math.floor(Math.log10(value)));
-        for (const step of [1, 2, 2.5, 5, 10]) if (step * power >= value) return step * power;
-        return 10 * power;
-      }
-      function clock(seconds) { return new Date(seconds * 1000).toISOString().replace("T", " ").slice(5, 16); }
-      // One time axis for every chart and the timeline.
+      // One time axis for every chart and the timeline: the rounds' span with half a round's
+      // room at each end (a single round sits in the middle), at least 10 s.
       const times = history.map(r => r.time);
-      const t0 = times.length ? Math.min(...times) : 0;
-      const t1 = times.length ? Math.max(...times, t0 + 1) : 1;
+      const first = times.length ? Math.min(...times) : 0, last = times.length ? Math.max(...times) : 0;
+      const pad = Math.max(5, (last - first) / Math.max(1, times.length - 1) / 2);
+      const t0 = first - pad, t1 = last + pad;
       const WIDTH = 760, LEFT = 52, RIGHT = 12;
       const tx = t => LEFT + (t - t0) / (t1 - t0) * (WIDTH - LEFT - RIGHT);
-
+      // Time labels as precise as their spacing needs (seconds, tenths), the date only when the
+      // span crosses one: four ticks never read the same.
+      function clock(seconds, step) {
+        const iso = new Date(seconds * 1000).toISOString();
+        const decimals = step < 1 ? (step < 0.1 ? 2 : 1) : 0;
+        const time = step >= 60 ? iso.slice(11, 16) : iso.slice(11, 19) + (decimals ? "." + iso.slice(20, 20 + decimals) : "");
+        return (t1 - t0 >= 86400 ? iso.slice(5, 10) + " " : "") + time;
+      }
       function timeAxis(svg, y) {
+        const step = (t1 - t0) / 4;
         for (let i = 0; i <= 4; i++) {
-          const t = t0 + (t1 - t0) * i / 4;
-          label(svg, tx(t), y, clock(t), i === 0 ? "start" : i === 4 ? "end" : "middle");
+          const t = t0 + step * i;
+          label(svg, tx(t), y, clock(t, step), i === 0 ? "start" : i === 4 ? "end" : "middle").setAttribute("class", "time-tick");
         }
+      }
+      // RTT ticks at a round step (1, 2, 2.5 or 5 × 10^k), written with the decimals that step
+      // needs: no two labels alike.
+      function rttTicks(high) {
+        const raw = (high > 0 ? high : 1) / 4;
+        const power = Math.pow(10, Math.floor(Math.log10(raw)));
+        let step = 10 * power;
+        for (const m of [1, 2, 2.5, 5]) if (m * power >= raw) { step = m * power; break; }
+        const decimals = Math.max(0, -Math.floor(Math.log10(step)) + (String(step / power).includes(".") ? 1 : 0));
+        const ticks = [];
+        for (let i = 0; i <= 4 && (i === 0 || ticks[ticks.length - 1].value < high); i++) ticks.push({ value: step * i, text: (step * i).toFixed(decimals) + " ms" });
+        return ticks;
       }
 
       // A SmokePing-style chart: per round, the spread of samples (min..max) as smoke, the
@@ -396,18 +435,20 @@ package struct HTMLReport: Sendable {
         const height = 150, top = 8, bottom = 22;
         const svg = el("svg", { width: WIDTH, height: height, class: "smoke-chart", role: "img", "aria-label": "RTT of " + title }, box);
         const high = Math.max(0, ...points.map(p => p.max != null ? p.max : p.median != null ? p.median : 0));
-        const ymax = niceCeiling(high * 1.1);
-        const ty = v => top + (1 - v / ymax) * (height - top - bottom);
-        for (let i = 0; i <= 4; i++) {
-          const v = ymax * i / 4;
-          el("line", { x1: LEFT, x2: WIDTH - RIGHT, y1: ty(v), y2: ty(v), class: "gridline" }, svg);
-          label(svg, LEFT - 6, ty(v) + 3, (v < 10 ? v.toFixed(v < 1 ? 2 : 1) : v.toFixed(0)) + " ms", "end");
+        const ticks = rttTicks(high * 1.05);
+        const ymax = ticks[ticks.length - 1].value;
+        const ty = v => top + (1 - Math.min(v, ymax) / ymax) * (height - top - bottom);
+        for (const tick of ticks) {
+          el("line", { x1: LEFT, x2: WIDTH - RIGHT, y1: ty(tick.value), y2: ty(tick.value), class: "gridline" }, svg);
+          label(svg, LEFT - 6, ty(tick.value) + 3, tick.text, "end").setAttribute("class", "rtt-tick");
         }
         timeAxis(svg, height - 6);
-        const slot = Math.max(2, (WIDTH - LEFT - RIGHT) / Math.max(1, history.length) * 0.8);
+        // A round's band: at most 24 px wide, never outside the plot.
+        const slot = Math.min(24, Math.max(2, (WIDTH - LEFT - RIGHT) / Math.max(1, history.length) * 0.8));
         for (const p of points) {
           if (p.min != null && p.max != null) {
-            el("rect", { x: tx(p.time) - slot / 2, width: slot, y: ty(p.max), height: Math.max(1, ty(p.min) - ty(p.max)), class: "smoke" }, svg);
+            const a = Math.max(LEFT, tx(p.time) - slot / 2), b = Math.min(WIDTH - RIGHT, tx(p.time) + slot / 2);
+            el("rect", { x: a, width: Math.max(1, b - a), y: ty(p.max), height: Math.max(1, ty(p.min) - ty(p.max)), class: "smoke" }, svg);
           }
         }
         const line = points.filter(p => p.median != null).map(p => tx(p.time).toFixed(1) + "," + ty(p.median).toFixed(1));
@@ -436,11 +477,26 @@ package struct HTMLReport: Sendable {
       if (history.length) {
         const svg = el("svg", { width: WIDTH, height: 46, class: "choice-timeline", role: "img", "aria-label": "the choice over time" }, timeline);
         const ids = [...new Set(history.map(r => r.best_id).filter(Boolean))];
-        const colour = id => "hsl(" + (ids.indexOf(id) * 137.5 % 360) + ", 55%, 55%)";
+        // Blue first, then the golden angle around the wheel, never a red (red reads as trouble).
+        const colour = id => {
+          let hue = (210 + ids.indexOf(id) * 137.5) % 360;
+          if (hue < 20 || hue > 340) hue = (hue + 40) % 360;
+          return "hsl(" + hue.toFixed(0) + ", 55%, 55%)";
+        };
+        const legend = document.getElementById("legend");
+        for (const id of ids) {
+          const named = history.find(r => r.best_id === id);
+          const item = document.createElement("li");
+          item.style.setProperty("--swatch", colour(id));
+          item.setAttribute("data-colour", colour(id));
+          item.textContent = (named && named.best) || id;
+          legend.appendChild(item);
+        }
         let start = 0;
         for (let i = 1; i <= history.length; i++) {
           if (i === history.length || history[i].best_id !== history[start].best_id) {
-            const a = tx(history[start].time), b = i < history.length ? tx(history[i].time) : WIDTH - RIGHT;
+            const a = start === 0 ? LEFT : tx((history[start - 1].time + history[start].time) / 2);
+            const b = i < history.length ? tx((history[i - 1].time + history[i].time) / 2) : WIDTH - RIGHT;
             const band = el("rect", { x: a, y: 4, width: Math.max(1, b - a), height: 18, class: "choice", fill: history[start].best_id ? colour(history[start].best_id) : "transparent" }, svg);
             el("title", {}, band).textContent = (history[start].best || "nothing") + " from " + clock(history[start].time);
             if (start > 0) {
