@@ -75,12 +75,15 @@ let package = Package(
         .target(name: "HandshakeCrypto", dependencies: ["Prober", .product(name: "Crypto", package: "swift-crypto"),
                                                         .product(name: "CryptoExtras", package: "swift-crypto")], swiftSettings: strict),
         .target(name: "ProbeKit", dependencies: ["Prober", "Ranking", "ProviderFetch", "SafeText", "ProbeSystem", "CProbe", "HandshakeCrypto"], swiftSettings: strict),
-        .target(name: "BenchmarkSupport", dependencies: ["Prober", "Ranking", "ProviderFetch"], swiftSettings: strict),
+        // Sources/TestSupport: not the product. Benchmark workloads, the simulated network and the
+        // provider simulator, for the tests, the benchmarks and the comparison scripts.
+        .target(name: "BenchmarkSupport", dependencies: ["Prober", "Ranking", "ProviderFetch"], path: "Sources/TestSupport/BenchmarkSupport", swiftSettings: strict),
         // The simulated network for tests and benchmarks (TUN device in a private namespace).
-        .target(name: "NetSim", dependencies: ["Prober", "CProbe"], swiftSettings: strict),
+        .target(name: "NetSim", dependencies: ["Prober", "CProbe"], path: "Sources/TestSupport/NetSim", swiftSettings: strict),
         .executableTarget(
             name: "netsim",
             dependencies: ["NetSim", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/TestSupport/netsim",
             swiftSettings: strict
         ),
         // What the two binaries share: the flags (serve's included, so `probe serve --help` is
@@ -112,10 +115,11 @@ let package = Package(
         .target(name: "CLazyCurl", linkerSettings: [.linkedLibrary("dl")]),
         // The provider APIs of the tests (FlyingFox), as a library for the tests and as the
         // `providersim` executable that netsim tests start inside the simulated network.
-        .target(name: "ProviderSim", dependencies: ["ProviderFetch", .product(name: "FlyingFox", package: "FlyingFox")]),
+        .target(name: "ProviderSim", dependencies: ["ProviderFetch", .product(name: "FlyingFox", package: "FlyingFox")], path: "Sources/TestSupport/ProviderSim"),
         .executableTarget(
             name: "providersim",
-            dependencies: ["ProviderSim", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["ProviderSim", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/TestSupport/providersim"),
         .testTarget(name: "ProberTests", dependencies: ["Prober", "CProbe", "HandshakeCrypto", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "RankingTests", dependencies: ["Ranking"]),
         .testTarget(name: "SafeTextTests", dependencies: ["SafeText"]),
