@@ -30,6 +30,27 @@ import Testing
         #expect(try String(contentsOf: again.appendingPathComponent(name), encoding: .utf8) != text)
     }
 
+    @Test func theDemosOpenVPNPickIsAProfileOpenVPNReads() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("probe-demo-connect-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = try await CLIRunner.run(["--best", "--demo", "--connect", directory.path, "--protocol", "openvpn", "--no-sticky"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("connection: openvpn 127.") && run.stdout.contains("/tcp in "), "\(run.stdout)")
+        #expect(!run.stderr.contains("outside DIR"), "the demo's own profile needs no rewriting: \(run.stderr)")
+        let profile = directory.appendingPathComponent("profile.ovpn")
+        let text = try String(contentsOf: profile, encoding: .utf8)
+        #expect(text.hasPrefix("# probe demo: ") && text.contains("auth-user-pass \(directory.path)/openvpn-auth.txt") && text.contains("<ca>"), "\(text)")
+        let remote = try #require(text.split(separator: "\n").first { $0.hasPrefix("remote ") }).split(separator: " ")
+        // OpenVPN's own parser takes the profile whole and tries the remote (the listener is gone
+        // with the run: refused, after one try).
+        let check = try await CLIRunner.run([], shell: "command -v openvpn >/dev/null || exit 127; cd / && timeout 10 openvpn --config '\(profile.path)' --dev null --route-noexec --ifconfig-noexec 2>&1", timeout: 20)
+        if check.status == 127 {
+            Issue.record("openvpn is not installed: the demo's profile was not checked by OpenVPN (CI installs it)")
+        } else {
+            #expect(!check.stdout.contains("Options error") && check.stdout.contains("Attempting to establish TCP connection with [AF_INET]\(remote[1]):\(remote[2])"), "\(check.stdout)")
+        }
+    }
+
     @Test func theDemosProxyPickIsAShareLinkAndOutbounds() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("probe-demo-connect-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -21,8 +21,10 @@ enum DemoProviders {
             """#
         let vpnscript = #"""
             {"current_page":1,"data":[{"id":7,"name":"Frankfurt WG","country":"Germany","country_iso_code":"de","city":"","state":"Frankfurt",
-             "host":"","ipaddr":"\#(open[2].host)","port":"\#(open[2].port)","protocol":"wireguard","wg_available_slots":"12","wg_slots":"250"}],
-             "next_page_url":null,"last_page":1,"total":1}
+             "host":"","ipaddr":"\#(open[2].host)","port":"\#(open[2].port)","protocol":"wireguard","wg_available_slots":"12","wg_slots":"250"},
+             {"id":8,"name":"Frankfurt OpenVPN","country":"Germany","country_iso_code":"de","city":"","state":"Frankfurt",
+             "host":"","ipaddr":"\#(open[2].host)","port":"\#(open[2].port)","protocol":"openvpn"}],
+             "next_page_url":null,"last_page":1,"total":2}
             """#
         let netmimic = #"""
             [{"id":"ams-1","name":"Amsterdam","country":"NL","city":"Amsterdam","api_url":"http://\#(closed[0].host):\#(closed[0].port)/ping","active_connections":"41"}]
