@@ -37,9 +37,9 @@ import Testing
         let base = "http://127.0.0.1:\(port)"
         let serve = try ServeProcess(["serve", "--demo", "--listen", "127.0.0.1:\(port)", "--every", "200ms", "--quiet"])
         defer { serve.kill() }
-        // Ready once a round has completed (bounded: 100 tries, 10 s).
+        // Ready once a round has completed (bounded: 600 tries, about 60 s).
         var ready = false
-        for _ in 0..<100 {
+        for _ in 0..<600 {  // a guard (60 s): probe-serve is a second binary to load, slow on a loaded machine
             if let reply = try? await Self.get("\(base)/-/ready"), reply.status == 200 { ready = true; break }
             try await Task.sleep(for: .milliseconds(100))
         }
@@ -95,7 +95,7 @@ import Testing
                                       "--no-sticky", "--quiet", "127.0.0.1:\(first.address.port)", "127.0.0.1:\(second.address.port)"])
         defer { serve.kill() }
         var best: Reply?
-        for _ in 0..<100 {
+        for _ in 0..<600 {  // a guard (60 s): probe-serve is a second binary to load, slow on a loaded machine
             if let reply = try? await Self.get("\(base)/best"), reply.status == 200 { best = reply; break }
             try await Task.sleep(for: .milliseconds(100))
         }

@@ -96,7 +96,7 @@ import Glibc
     }
 
     static func ready(_ port: UInt16) async throws -> Bool {
-        for _ in 0..<150 {
+        for _ in 0..<600 {  // a guard (60 s)
             if await get(port, "/-/ready").status == 200 { return true }
             try await Task.sleep(for: .milliseconds(100))
         }
@@ -225,7 +225,7 @@ import Glibc
         let right = "Authorization: Basic \(Data("prometheus:secret".utf8).base64EncodedString())\r\n"
         let wrong = "Authorization: Basic \(Data("prometheus:guess".utf8).base64EncodedString())\r\n"
         var up = false
-        for _ in 0..<150 where !up {
+        for _ in 0..<600 where !up {  // a guard (60 s)
             up = await Self.get(port, "/-/ready", right).status == 200
             if !up { try await Task.sleep(for: .milliseconds(100)) }
         }

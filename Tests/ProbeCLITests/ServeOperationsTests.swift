@@ -129,7 +129,7 @@ import Testing
             try await CLIRunner.run([], shell: "curl -s -o /dev/null -w '%{http_code}' --max-time 5 --cacert '\(directory)/cert.pem' \(flags) '\(scheme)://127.0.0.1:\(port)\(path)'").stdout
         }
         var ready = false
-        for _ in 0..<100 where !ready {
+        for _ in 0..<600 where !ready {  // a guard (60 s)
             ready = try await curl("-u prometheus:secret", "/-/ready") == "200"
             if !ready { try await Task.sleep(for: .milliseconds(100)) }
         }

@@ -149,10 +149,11 @@ extension SimulatedNetworks {
             let poll = try #require(Self.marked(stdout, "poll").first, "\(stdout)")
             #expect(poll.contains("\"target\":\"198.18.32.2\""), "the poll answered \(poll); \(stdout) \(output.stderr)")
             // The poll returned as soon as the round that saw the change ended: that round's age
-            // when the poll's reader asked was under 100 ms...
+            // when the poll's reader asked was under 250 ms (under 100 ms unloaded; a poll that
+            // waited for the next round would be at least a 300 ms period late)...
             let health = try #require(Self.marked(stdout, "health").first, "\(stdout)")
             let age = try #require(Double(health.replacingOccurrences(of: "ok: the last round completed ", with: "").replacingOccurrences(of: " s ago", with: "")))
-            #expect(age < 0.1, "the poll returned \(age) s after the round that moved the choice ended")
+            #expect(age < 0.25, "the poll returned \(age) s after the round that moved the choice ended")
             // ...and within two rounds (300 ms each, plus a round's own time) of the change.
             let waited = try #require(Self.marked(stdout, "waited-ms").first.flatMap { Int($0) })
             #expect(waited < 1_000, "the poll returned \(waited) ms after the world changed")
