@@ -90,16 +90,7 @@ extension ProbeClient {
             tried += 1
             do throws(ProviderError) {
                 let material = try await fetcher.connect(server, spec: spec, protocol: options.protocol, timeout: options.timeout, progress: progress, allowScripts: options.allowScripts)
-                let connection = Connection(
-                    provider: server.provider, server: server, material: material, fetchedAt: Self.timestamp(),
-                    fallbackReason: reasons.isEmpty ? nil : reasons.joined(separator: "; "))
-                do throws(ProbeClientError) {
-                    if writes { try await keep(connection, in: reservation) }
-                } catch {
-                    report.errors.append(ReportError(source: "connect", message: error.message))
-                    return
-                }
-                report.connection = connection
+                await hand(material, for: server, reasons: reasons, to: &report, reservation: reservation, writes: writes)
                 return
             } catch {
                 reasons.append("\(server.provider): \(error.message)")
@@ -109,8 +100,26 @@ extension ProbeClient {
         report.errors.append(ReportError(source: "connect", message: "no connection material: \(why)"))
     }
 
+    /// `material` for `server` as the report's connection (why the servers before it gave none
+    /// as its fallback reason), kept in the reservation's directory when `writes`; a connection
+    /// that cannot be kept there is the report's error instead.
+    private func hand(
+        _ material: ConnectionMaterial, for server: Server, reasons: [String], to report: inout ProbeReport,
+        reservation: ConnectionDirectory.Reservation?, writes: Bool
+    ) async {
+        let connection = Connection(provider: server.provider, server: server, material: material, fetchedAt: Self.timestamp(),
+                                    fallbackReason: reasons.isEmpty ? nil : reasons.joined(separator: "; "))
+        do throws(ProbeClientError) {
+            if writes { try await keep(connection, in: reservation) }
+        } catch {
+            report.errors.append(ReportError(source: "connect", message: error.message))
+            return
+        }
+        report.connection = connection
+    }
+
     /// The demo's hand-over: the best demo server with a protocol the demo makes material for
-    /// (WireGuard, vmess/vless), as ``attachConnection(to:options:reservation:writes:progress:)``
+    /// (WireGuard, OpenVPN, vmess/vless), as ``attachConnection(to:options:reservation:writes:progress:)``
     /// does for a provider's.
     private func attachDemoConnection(
         to report: inout ProbeReport, best: ReportEntry, options: ConnectOptions, reservation: ConnectionDirectory.Reservation?, writes: Bool
@@ -124,15 +133,7 @@ extension ProbeClient {
                 reasons.append("\(server.name) (\(server.provider)): the demo has no material for \(server.protocol ?? "this protocol")")
                 continue
             }
-            let connection = Connection(provider: server.provider, server: server, material: material, fetchedAt: Self.timestamp(),
-                                        fallbackReason: reasons.isEmpty ? nil : reasons.joined(separator: "; "))
-            do throws(ProbeClientError) {
-                if writes { try await keep(connection, in: reservation) }
-            } catch {
-                report.errors.append(ReportError(source: "connect", message: error.message))
-                return
-            }
-            report.connection = connection
+            await hand(material, for: server, reasons: reasons, to: &report, reservation: reservation, writes: writes)
             return
         }
         report.errors.append(ReportError(source: "connect", message: "no connection material: " + (reasons.isEmpty ? "no demo server was reachable" : reasons.joined(separator: "; "))))
