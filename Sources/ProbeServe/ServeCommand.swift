@@ -89,8 +89,8 @@ package struct ServeCommand: AsyncParsableCommand {
             if !quiet { Console.error("probe serve: \(line)") }
             return (true, line)
         }
-        // As nmap does: the soft descriptor limit up to the hard one, then the connection cap below it.
-        let descriptors = FileDescriptorBudget.raiseSoftLimit()
+        // The soft descriptor limit (raised to the hard one at start, as nmap does), then the connection cap below it.
+        let descriptors = FileDescriptorBudget.softLimit()
         let limits = ConnectionLedger.Limits(
             maxConnections: ServeGuard.connectionCap(requested: maxConnections, descriptorLimit: descriptors),
             headerTimeout: DurationText.parse(headerTimeout) ?? .seconds(10), idleTimeout: DurationText.parse(idleTimeout) ?? .seconds(60))

@@ -102,13 +102,14 @@ final class ProbeSweep {
         // TCP and handshake probes each hold a descriptor while in flight.
         let usesTCP = jobs.contains { $0.kind != .icmp }
         // ICMP probes hold no descriptor; sequence numbers stay unique among 65,536 in flight.
-        var cap = usesTCP ? FileDescriptorBudget.cap(requested: options.maxInFlight) : 65_536
-        cap = min(cap, 65_536)
+        // What the descriptor limit leaves (read once: /proc/self/fd is listed for it).
+        let ceiling = usesTCP ? min(65_536, FileDescriptorBudget.cap(requested: 65_536)) : 65_536
+        let cap = min(max(1, options.maxInFlight), ceiling)
         machine = SweepStateMachine(targetCount: jobs.count, options: options, cap: cap, start: .now())
         if usesTCP, options.growsInFlight, jobs.count * max(1, options.samples) > InFlightBudget.minimumProbes {
             // A wide sweep: as many in flight as the rate keeps busy (rate × hold time), within
             // the descriptors. (A small one keeps the default: it ends in a few round trips anyway.)
-            machine.setBudget(InFlightBudget(floor: cap, ceiling: min(65_536, FileDescriptorBudget.cap(requested: 65_536)), rate: options.rate,
+            machine.setBudget(InFlightBudget(floor: cap, ceiling: ceiling, rate: options.rate,
                                              timeoutNanoseconds: UInt64(max(1, options.timeoutMilliseconds)) * 1_000_000))
         }
         machine.holdOpen = holdOpen

@@ -38,9 +38,9 @@ package enum Redaction {
         let secrets = known.withLock { $0.longestFirst }
         guard !secrets.isEmpty else { return text }
         var result = text
-        for secret in secrets where result.contains(secret) {
-            result = result.replacingAll(secret, with: mask)
-        }
+        // Matched byte for byte (`String.contains` compares characters and would miss a secret
+        // whose last character a combining mark extends).
+        for secret in secrets { result = result.replacingAll(secret, with: mask) }
         return result
     }
 }

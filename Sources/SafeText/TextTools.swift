@@ -28,13 +28,17 @@ extension StringProtocol {
     /// occurrence inside a grapheme cluster is replaced too: a secret is masked wherever it is).
     package func replacingAll(_ target: some StringProtocol, with replacement: some StringProtocol) -> String {
         let pattern = Array(target.utf8)
-        guard !pattern.isEmpty else { return String(self) }
         let bytes = Array(utf8)
-        var result: [UInt8] = []
+        func matches(at index: Int) -> Bool {
+            bytes[index] == pattern[0] && index + pattern.count <= bytes.count && bytes[index..<index + pattern.count].elementsEqual(pattern)
+        }
+        // Nothing to replace (the common case of a redaction): the text as it is, not rebuilt.
+        guard !pattern.isEmpty, let first = bytes.indices.first(where: matches) else { return String(self) }
+        var result = Array(bytes[..<first])
         result.reserveCapacity(bytes.count)
-        var index = 0
+        var index = first
         while index < bytes.count {
-            if bytes[index] == pattern[0], index + pattern.count <= bytes.count, bytes[index..<index + pattern.count].elementsEqual(pattern) {
+            if matches(at: index) {
                 result.append(contentsOf: replacement.utf8)
                 index += pattern.count
             } else {

@@ -99,6 +99,14 @@ import Testing
         #expect(echoed.error?.contains("token Bearer \(Redaction.mask) is not valid here") == true, "\(echoed.error ?? "-")")
     }
 
+    /// A secret is masked wherever its bytes stand, even when the next character (a combining
+    /// mark) extends its last one: character comparison would not find it there.
+    @Test func aSecretIsMaskedInsideAGraphemeToo() {
+        Redaction.register("zz-Graph-Secret-41")
+        let text = Redaction.redact("password=zz-Graph-Secret-41\u{301}")
+        #expect(!text.contains("Graph-Secret") && text.utf8.elementsEqual("password=\(Redaction.mask)\u{301}".utf8), "\(text)")
+    }
+
     @Test func theUserAgentNamesProbeAndNeverTheAccount() async throws {
         let recorder = try RawHTTPServer { _, fd, _ in RawHTTPServer.json(fd, #"[{"host":"127.0.0.1","port":443}]"#) }
         defer { recorder.stop() }

@@ -104,7 +104,10 @@ import Testing
         let simulator = try ProviderSimulator()
         try await simulator.start()
         defer { Task { await simulator.stop() } }
-        let extra = #",{"type": "json", "name": "faulty", "url": "\#(simulator.url)", "request": {"path": "\#(path)"}, "timeoutSeconds": 1}"#
+        // 1 s makes the slow answer (5 s) a timeout; the others get 10 s, so that a loaded machine
+        // serving 32 MiB slowly still shows the size cap, not a timeout.
+        let timeout = path == "/fault/slow" ? 1 : 10
+        let extra = #",{"type": "json", "name": "faulty", "url": "\#(simulator.url)", "request": {"path": "\#(path)"}, "timeoutSeconds": \#(timeout)}"#
         let outcomes = await ProviderFetcher(configuration: try Self.configuration(simulator.url, extra: extra), cache: TokenCache(path: nil))
             .fetchAll(deadline: .seconds(20))
         let faulty = try #require(outcomes.last)

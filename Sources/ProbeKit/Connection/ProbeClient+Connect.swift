@@ -70,8 +70,7 @@ extension ProbeClient {
             return
         }
         let fetcher = try connectionFetcher(reservation)
-        var candidates = [best]
-        candidates += report.ranked.filter { $0.score != nil && $0.excluded == nil && $0.candidateID != best.candidateID && $0.server != nil }
+        let candidates = Self.candidates(report, best: best)
         var reasons: [String] = []
         var tried = 0
         for entry in candidates {
@@ -100,6 +99,11 @@ extension ProbeClient {
         report.errors.append(ReportError(source: "connect", message: "no connection material: \(why)"))
     }
 
+    /// Whose material is tried, in order: the best, then every other measured, admitted server.
+    private static func candidates(_ report: ProbeReport, best: ReportEntry) -> [ReportEntry] {
+        [best] + report.ranked.filter { $0.score != nil && $0.excluded == nil && $0.candidateID != best.candidateID && $0.server != nil }
+    }
+
     /// `material` for `server` as the report's connection (why the servers before it gave none
     /// as its fallback reason), kept in the reservation's directory when `writes`; a connection
     /// that cannot be kept there is the report's error instead.
@@ -125,7 +129,7 @@ extension ProbeClient {
         to report: inout ProbeReport, best: ReportEntry, options: ConnectOptions, reservation: ConnectionDirectory.Reservation?, writes: Bool
     ) async throws(ProbeClientError) {
         var reasons: [String] = []
-        let candidates = [best] + report.ranked.filter { $0.score != nil && $0.excluded == nil && $0.candidateID != best.candidateID && $0.server != nil }
+        let candidates = Self.candidates(report, best: best)
         for entry in candidates {
             guard let server = entry.server else { continue }
             if let wanted = options.protocol, let spoken = server.protocol, !ProviderFetcher.speaks(spoken.lowercased(), wanted.lowercased()) { continue }
