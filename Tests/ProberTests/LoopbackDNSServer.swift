@@ -23,6 +23,8 @@ final class LoopbackDNSServer: @unchecked Sendable {
     private let stopping = Atomic<Bool>(false)
     private let done = DispatchSemaphore(value: 0)
     private let sends = DispatchGroup()
+    /// Answers held for their name's delay: when each is due, and how it is sent.
+    private let delayed = Mutex<[(due: UInt64, send: @Sendable () -> Void)]>([])
 
     init(_ table: [String: Entry]) throws {
         self.table = table
@@ -42,6 +44,8 @@ final class LoopbackDNSServer: @unchecked Sendable {
         port = UInt16(bigEndian: address.sin_port)
         let thread = Thread { [self] in serve() }
         thread.start()
+        let sender = Thread { [self] in sendDelayed() }
+        sender.start()
     }
 
     /// The configuration that sends every query here.
@@ -83,18 +87,33 @@ final class LoopbackDNSServer: @unchecked Sendable {
             if delay == 0 {
                 send()
             } else {
-                // A thread of its own, not a shared queue: under a loaded full suite the global
-                // queue's threads can be busy for longer than a resolver's timeout.
+                // Held by the server's one sender thread, not a shared queue: under a loaded full
+                // suite the global queue's threads can be busy for longer than a resolver's
+                // timeout (and a thread per answer is slow to start a thousand of).
                 sends.enter()
-                let thread = Thread { [sends] in
-                    Thread.sleep(forTimeInterval: Double(delay) / 1_000)
-                    send()
-                    sends.leave()
-                }
-                thread.start()
+                let due = DispatchTime.now().uptimeNanoseconds + UInt64(delay) * 1_000_000
+                delayed.withLock { $0.append((due, send)) }
             }
         }
         done.signal()
+    }
+
+    /// Sends each held answer when it is due, until stopped with nothing left to send.
+    private func sendDelayed() {
+        while true {
+            let now = DispatchTime.now().uptimeNanoseconds
+            let (due, left) = delayed.withLock { held -> ([@Sendable () -> Void], Int) in
+                let ready = held.filter { $0.due <= now }.map(\.send)
+                held.removeAll { $0.due <= now }
+                return (ready, held.count)
+            }
+            for send in due {
+                send()
+                sends.leave()
+            }
+            if left == 0, due.isEmpty, stopping.load(ordering: .relaxed) { return }
+            usleep(1_000)
+        }
     }
 
     func stop() {
