@@ -78,6 +78,9 @@ let package = Package(
         // Sources/TestSupport: not the product. Benchmark workloads, the simulated network and the
         // provider simulator, for the tests, the benchmarks and the comparison scripts.
         .target(name: "BenchmarkSupport", dependencies: ["Prober", "Ranking", "ProviderFetch"], path: "Sources/TestSupport/BenchmarkSupport", swiftSettings: strict),
+        // How the tests share a 2-core machine: a few helper programs at once (one Chromium), and
+        // long computations on threads of their own, never on Swift's cooperative pool.
+        .target(name: "TestPacing", path: "Sources/TestSupport/TestPacing", swiftSettings: strict),
         // The simulated network for tests and benchmarks (TUN device in a private namespace).
         .target(name: "NetSim", dependencies: ["Prober", "CProbe"], path: "Sources/TestSupport/NetSim", swiftSettings: strict),
         .executableTarget(
@@ -120,14 +123,14 @@ let package = Package(
             name: "providersim",
             dependencies: ["ProviderSim", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/TestSupport/providersim"),
-        .testTarget(name: "ProberTests", dependencies: ["Prober", "CProbe", "HandshakeCrypto", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "ProberTests", dependencies: ["Prober", "CProbe", "TestPacing", "HandshakeCrypto", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "RankingTests", dependencies: ["Ranking"]),
         .testTarget(name: "SafeTextTests", dependencies: ["SafeText"]),
-        .testTarget(name: "ProviderFetchTests", dependencies: ["ProviderFetch", "ProviderSim", "probe", .product(name: "FlyingFox", package: "FlyingFox")]),
-        .testTarget(name: "ProbeKitTests", dependencies: ["ProbeKit", "Prober", "Ranking", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "ProviderFetchTests", dependencies: ["ProviderFetch", "ProviderSim", "probe", "TestPacing", .product(name: "FlyingFox", package: "FlyingFox")]),
+        .testTarget(name: "ProbeKitTests", dependencies: ["ProbeKit", "Prober", "Ranking", "TestPacing", .product(name: "Crypto", package: "swift-crypto")]),
         // The library as an outside package sees it: ProbeKit alone, no @testable.
         .testTarget(name: "ProbeKitAPITests", dependencies: ["ProbeKit", "ProviderSim"]),
-        .testTarget(name: "ProbeCLITests", dependencies: ["probe", "ProbeServeMain", "netsim", "providersim", "Prober", "NetSim"]),
+        .testTarget(name: "ProbeCLITests", dependencies: ["probe", "ProbeServeMain", "netsim", "providersim", "Prober", "NetSim", "TestPacing"]),
         .testTarget(name: "ProbeServeTests", dependencies: ["ProbeServe", "ProbeKit", "ProviderFetch", "Prober"]),
         .testTarget(name: "NetSimTests", dependencies: ["NetSim"]),
     ],

@@ -28,25 +28,38 @@ extension StringProtocol {
     /// occurrence inside a grapheme cluster is replaced too: a secret is masked wherever it is).
     package func replacingAll(_ target: some StringProtocol, with replacement: some StringProtocol) -> String {
         let pattern = Array(target.utf8)
-        let bytes = Array(utf8)
-        func matches(at index: Int) -> Bool {
-            bytes[index] == pattern[0] && index + pattern.count <= bytes.count && bytes[index..<index + pattern.count].elementsEqual(pattern)
-        }
-        // Nothing to replace (the common case of a redaction): the text as it is, not rebuilt.
-        guard !pattern.isEmpty, let first = bytes.indices.first(where: matches) else { return String(self) }
-        var result = Array(bytes[..<first])
-        result.reserveCapacity(bytes.count)
-        var index = first
-        while index < bytes.count {
-            if matches(at: index) {
-                result.append(contentsOf: replacement.utf8)
-                index += pattern.count
-            } else {
-                result.append(bytes[index])
-                index += 1
+        guard let head = pattern.first else { return String(self) }
+        var text = String(self)
+        return text.withUTF8 { bytes -> String in
+            let count = bytes.count, width = pattern.count
+            func matches(at index: Int) -> Bool {
+                guard index + width <= count else { return false }
+                var offset = 1
+                while offset < width {
+                    if bytes[index + offset] != pattern[offset] { return false }
+                    offset += 1
+                }
+                return true
             }
+            var result: [UInt8] = []
+            var copied = 0  // bytes before this are in `result`
+            var index = 0
+            while index < count {
+                if bytes[index] == head, matches(at: index) {
+                    if result.isEmpty { result.reserveCapacity(count + 16) }
+                    result.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<index]))
+                    result.append(contentsOf: replacement.utf8)
+                    index += width
+                    copied = index
+                } else {
+                    index += 1
+                }
+            }
+            // Nothing to replace (the common case of a redaction): the text as it is, not rebuilt.
+            guard copied > 0 else { return String(self) }
+            result.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<count]))
+            return String(decoding: result, as: UTF8.self)
         }
-        return String(decoding: result, as: UTF8.self)
     }
 
     /// The part after the last `/` (a path's file name); the whole text when there is none.

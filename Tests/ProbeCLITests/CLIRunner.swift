@@ -1,4 +1,5 @@
 import Foundation
+import TestPacing
 
 /// Runs the built `probe` binary, as a user would.
 struct CLIRunner {
@@ -28,8 +29,15 @@ struct CLIRunner {
     }
 
     /// Runs `probe ARGS...` (or, with `shell`, `sh -c SHELL` with $PROBE set), killing it after `timeout` seconds.
-    /// Waits without blocking a thread of Swift's cooperative pool.
-    static func run(_ arguments: [String], shell: String? = nil, timeout: Double = 60) async throws -> Output {
+    /// Waits without blocking a thread of Swift's cooperative pool, and for a slot first (a few
+    /// programs at once: see ``ProcessSlots``); the timeout counts from the start. `queued: false`
+    /// starts at once: for runs a test means to overlap.
+    static func run(_ arguments: [String], shell: String? = nil, timeout: Double = 60, queued: Bool = true) async throws -> Output {
+        guard queued else { return try await runNow(arguments, shell: shell, timeout: timeout) }
+        return try await ProcessSlots.programs.run { try await runNow(arguments, shell: shell, timeout: timeout) }
+    }
+
+    private static func runNow(_ arguments: [String], shell: String?, timeout: Double) async throws -> Output {
         let process = Process()
         // Each run keeps its sticky choice in a state directory of its own: runs never share one.
         var environment = ProcessInfo.processInfo.environment

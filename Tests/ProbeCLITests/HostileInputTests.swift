@@ -132,7 +132,7 @@ import Testing
         // Eight processes at once (started from here: a shell's `wait` can hang under Foundation's Process).
         let statuses = try await withThrowingTaskGroup(of: Int32.self) { group in
             for index in 1...8 {
-                group.addTask { try await CLIRunner.run(["--best", "-q", "--state", state, "127.0.0.\(index):1"]).status }
+                group.addTask { try await CLIRunner.run(["--best", "-q", "--state", state, "127.0.0.\(index):1"], queued: false).status }
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
@@ -157,7 +157,7 @@ import Testing
         let statuses = try await withThrowingTaskGroup(of: Int32.self) { group in
             for index in 1...2 {
                 group.addTask {
-                    try await CLIRunner.run(["report", "--every", "30ms", "--count", "6", "--no-sticky", "--output", shared, "127.0.0.\(index):1"]).status
+                    try await CLIRunner.run(["report", "--every", "30ms", "--count", "6", "--no-sticky", "--output", shared, "127.0.0.\(index):1"], queued: false).status
                 }
             }
             return try await group.reduce(into: []) { $0.append($1) }

@@ -78,9 +78,11 @@ import Testing
             return await group.next() ?? nil
         }
         #expect(outcome == .cancelled)
-        // Long before the 120 s timeout (the bound is loose: simulated-network tests running alongside
-        // keep a realtime thread busy on this 2-core machine).
-        #expect(ContinuousClock.now - started < .seconds(30))
+        // Long before the 120 s timeout: a run that only noticed the cancellation when its probe
+        // timed out would take all of it. The bound is that far from the usual 0.2 s because a
+        // 2-core machine running the whole suite beside other work has kept this test from a CPU for
+        // 35 s; what is asserted is the cancellation, not the machine's speed.
+        #expect(ContinuousClock.now - started < .seconds(90))
     }
 }
 

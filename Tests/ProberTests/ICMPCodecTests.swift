@@ -1,4 +1,5 @@
 import Testing
+import TestPacing
 @testable import Prober
 
 /// The pure ICMP codec: round trips, errors, checksums, and garbage that must never crash.
@@ -121,32 +122,36 @@ import Testing
         #expect(ICMPCodec.parse(padded[...], v6: v6, includesIPHeader: !v6) != nil)
     }
 
-    @Test func fuzzedGarbageNeverCrashesAndNeverMatchesOurCookie() {
-        var state: UInt64 = 0x5eed
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        let valid = Self.ipv4(Self.reply(to: ICMPCodec.echoRequest(v6: false, identifier: 1, sequence: 2, cookie: Self.cookie, handle: Self.handle), v6: false))
-        var matches = 0
-        for round in 0..<100_000 {
-            var packet: [UInt8]
-            if round % 2 == 0 {
-                packet = (0..<Int(next() % 200)).map { _ in UInt8(truncatingIfNeeded: next()) }
-                if !packet.isEmpty, round % 4 == 0 { packet[0] = 0x45 }
-            } else {
-                packet = valid  // mutate a valid packet in a few places
-                for _ in 0..<Int(1 + next() % 4) { packet[Int(next() % UInt64(packet.count))] = UInt8(truncatingIfNeeded: next()) }
+    /// 100,000 packets: on a thread of its own (see OffPool), not on the cooperative pool.
+    @Test func fuzzedGarbageNeverCrashesAndNeverMatchesOurCookie() async throws {
+        let matches = try await OffPool.run {
+            var state: UInt64 = 0x5eed
+            func next() -> UInt64 {
+                state &+= 0x9E37_79B9_7F4A_7C15
+                var z = state
+                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+                return z ^ (z >> 31)
             }
-            for v6 in [false, true] {
-                for header in [false, true] {
-                    if case .echoReply(_, _, let cookie, _)? = ICMPCodec.parse(packet[...], v6: v6, includesIPHeader: header),
-                       cookie == Self.cookie, packet != valid { matches += 1 }
+            let valid = Self.ipv4(Self.reply(to: ICMPCodec.echoRequest(v6: false, identifier: 1, sequence: 2, cookie: Self.cookie, handle: Self.handle), v6: false))
+            var matches = 0
+            for round in 0..<100_000 {
+                var packet: [UInt8]
+                if round % 2 == 0 {
+                    packet = (0..<Int(next() % 200)).map { _ in UInt8(truncatingIfNeeded: next()) }
+                    if !packet.isEmpty, round % 4 == 0 { packet[0] = 0x45 }
+                } else {
+                    packet = valid  // mutate a valid packet in a few places
+                    for _ in 0..<Int(1 + next() % 4) { packet[Int(next() % UInt64(packet.count))] = UInt8(truncatingIfNeeded: next()) }
+                }
+                for v6 in [false, true] {
+                    for header in [false, true] {
+                        if case .echoReply(_, _, let cookie, _)? = ICMPCodec.parse(packet[...], v6: v6, includesIPHeader: header),
+                           cookie == Self.cookie, packet != valid { matches += 1 }
+                    }
                 }
             }
+            return matches
         }
         // A mutated packet can still carry our cookie (mutations elsewhere); random bytes never do.
         #expect(matches < 100_000)

@@ -1,4 +1,5 @@
 import Foundation
+import TestPacing
 import Testing
 @testable import ProviderFetch
 @testable import ProviderSim
@@ -25,12 +26,18 @@ import Testing
         return (simulator, directory, directory + "/config.json")
     }
 
-    static func run(_ arguments: [String], _ directory: String) async throws -> (status: Int32, output: String) {
-        try await SecretsTests.run(arguments, environment: ["XDG_CACHE_HOME": directory + "/cache", "XDG_STATE_HOME": directory + "/state"])
+    /// `queued: false` runs at once, without waiting for a slot: for a run that must overlap one
+    /// the test already started.
+    static func run(_ arguments: [String], _ directory: String, queued: Bool = true) async throws -> (status: Int32, output: String) {
+        try await SecretsTests.run(arguments, environment: ["XDG_CACHE_HOME": directory + "/cache", "XDG_STATE_HOME": directory + "/state"], queued: queued)
     }
 
     /// Runs probe with stdout and stderr apart.
     static func split(_ arguments: [String], _ directory: String, environment extra: [String: String] = [:], executable: String? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
+        await ProcessSlots.programs.run { await splitNow(arguments, directory, environment: extra, executable: executable) }
+    }
+
+    private static func splitNow(_ arguments: [String], _ directory: String, environment extra: [String: String], executable: String?) async -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable ?? SecretsTests.probe)
         process.arguments = arguments

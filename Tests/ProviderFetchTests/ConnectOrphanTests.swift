@@ -134,7 +134,8 @@ import Testing
         let target = directory + "/wg"
         let (first, firstOutput) = try Self.start(["connect", "--provider", "vs", "--server", "vs:4", "--config", config, target], directory)
         try await Self.until(while: first) { simulator.count("vpnscript.wireguard.create") == 1 }
-        let second = try await ConnectCLITests.run(["connect", "--provider", "vs", "--server", "vs:3", "--config", config, target], directory)
+        // At once, not queued behind other tests' programs: it must overlap the first.
+        let second = try await ConnectCLITests.run(["connect", "--provider", "vs", "--server", "vs:3", "--config", config, target], directory, queued: false)
         #expect(second.status == 3 && second.output.contains("is in use by another probe"), "\(second.output)")
         #expect(await Self.exit(first) == 0, "\(firstOutput())")
         #expect(simulator.wireguardCreated.count == 1, "the refused connect created nothing")

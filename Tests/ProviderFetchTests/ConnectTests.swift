@@ -1,4 +1,5 @@
 import Foundation
+import TestPacing
 import Testing
 @testable import ProviderFetch
 @testable import ProviderSim
@@ -36,8 +37,10 @@ import Testing
     /// Runs a tool on a thread of its own (never blocking Swift's cooperative pool, which the
     /// provider simulators of the other suites in this process need); `nil` when it is not installed.
     static func run(_ tool: String, _ arguments: [String], timeout: Double = 10) async throws -> (status: Int32, output: String)? {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try runNow(tool, arguments, timeout: timeout) }) }.start()
+        try await ProcessSlots.programs.run {
+            try await withCheckedThrowingContinuation { continuation in
+                Thread { continuation.resume(with: Result { try runNow(tool, arguments, timeout: timeout) }) }.start()
+            }
         }
     }
 

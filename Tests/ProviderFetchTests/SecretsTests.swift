@@ -1,4 +1,5 @@
 import Foundation
+import TestPacing
 import Testing
 @testable import ProviderFetch
 @testable import ProviderSim
@@ -13,7 +14,12 @@ import Testing
     }
 
     /// Runs probe with `arguments` and `environment`, returning stdout + stderr.
-    static func run(_ arguments: [String], environment: [String: String]) async throws -> (status: Int32, output: String) {
+    static func run(_ arguments: [String], environment: [String: String], queued: Bool = true) async throws -> (status: Int32, output: String) {
+        guard queued else { return await runNow(arguments, environment: environment) }
+        return await ProcessSlots.programs.run { await runNow(arguments, environment: environment) }
+    }
+
+    private static func runNow(_ arguments: [String], environment: [String: String]) async -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: probe)
         process.arguments = arguments

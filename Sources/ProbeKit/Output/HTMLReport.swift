@@ -294,7 +294,17 @@ package struct HTMLReport: Sendable {
 
     /// JSON made safe inside a `<script>` element (the characters appear in JSON strings only).
     static func scriptSafe(_ json: String) -> String {
-        json.replacingAll("&", with: "\\u0026").replacingAll("<", with: "\\u003c").replacingAll(">", with: "\\u003e")
+        var out: [UInt8] = []
+        out.reserveCapacity(json.utf8.count + 64)
+        for byte in json.utf8 {
+            switch byte {
+            case UInt8(ascii: "&"): out.append(contentsOf: "\\u0026".utf8)
+            case UInt8(ascii: "<"): out.append(contentsOf: "\\u003c".utf8)
+            case UInt8(ascii: ">"): out.append(contentsOf: "\\u003e".utf8)
+            default: out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func escape(_ text: String) -> String {

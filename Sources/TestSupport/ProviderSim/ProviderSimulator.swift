@@ -437,7 +437,8 @@ public final class ProviderSimulator: @unchecked Sendable {
             return Self.json(#"{"message":"boom"}"#, status: .internalServerError)
         }
         await server.appendRoute("GET /fault/slow") { _ in
-            try await Task.sleep(for: .seconds(5))
+            // Far beyond every timeout and deadline a test sets (1 s): a loaded machine cannot blur them.
+            try await Task.sleep(for: .seconds(60))
             return Self.json("[]")
         }
         await server.appendRoute("GET /fault/malformed") { _ in Self.json(#"{"items": [{"host": "127.0.0.1",}"#) }
