@@ -59,9 +59,11 @@ let package = Package(
         .target(name: "CProbe"),
         // Outside text made safe to print: control characters escaped, long input cut.
         .target(name: "SafeText", swiftSettings: strict),
-        // Threads and short-lived helper programs without Foundation's Thread and Process (which
-        // would bring ICU into the probe binary): pthreads and posix_spawn.
-        .target(name: "ProbeSystem", dependencies: ["CProbe"], swiftSettings: strict),
+        // The system below everything else: the one gatekeeper of system calls (Syscall, Errno;
+        // Prober adds the socket calls), the atomic file writer, and threads and short-lived
+        // helper programs without Foundation's Thread and Process (which would bring ICU into the
+        // probe binary): pthreads and posix_spawn.
+        .target(name: "ProbeSystem", dependencies: ["CProbe", "SafeText"], swiftSettings: strict),
         .target(name: "Prober", dependencies: ["CProbe", "SafeText", "ProbeSystem"], swiftSettings: strict),
         .target(name: "Ranking", swiftSettings: strict),
         // The version scripts/build-release stamps into a build (a C string: no flag changes, no rebuild of the rest).
@@ -82,7 +84,7 @@ let package = Package(
         // long computations on threads of their own, never on Swift's cooperative pool.
         .target(name: "TestPacing", path: "Sources/TestSupport/TestPacing", swiftSettings: strict),
         // The simulated network for tests and benchmarks (TUN device in a private namespace).
-        .target(name: "NetSim", dependencies: ["Prober", "CProbe"], path: "Sources/TestSupport/NetSim", swiftSettings: strict),
+        .target(name: "NetSim", dependencies: ["Prober", "CProbe", "ProbeSystem"], path: "Sources/TestSupport/NetSim", swiftSettings: strict),
         .executableTarget(
             name: "netsim",
             dependencies: ["NetSim", .product(name: "ArgumentParser", package: "swift-argument-parser")],

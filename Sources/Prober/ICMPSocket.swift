@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CProbe
+package import ProbeSystem
 
 /// No ICMP socket could be opened, with the exact fix.
 package struct ICMPUnavailableError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -65,8 +66,9 @@ package struct ICMPSocket {
     }
 
     private static func configured(_ fd: Int32, v6: Bool, kind: ICMPSocketKind) throws(Errno) -> ICMPSocket {
-        guard cprobe_icmp_configure(fd, v6 ? 1 : 0, kind == .raw ? 1 : 0) == 0 else {
-            let error = Errno.current
+        do {
+            try Syscall.configureICMP(fd, v6: v6, raw: kind == .raw)
+        } catch {
             Syscall.close(fd)
             throw error
         }
@@ -75,10 +77,9 @@ package struct ICMPSocket {
 
     /// Sends `message` to `address` (its port is ignored). Returns the errno on failure.
     package func send(_ message: [UInt8], to address: SocketAddress) -> Errno? {
-        let result = address.withPort(0).withSockAddr { pointer, length in
-            message.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT), pointer, length) }
-        }
-        return result < 0 ? Errno.current : nil
+        let result = message.withUnsafeBytes { Syscall.send(fd, $0, to: address.withPort(0)) }
+        if case .failure(let error) = result { return error }
+        return nil
     }
 
     package func close() { Syscall.close(fd) }

@@ -50,25 +50,13 @@ package final class LoopbackListener: Sendable {
             if requested.family == .inet6 {
                 try Syscall.setIntOption(fd, level: Int32(IPPROTO_IPV6), name: IPV6_V6ONLY, value: 1)
             }
-            _ = try Syscall.retryingOnInterrupt { requested.withSockAddr { Glibc.bind(fd, $0, $1) } }
+            try Syscall.bind(fd, to: requested)
             switch kind {
-            case .open: _ = try Syscall.retryingOnInterrupt { Glibc.listen(fd, backlog) }
-            case .unresponsive: _ = try Syscall.retryingOnInterrupt { Glibc.listen(fd, 0) }
+            case .open: try Syscall.listen(fd, backlog: backlog)
+            case .unresponsive: try Syscall.listen(fd, backlog: 0)
             case .closed: break
             }
-            var storage = sockaddr_storage()
-            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            _ = try Syscall.retryingOnInterrupt {
-                withUnsafeMutablePointer(to: &storage) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-                }
-            }
-            let port = withUnsafeBytes(of: storage) { raw -> UInt16 in
-                requested.family == .inet
-                    ? UInt16(bigEndian: raw.loadUnaligned(as: sockaddr_in.self).sin_port)
-                    : UInt16(bigEndian: raw.loadUnaligned(as: sockaddr_in6.self).sin6_port)
-            }
-            address = requested.withPort(port)
+            address = requested.withPort(try Syscall.localPort(fd, family: requested.family))
         } catch {
             Syscall.close(fd)
             throw error
@@ -97,7 +85,7 @@ package final class LoopbackListener: Sendable {
         guard let fd else { return }
         for filler in state.withLock({ $0.fillers }) where filler >= 0 { Syscall.close(filler) }
         if kind == .open {
-            _ = shutdown(fd, Int32(SHUT_RDWR))  // wakes the blocked poll/accept
+            Syscall.shutdown(fd)  // wakes the blocked poll/accept
             done.wait()
         }
         Syscall.close(fd)
@@ -109,24 +97,18 @@ package final class LoopbackListener: Sendable {
     private static func connectAndWait(to address: SocketAddress) -> Int32 {
         guard let fd = try? Syscall.socket(family: address.protocolFamily, type: Int32(SOCK_STREAM.rawValue), protocol: 0)
         else { return -1 }
-        _ = address.withSockAddr { Glibc.connect(fd, $0, $1) }
-        var poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-        _ = poll(&poller, 1, 200)
+        _ = Syscall.connect(fd, to: address)
+        _ = Syscall.poll(fd, events: Int16(POLLOUT), timeoutMilliseconds: 200)
         return fd
     }
 
     private func acceptLoop(_ fd: Int32) {
         defer { done.signal() }
-        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         while !state.withLock({ $0.stopped }) {
-            let ready = poll(&poller, 1, 200)
-            if ready <= 0 { continue }
-            if poller.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0, state.withLock({ $0.stopped }) { return }
-            while true {
-                let client = cprobe_accept(fd)
-                if client < 0 { break }
-                Syscall.close(client)
-            }
+            let events = Syscall.poll(fd, events: Int16(POLLIN), timeoutMilliseconds: 200)
+            if events == 0 { continue }
+            if events & Int16(POLLHUP | POLLERR | POLLNVAL) != 0, state.withLock({ $0.stopped }) { return }
+            while let client = Syscall.accept(fd) { Syscall.close(client) }
         }
     }
 }

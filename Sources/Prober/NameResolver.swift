@@ -50,7 +50,7 @@ final class NameResolver {
                 guard let fd = try? Syscall.socket(family: server.protocolFamily, type: Int32(SOCK_DGRAM.rawValue), protocol: 0) else { continue }
                 // Room for a burst of answers (a thousand names answer within a millisecond or two).
                 try? Syscall.setIntOption(fd, level: SOL_SOCKET, name: SO_RCVBUF, value: 4 << 20)
-                let connected = server.withSockAddr { Glibc.connect(fd, $0, $1) } == 0
+                let connected = Syscall.connect(fd, to: server) == nil
                 if connected, (try? reactor.add(fd, events: CPROBE_EPOLLIN, data: Self.socketDataBase - UInt64(index))) != nil {
                     sockets.append(fd)
                 } else {
@@ -96,9 +96,9 @@ final class NameResolver {
         guard sockets.indices.contains(server), sockets[server] >= 0 else { return [] }
         var done: [(Int, Outcome, Double)] = []
         while true {
-            let count = buffer.withUnsafeMutableBytes { recv(sockets[server], $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-            if count < 0, Errno.current == .interrupted { continue }
-            guard count >= 0 else { break }  // EAGAIN, or an ICMP error (ECONNREFUSED): the retry covers it
+            let received = buffer.withUnsafeMutableBytes { Syscall.receive(sockets[server], into: $0) }
+            if case .failure(.interrupted) = received { continue }
+            guard case .success(let count) = received else { break }  // EAGAIN, or an ICMP error (ECONNREFUSED): the retry covers it
             done += perform(lookups.receive(Array(buffer[0..<count]), from: server, now: now.nanoseconds), now: now)
         }
         return done
@@ -159,7 +159,7 @@ final class NameResolver {
             switch action {
             case .send(let query, let server):
                 guard sockets.indices.contains(server), sockets[server] >= 0 else { continue }
-                _ = query.withUnsafeBytes { Glibc.send(sockets[server], $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
+                _ = query.withUnsafeBytes { Syscall.send(sockets[server], $0, flags: Int32(MSG_DONTWAIT)) }
             case .done(let machineLookup, let outcome):
                 let lookup = numbers[machineLookup]
                 pending -= 1
@@ -189,7 +189,7 @@ final class NameResolver {
     static func isRoutable(_ address: SocketAddress) -> Bool {
         guard let fd = try? Syscall.socket(family: address.protocolFamily, type: Int32(SOCK_DGRAM.rawValue), protocol: 0) else { return false }
         defer { Syscall.close(fd) }
-        return address.withPort(53).withSockAddr { Glibc.connect(fd, $0, $1) } == 0
+        return Syscall.connect(fd, to: address.withPort(53)) == nil
     }
 }
 

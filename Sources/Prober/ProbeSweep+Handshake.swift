@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CProbe
+import ProbeSystem
 
 /// What a handshake probe in flight holds beside its slot's descriptor.
 struct HandshakeFlight {
@@ -39,7 +40,7 @@ extension ProbeSweep {
         let slot = Int(handle.slot)
         if keepsSocket, let fd = jobSockets[job] {
             // The job's socket from its last sample: what arrived since (a late answer) is dropped.
-            while Glibc.recv(fd, &receiveBuffer, receiveBuffer.count, Int32(MSG_DONTWAIT)) >= 0 {}
+            while case .success = receiveBuffer.withUnsafeMutableBytes({ Syscall.receive(fd, into: $0) }) {}
             fds[slot] = fd
             watchAndSend(handle, fd: fd, flight: HandshakeFlight(conversation: conversation, overTCP: false, job: job, keepsSocket: true, sent: true),
                          reactor: reactor)
@@ -57,8 +58,7 @@ extension ProbeSweep {
         }
         fds[slot] = fd
         try? Syscall.setIntOption(fd, level: SOL_SOCKET, name: SO_TIMESTAMPNS, value: 1)
-        let result = address.withSockAddr { Glibc.connect(fd, $0, $1) }
-        let error = result == 0 ? nil : Errno.current
+        let error = Syscall.connect(fd, to: address)
         if let error, error != .inProgress, error != .interrupted {
             finish(handle, handshakeFailure(error))
             return
@@ -103,9 +103,10 @@ extension ProbeSweep {
         if flight.overTCP { packet = [UInt8(truncatingIfNeeded: packet.count >> 8), UInt8(truncatingIfNeeded: packet.count)] + packet }
         let sentAt = MonotonicInstant.now()
         startTimes[Int(handle.slot)] = sentAt
-        let count = packet.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        if count != packet.count {
-            finish(handle, handshakeFailure(count < 0 ? Errno.current : .noBufferSpace))
+        switch packet.withUnsafeBytes({ Syscall.send(fd, $0) }) {
+        case .failure(let error): finish(handle, handshakeFailure(error))
+        case .success(let count) where count != packet.count: finish(handle, handshakeFailure(.noBufferSpace))
+        case .success: break
         }
     }
 
@@ -135,7 +136,8 @@ extension ProbeSweep {
         var offset: Int64?
         while machine.isCurrent(handle) {
             let count = receiveBuffer.withUnsafeMutableBytes { buffer in
-                cprobe_recvmsg(fd, buffer.baseAddress, UInt(min(buffer.count, 65_536)), &from, 0, &info)
+                Syscall.receiveMessage(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<min(buffer.count, 65_536)]),
+                                       from: &from, errorQueue: false, info: &info)
             }
             if count < 0 {
                 let error = Errno.current

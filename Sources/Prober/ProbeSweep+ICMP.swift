@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CProbe
+import ProbeSystem
 
 /// ICMP echo on the sweep's reactor: one socket per address family for the whole run.
 ///
@@ -47,7 +48,7 @@ extension ProbeSweep {
         var offset: Int64?  // realtime minus monotonic, read once per batch
         while true {
             let count = receiveBuffer.withUnsafeMutableBytes { buffer in
-                cprobe_recvmsg(socket.fd, buffer.baseAddress, UInt(buffer.count), &from, 0, &info)
+                Syscall.receiveMessage(socket.fd, into: buffer, from: &from, errorQueue: false, info: &info)
             }
             if count < 0 {
                 if Errno.current == .interrupted { continue }
@@ -85,7 +86,7 @@ extension ProbeSweep {
         var info = cprobe_recv_info()
         while true {
             let count = receiveBuffer.withUnsafeMutableBytes { buffer in
-                cprobe_recvmsg(socket.fd, buffer.baseAddress, UInt(buffer.count), &from, 1, &info)
+                Syscall.receiveMessage(socket.fd, into: buffer, from: &from, errorQueue: true, info: &info)
             }
             if count < 0 {
                 if Errno.current == .interrupted { continue }

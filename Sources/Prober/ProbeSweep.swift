@@ -3,6 +3,7 @@ import Synchronization
 import Glibc
 #endif
 import CProbe
+import ProbeSystem
 
 /// One thing a sweep does: probe the address at `position` with `kind`.
 struct ProbeJob: Hashable {
@@ -260,12 +261,10 @@ final class ProbeSweep {
         fds[slot] = fd
         let sentAt = MonotonicInstant.now()
         startTimes[slot] = sentAt
-        let result = address.withSockAddr { Glibc.connect(fd, $0, $1) }
-        if result == 0 {
+        guard var error = Syscall.connect(fd, to: address) else {
             completeTCP(handle, fd: fd, at: .now())
             return
         }
-        var error = Errno.current
         if error == .interrupted { error = .inProgress }  // the connect goes on asynchronously
         if error == .inProgress {
             // A refusal from this machine (loopback, a local firewall's reject) is already known when
@@ -304,10 +303,7 @@ final class ProbeSweep {
         let fd = fds[slot]
         guard fd >= 0 else { return }
         fds[slot] = -1
-        var unspecified = sockaddr()
-        unspecified.sa_family = sa_family_t(AF_UNSPEC)
-        if spareSockets[family].count < Self.maximumSpareSockets,
-           Glibc.connect(fd, &unspecified, socklen_t(MemoryLayout<sockaddr>.size)) == 0 {
+        if spareSockets[family].count < Self.maximumSpareSockets, Syscall.disconnect(fd) {
             spareSockets[family].append(fd)
         } else {
             Syscall.close(fd)
@@ -350,11 +346,10 @@ final class ProbeSweep {
     /// The handshake completed: take the kernel's RTT if it has one, close with RST.
     private func completeTCP(_ handle: SweepStateMachine.ProbeHandle, fd: Int32, at now: MonotonicInstant) {
         let monotonic = now.nanoseconds(since: startTimes[Int(handle.slot)])
-        var info = cprobe_tcp_info()
         var rtt = monotonic
         var timing = TimingSource.monotonic
-        if cprobe_get_tcp_info(fd, &info) == 0, info.rtt_us > 0 {
-            let kernel = UInt64(info.rtt_us) * 1_000
+        if let microseconds = Syscall.tcpRoundTripMicroseconds(fd) {
+            let kernel = UInt64(microseconds) * 1_000
             // The kernel's figure is the handshake alone; it cannot exceed what we saw around it.
             if kernel <= monotonic + 1_000 {
                 rtt = kernel

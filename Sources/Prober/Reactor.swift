@@ -3,6 +3,7 @@ import Synchronization
 import Glibc
 #endif
 import CProbe
+package import ProbeSystem
 
 /// One epoll instance, owned by one thread, woken by an eventfd, with deadlines on a timerfd.
 ///

@@ -3,6 +3,7 @@ import Synchronization
 import Glibc
 #endif
 import CProbe
+import ProbeSystem
 
 /// The cross-thread handle on a running sweep: cancel it from anywhere.
 final class SweepControl: Sendable {

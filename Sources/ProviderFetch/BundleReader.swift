@@ -2,6 +2,7 @@ import FoundationEssentials
 import SafeText
 #if canImport(Glibc)
 import Glibc
+import ProbeSystem
 #endif
 
 /// What users hold, read into entries: a folder (walked without following symlinks), a zip, a
@@ -21,9 +22,11 @@ package enum BundleReader {
         if path == "-" {
             return entries(of: readStandardInput(), path: "stdin")
         }
-        var status = stat()
-        guard lstat(path, &status) == 0 else {
-            throw ProviderError(.configuration, "\(SafeText.quoted(path)): \(String(cString: strerror(errno)))")
+        let status: stat
+        do {
+            status = try Syscall.status(path, followingLinks: false)
+        } catch {
+            throw ProviderError(.configuration, "\(SafeText.quoted(path)): \(error)")
         }
         if status.st_mode & S_IFMT == S_IFDIR {
             var entries: [BundleEntry] = []
@@ -58,8 +61,7 @@ package enum BundleReader {
         guard depth <= maximumDepth, let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
         for name in names.sorted() where !name.hasPrefix(".") {
             let path = relative.isEmpty ? name : relative + "/" + name
-            var status = stat()
-            guard lstat(root + "/" + path, &status) == 0 else { continue }
+            guard let status = try? Syscall.status(root + "/" + path, followingLinks: false) else { continue }
             switch status.st_mode & S_IFMT {
             case S_IFDIR: walk(root, relative: path, depth: depth + 1, files: &files, entries: &entries, problems: &problems)
             case S_IFREG:

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import SafeText
+import ProbeSystem
 
 /// `probe config check`: everything wrong with a configuration file, one line each, before a run
 /// finds it: not JSON, unknown keys (a typo'd field is silently unused otherwise), missing fields,

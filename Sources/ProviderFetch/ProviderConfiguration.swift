@@ -1,5 +1,6 @@
 package import FoundationEssentials
 import SafeText
+import ProbeSystem
 
 /// One provider as configured.
 package struct ProviderSpec: Sendable {

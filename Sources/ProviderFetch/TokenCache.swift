@@ -2,6 +2,7 @@ import FoundationEssentials
 import Synchronization
 #if canImport(Glibc)
 import Glibc
+import ProbeSystem
 #endif
 
 /// Provider tokens kept between runs in `$XDG_CACHE_HOME/probe/tokens.json` (mode 0600),

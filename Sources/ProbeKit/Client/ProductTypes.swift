@@ -1,6 +1,7 @@
 public import Prober
 public import ProviderFetch
 public import Ranking
+package import ProbeSystem
 
 // The value types an orchestrator names when it configures a client and reads its report, under
 // ProbeKit's name: `import ProbeKit` is the one import it needs, and these are the whole of what
@@ -49,7 +50,7 @@ package typealias ProviderConfiguration = ProviderFetch.ProviderConfiguration
 package typealias ProviderError = ProviderFetch.ProviderError
 package typealias ProviderOutcome = ProviderFetch.ProviderOutcome
 package typealias Redaction = ProviderFetch.Redaction
-package typealias AtomicFile = ProviderFetch.AtomicFile
+package typealias AtomicFile = ProbeSystem.AtomicFile
 package typealias JSONValue = ProviderFetch.JSONValue
 package typealias RankedCandidate = Ranking.RankedCandidate
 package typealias LoopbackListener = Prober.LoopbackListener

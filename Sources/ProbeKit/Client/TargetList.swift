@@ -1,6 +1,7 @@
 import Prober
 import ProviderFetch
 import SafeText
+import ProbeSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -99,23 +100,26 @@ package enum TargetList {
         if path == "-" {
             fd = STDIN_FILENO
         } else {
-            fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw TargetFileError(path: path, reason: String(cString: strerror(errno))) }
+            do {
+                fd = try Syscall.open(path, O_RDONLY)
+            } catch {
+                throw TargetFileError(path: path, reason: error.description)
+            }
         }
-        defer { if fd != STDIN_FILENO { close(fd) } }
-        var status = stat()
-        if fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
+        defer { if fd != STDIN_FILENO { Syscall.close(fd) } }
+        if let status = try? Syscall.status(fd), status.st_mode & S_IFMT == S_IFDIR {
             throw TargetFileError(path: path, reason: "it is a directory")
         }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count == 0 { break }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw TargetFileError(path: path, reason: String(cString: strerror(errno)))
+            let read = chunk.withUnsafeMutableBytes { buffer in Result { () throws(Errno) in try Syscall.read(fd, into: buffer) } }
+            let count: Int
+            switch read {
+            case .success(let value): count = value
+            case .failure(let error): throw TargetFileError(path: path, reason: error.description)
             }
+            if count == 0 { break }
             bytes += chunk[..<count]
             guard bytes.count <= maximumFileBytes else {
                 throw TargetFileError(path: path, reason: "larger than \(maximumFileBytes >> 20) MiB")

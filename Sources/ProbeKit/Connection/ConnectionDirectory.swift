@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Synchronization
 import ProviderFetch
+import ProbeSystem
 import SafeText
 #if canImport(Glibc)
 import Glibc
@@ -47,19 +48,19 @@ enum ConnectionDirectory {
                 throw ProbeClientError(.connection, "\(SafeText.quoted(path)) holds a line break or control character: choose another directory")
             }
             if purpose == .release {
-                var status = stat()
-                guard lstat(directory, &status) == 0 else {
+                guard (try? Syscall.status(directory, followingLinks: false)) != nil else {
                     throw ProbeClientError(.connection, "\(SafeText.quoted(path)) holds no \(Connection.manifestName) (not a connection probe wrote)")
                 }
             }
             let made = try prepare(directory)
-            let fd = open(directory + "/" + ConnectionDirectory.lockName, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
-            guard fd >= 0 else {
-                throw ProbeClientError(.connection, "cannot lock \(SafeText.quoted(path)): \(String(cString: strerror(errno)))")
+            let fd: Int32
+            do {
+                fd = try Syscall.open(directory + "/" + ConnectionDirectory.lockName, O_RDWR | O_CREAT | O_NOFOLLOW, mode: 0o600)
+            } catch {
+                throw ProbeClientError(.connection, "cannot lock \(SafeText.quoted(path)): \(error)")
             }
-            while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-                if errno == EINTR { continue }
-                close(fd)
+            guard (try? Syscall.tryLock(fd)) == true else {
+                Syscall.close(fd)
                 throw ProbeClientError(.connection, "\(SafeText.quoted(path)) is in use by another probe (connect, release or serve): try again when it is done")
             }
             self.directory = directory
@@ -80,10 +81,10 @@ enum ConnectionDirectory {
         deinit {
             let empty = mutex.withLock { !$0.wrote && $0.pending.values.allSatisfy(\.isEmpty) }
             if madeDirectory, empty {
-                unlink(directory + "/" + ConnectionDirectory.lockName)
-                rmdir(directory)
+                Syscall.unlink(directory + "/" + ConnectionDirectory.lockName)
+                _ = Syscall.removeDirectory(directory)
             }
-            close(lock)
+            Syscall.close(lock)
         }
 
         /// Records what `provider` created for the connection being fetched (`pending.json`,
@@ -108,7 +109,7 @@ enum ConnectionDirectory {
         private func writePending(_ snapshot: [String: [String: Int]]) {
             let file = directory + "/" + ConnectionDirectory.pendingName
             guard let (provider, created) = snapshot.first(where: { !$0.value.isEmpty }) else {
-                unlink(file)
+                Syscall.unlink(file)
                 return
             }
             let json = JSONValue.object(["provider": .string(provider), "created": .object(created.mapValues { .number(Double($0)) })])
@@ -131,7 +132,7 @@ enum ConnectionDirectory {
                 }
                 try AtomicFile.write(Data((connection.manifestJSON() + "\n").utf8), to: directory + "/" + Connection.manifestName, mode: 0o600)
             } catch {
-                for name in written { unlink(directory + "/" + name) }
+                for name in written { Syscall.unlink(directory + "/" + name) }
                 throw ProbeClientError(.connection, "cannot write the connection: \(error.description)")
             }
             mutex.withLock { $0.wrote = true }
@@ -170,12 +171,12 @@ enum ConnectionDirectory {
     /// write stay. Returns a note when the directory had to stay.
     static func remove(_ connection: Connection, at path: String, keepDirectory: Bool = false) -> String? {
         let directory = absolute(path)
-        for name in connection.files.values where isPlainName(name) { unlink(directory + "/" + name) }
-        unlink(directory + "/" + Connection.manifestName)
+        for name in connection.files.values where isPlainName(name) { Syscall.unlink(directory + "/" + name) }
+        Syscall.unlink(directory + "/" + Connection.manifestName)
         guard !keepDirectory else { return nil }
-        unlink(directory + "/" + pendingName)
-        unlink(directory + "/" + lockName)
-        if rmdir(directory) != 0 {
+        Syscall.unlink(directory + "/" + pendingName)
+        Syscall.unlink(directory + "/" + lockName)
+        if !Syscall.removeDirectory(directory) {
             return "\(SafeText.quoted(path)) kept: it holds files probe did not write"
         }
         return nil
@@ -186,19 +187,22 @@ enum ConnectionDirectory {
     /// Returns whether it was created now.
     @discardableResult
     fileprivate static func prepare(_ directory: String) throws(ProbeClientError) -> Bool {
-        let made = mkdir(directory, 0o700) == 0
-        if !made, errno != EEXIST {
-            throw ProbeClientError(.connection, "cannot create \(SafeText.quoted(directory)): \(String(cString: strerror(errno)))")
+        let made: Bool
+        do {
+            made = try Syscall.makeDirectory(directory, mode: 0o700)
+        } catch {
+            throw ProbeClientError(.connection, "cannot create \(SafeText.quoted(directory)): \(error)")
         }
-        var status = stat()
-        guard lstat(directory, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
+        guard let status = try? Syscall.status(directory, followingLinks: false), status.st_mode & S_IFMT == S_IFDIR else {
             throw ProbeClientError(.connection, "\(SafeText.quoted(directory)) is not a directory (a symlink or a file)")
         }
         guard status.st_uid == geteuid() else {
             throw ProbeClientError(.connection, "\(SafeText.quoted(directory)) belongs to another user")
         }
-        guard chmod(directory, 0o700) == 0 else {
-            throw ProbeClientError(.connection, "cannot make \(SafeText.quoted(directory)) private (0700): \(String(cString: strerror(errno)))")
+        do {
+            try Syscall.changeMode(path: directory, 0o700)
+        } catch {
+            throw ProbeClientError(.connection, "cannot make \(SafeText.quoted(directory)) private (0700): \(error)")
         }
         return made
     }

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import ProbeSystem
 public import ProviderFetch
 import SafeText
 #if canImport(Glibc)
@@ -267,8 +268,8 @@ extension ProbeClient {
         } catch {
             guard !done.isEmpty else { throw error }
             // Only a pending record was there: what it named is given back; the directory goes if empty.
-            unlink(reservation.directory + "/" + ConnectionDirectory.lockName)
-            if rmdir(reservation.directory) == 0 { done.append("\(path) removed") }
+            Syscall.unlink(reservation.directory + "/" + ConnectionDirectory.lockName)
+            if Syscall.removeDirectory(reservation.directory) { done.append("\(path) removed") }
             return done
         }
         done += try await release(connection)

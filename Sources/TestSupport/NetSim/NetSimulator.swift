@@ -5,6 +5,7 @@ import Prober
 import Glibc
 #endif
 import CProbe
+import ProbeSystem
 
 /// Runs a command inside a private network namespace whose 198.18.0.0/15 and 2001:db8::/32
 /// are a TUN device served by a ``Responder``: real packets, real delays, nothing reaching

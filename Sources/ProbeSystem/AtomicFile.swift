@@ -11,7 +11,7 @@ package import Glibc
 /// ``update(_:mode:_:)`` takes an advisory lock first, so two processes updating one file in turn
 /// never lose each other's update.
 package enum AtomicFile {
-    /// A write that failed, naming the step and the errno.
+    /// A write that failed, naming the step and the error (``Errno``: its name and message).
     package struct WriteError: Error, CustomStringConvertible, Sendable {
         /// One line.
         package var description: String
@@ -24,8 +24,7 @@ package enum AtomicFile {
 
     /// The permission bits of the file at `path` (`nil` when it cannot be read).
     package static func permissions(_ path: String) -> Int? {
-        var status = stat()
-        guard stat(path, &status) == 0 else { return nil }
+        guard let status = try? Syscall.status(path) else { return nil }
         return Int(status.st_mode & 0o7777)
     }
 
@@ -36,37 +35,37 @@ package enum AtomicFile {
         if !FileManager.default.fileExists(atPath: directory) {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
-        var existing = stat()
-        if stat(path, &existing) == 0, existing.st_mode & S_IFMT == S_IFDIR {
+        if let existing = try? Syscall.status(path), existing.st_mode & S_IFMT == S_IFDIR {
             throw WriteError(description: "cannot replace \(path): it is a directory")
         }
         let temporary = path + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw WriteError(description: "cannot write \(path): \(String(cString: strerror(errno))) (creating a file in \(directory))") }
-        _ = fchmod(fd, mode)
-        var offset = 0
-        var failure: String? = data.withUnsafeBytes { raw -> String? in
-            while offset < raw.count {
-                let written = Glibc.write(fd, raw.baseAddress.map { $0 + offset }, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return String(cString: strerror(errno))
-                }
-                offset += written
-            }
-            return nil
+        let fd: Int32
+        do {
+            fd = try Syscall.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: mode)
+        } catch {
+            throw WriteError(description: "cannot write \(path): \(error) (creating a file in \(directory))")
         }
-        // A full disk may only show when the data is flushed, or at close: check both.
-        if failure == nil, fsync(fd) != 0, errno != EINVAL { failure = String(cString: strerror(errno)) }
-        if close(fd) != 0, failure == nil { failure = String(cString: strerror(errno)) }
+        var failure: Errno?
+        do throws(Errno) {
+            try Syscall.changeMode(fd, mode)
+            // Data.withUnsafeBytes rethrows untyped: the error comes back as a result.
+            let written = data.withUnsafeBytes { raw in Result { () throws(Errno) in try Syscall.writeAll(fd, raw) } }
+            try written.get()
+            // A full disk may only show when the data is flushed, or at close: check both.
+            try Syscall.sync(fd)
+        } catch {
+            failure = error
+        }
+        do { try Syscall.closeAfterWriting(fd) } catch { failure = failure ?? error }
         if let failure {
-            unlink(temporary)
+            Syscall.unlink(temporary)
             throw WriteError(description: "cannot write \(path): \(failure) (the previous file is intact)")
         }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw WriteError(description: "cannot replace \(path): \(reason)")
+        do {
+            try Syscall.rename(temporary, to: path)
+        } catch {
+            Syscall.unlink(temporary)
+            throw WriteError(description: "cannot replace \(path): \(error)")
         }
     }
 
@@ -78,13 +77,19 @@ package enum AtomicFile {
         if !FileManager.default.fileExists(atPath: directory) {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
-        let lock = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard lock >= 0 else { throw WriteError(description: "cannot lock \(directory): \(String(cString: strerror(errno)))") }
-        defer { close(lock) }
+        let lock: Int32
+        do {
+            lock = try Syscall.open(directory, O_RDONLY | O_DIRECTORY)
+        } catch {
+            throw WriteError(description: "cannot lock \(directory): \(error)")
+        }
+        defer { Syscall.close(lock) }
         var waited = 0.0
-        while flock(lock, LOCK_EX | LOCK_NB) != 0 {
-            guard errno == EWOULDBLOCK || errno == EINTR else {
-                throw WriteError(description: "cannot lock \(directory): \(String(cString: strerror(errno)))")
+        while true {
+            do {
+                if try Syscall.tryLock(lock) { break }
+            } catch {
+                throw WriteError(description: "cannot lock \(directory): \(error)")
             }
             guard waited < lockTimeoutSeconds else {
                 throw WriteError(description: "cannot write \(path): another process held the lock on \(directory) for \(Int(lockTimeoutSeconds)) s")
@@ -92,24 +97,20 @@ package enum AtomicFile {
             usleep(10_000)
             waited += 0.01
         }
-        defer { flock(lock, LOCK_UN) }
+        defer { Syscall.unlock(lock) }
         try write(try transform(readRegular(path)), to: path, mode: mode)
     }
 
     /// The contents of the regular file at `path`, never through a symlink (a link planted there
     /// must not copy another file into probe's output), nor from a FIFO or device; `nil` otherwise.
     package static func readRegular(_ path: String) -> Data? {
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var status = stat()
-        guard fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
+        guard let fd = try? Syscall.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) else { return nil }
+        defer { Syscall.close(fd) }
+        guard let status = try? Syscall.status(fd), status.st_mode & S_IFMT == S_IFREG else { return nil }
         var data = Data()
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            guard count > 0 else { break }
+            guard let count = try? chunk.withUnsafeMutableBytes({ (buffer) throws(Errno) in try Syscall.read(fd, into: buffer) }), count > 0 else { break }
             data.append(contentsOf: chunk[..<count])
         }
         return data

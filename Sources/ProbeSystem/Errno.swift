@@ -58,4 +58,8 @@ package struct Errno: RawRepresentable, Error, Hashable, Sendable, CustomStringC
     package static let noBufferSpace = Errno(rawValue: ENOBUFS)
     /// Address family not supported (for example IPv6 disabled).
     package static let addressFamilyNotSupported = Errno(rawValue: EAFNOSUPPORT)
+    /// Invalid argument.
+    package static let invalidArgument = Errno(rawValue: EINVAL)
+    /// File exists.
+    package static let fileExists = Errno(rawValue: EEXIST)
 }
