@@ -90,7 +90,7 @@ package struct ProbingOptions: ParsableArguments {
     package var samples = ProbeOptions().samples
 
     @Option(help: ArgumentHelp(
-        "Per-probe timeout in milliseconds. With --best's early answer, a finalist that qualified on its first answer gives up after min(MS, max(30, 3 × the cutoff)) instead: a later sample could not make it win (--explain says so).",
+        "Per-probe timeout in milliseconds. With --best's early answer, a finalist that qualified on its first answer gives up after \(EarlyAnswerPlan.finalistRule) instead: a later sample could not make it win (--explain says so).",
         valueName: "MS"))
     package var timeout = ProbeOptions().timeoutMilliseconds
 

@@ -37,26 +37,26 @@ package enum RunCommand {
         let explicit = !input.targets.isEmpty || input.targetsFile != nil || input.demo
         let providersFile = input.providers.path(useDefault: !explicit)
         let sources = input.providers.sources
+        // The files are read once, here, into the snapshot the client works from: a bad file is a
+        // one-line error now, not once per round, and a run parses its providers file once.
+        // Reloadable (`probe serve`): the targets file too, so that a reload replaces both; a
+        // one-shot run reads its targets file with its arguments.
         var snapshot: ConfigurationSnapshot?
-        if reloadable {
+        if reloadable || providersFile != nil {
             do {
-                snapshot = try ConfigurationSnapshot(providersFile: providersFile, targetsFile: input.targetsFile)
+                snapshot = try ConfigurationSnapshot(providersFile: providersFile, targetsFile: reloadable ? input.targetsFile : nil)
             } catch {
                 throw ValidationError(error.message)
             }
         }
-        // With a snapshot the client reads the targets file from it; the arguments' targets are its own.
-        let (targets, errors) = try snapshot == nil ? input.load() : input.loadArguments()
+        let (targets, errors) = try reloadable ? input.loadArguments() : input.load()
         let fromFiles = snapshot?.targets ?? (targets: [], errors: [])
         let weights = ranking.weights
-        if let providersFile, snapshot == nil {  // the snapshot has read and checked it already
-            // Read once here for a one-line error now rather than per round (ProbeClient applies the
-            // file's `ranking` section itself).
+        if providersFile != nil, let snapshot {
+            // The file's `ranking` section over these flags' weights (ProbeClient applies it).
             do {
-                _ = try ProbeClient.rankingWeights(weights, file: try ProviderConfiguration.load(path: providersFile).ranking)
-            } catch let error as ProviderError {
-                throw ValidationError(error.message)
-            } catch let error as ProbeClientError {
+                _ = try ProbeClient.rankingWeights(weights, file: try snapshot.providers().0.ranking)
+            } catch {
                 throw ValidationError(error.message)
             }
         }

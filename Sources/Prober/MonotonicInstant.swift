@@ -41,3 +41,20 @@ package struct MonotonicInstant: Comparable, Hashable, Sendable {
         lhs.nanoseconds < rhs.nanoseconds
     }
 }
+
+/// The one conversion from the options' milliseconds to the reactor's nanoseconds.
+package enum Nanoseconds {
+    /// `milliseconds`, at least `floor`, in nanoseconds (a timeout of 0 ms would expire before it
+    /// started: timeouts take a floor of 1 ms; intervals may be 0).
+    @inline(__always)
+    package static func from(milliseconds: Int, atLeast floor: Int = 1) -> UInt64 {
+        UInt64(max(floor, milliseconds)) * 1_000_000
+    }
+}
+
+extension ProbeOptions {
+    /// The per-probe timeout on the reactor's clock.
+    package var timeoutNanoseconds: UInt64 { Nanoseconds.from(milliseconds: timeoutMilliseconds) }
+    /// The interval between two samples of one target on the reactor's clock (may be 0).
+    package var intervalNanoseconds: UInt64 { Nanoseconds.from(milliseconds: intervalMilliseconds, atLeast: 0) }
+}

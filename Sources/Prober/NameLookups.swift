@@ -90,7 +90,7 @@ package struct NameLookups {
     /// attempts within the timeout. `seed` picks the query ids.
     package init(configuration: ResolverConfiguration, timeoutMilliseconds: Int, seed: UInt64) {
         self.configuration = configuration
-        timeoutNanoseconds = UInt64(max(1, timeoutMilliseconds)) * 1_000_000
+        timeoutNanoseconds = Nanoseconds.from(milliseconds: timeoutMilliseconds)
         let tries = UInt64(max(1, configuration.servers.count * configuration.attempts))
         attemptNanoseconds = max(1, min(UInt64(configuration.attemptSeconds) * 1_000_000_000, timeoutNanoseconds / tries))
         random = seed | 1

@@ -63,7 +63,7 @@ final class NameResolver {
             }
         }
         self.configuration = configuration
-        timeoutNanoseconds = UInt64(max(1, timeoutMilliseconds)) * 1_000_000
+        timeoutNanoseconds = Nanoseconds.from(milliseconds: timeoutMilliseconds)
         lookups = NameLookups(configuration: configuration, timeoutMilliseconds: timeoutMilliseconds, seed: seed.next())
         threaded = configuration.stubUnusable == nil ? nil : ThreadedLookups(control: control)
     }

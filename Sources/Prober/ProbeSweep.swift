@@ -111,7 +111,7 @@ final class ProbeSweep {
             // A wide sweep: as many in flight as the rate keeps busy (rate × hold time), within
             // the descriptors. (A small one keeps the default: it ends in a few round trips anyway.)
             machine.setBudget(InFlightBudget(floor: cap, ceiling: ceiling, rate: options.rate,
-                                             timeoutNanoseconds: UInt64(max(1, options.timeoutMilliseconds)) * 1_000_000))
+                                             timeoutNanoseconds: options.timeoutNanoseconds))
         }
         machine.holdOpen = holdOpen
         for (number, job) in jobs.enumerated() where job.kind.isHandshake {

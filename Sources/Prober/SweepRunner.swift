@@ -65,7 +65,7 @@ enum SweepRunner {
 
         let probeStart = MonotonicInstant.now()
         let spec = SweepStateMachine.JobSpec(
-            samples: max(1, options.samples), timeoutNanoseconds: UInt64(max(1, options.timeoutMilliseconds)) * 1_000_000, prunable: true)
+            samples: max(1, options.samples), timeoutNanoseconds: options.timeoutNanoseconds, prunable: true)
         let sweep = ProbeSweep(addresses: names.numeric.map(\.address), jobs: assembler.jobs, options: options, icmpSockets: icmpSockets, control: control) { job, samples in
             if let event = assembler.record(job: job, samples: samples) { emit(event) }
         } beforeWaiting: {
@@ -133,7 +133,7 @@ enum SweepRunner {
                 case .measure(let requests):
                     for request in requests {
                         let spec = SweepStateMachine.JobSpec(
-                            samples: max(1, request.samples), timeoutNanoseconds: UInt64(max(1, request.timeoutMilliseconds)) * 1_000_000,
+                            samples: max(1, request.samples), timeoutNanoseconds: Nanoseconds.from(milliseconds: request.timeoutMilliseconds),
                             prunable: false, priority: true)
                         let event = assembler.add(request) { kinds in sweep.add(address: request.address, kinds: kinds, spec: spec) }
                         if let event { emit(event) }

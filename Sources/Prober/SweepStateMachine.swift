@@ -142,8 +142,8 @@ struct SweepStateMachine {
 
     /// A sweep of `targetCount` jobs, each with the options' samples and timeout, starting at `start`.
     init(targetCount: Int, options: ProbeOptions, cap: Int, start: MonotonicInstant) {
-        let spec = JobSpec(samples: max(1, options.samples), timeoutNanoseconds: UInt64(max(1, options.timeoutMilliseconds)) * 1_000_000, prunable: true)
-        intervalNanoseconds = UInt64(max(0, options.intervalMilliseconds)) * 1_000_000
+        let spec = JobSpec(samples: max(1, options.samples), timeoutNanoseconds: options.timeoutNanoseconds, prunable: true)
+        intervalNanoseconds = options.intervalNanoseconds
         rate = max(0, options.rate)
         self.cap = max(1, cap)
         let slotCount = max(1, min(cap, targetCount * spec.samples))

@@ -124,8 +124,5 @@ package enum CapacityRules {
         return max(clean(weights.capacityCapMilliseconds), clean(weights.capacityCapShare) * (median.isFinite ? max(0, median) : 0))
     }
 
-    static func number(_ value: Double) -> String {
-        if value == value.rounded(), abs(value) < 1e9 { return String(Int(value)) }
-        return String((value * 10).rounded() / 10)
-    }
+    static func number(_ value: Double) -> String { DecimalText.oneDecimal(value) }
 }

@@ -179,10 +179,7 @@ package enum Stickiness {
                               state: StickyState(choice: challenger))
     }
 
-    static func format(_ value: Double) -> String {
-        let rounded = (value * 10).rounded() / 10
-        return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
-    }
+    static func format(_ value: Double) -> String { DecimalText.oneDecimal(value) }
 }
 
 extension StickyPolicy {

@@ -94,9 +94,12 @@ enum ReportFormatter {
             lines.append("  no answer: \(name(entry)) (\(entry.state))")
         }
         if let early = report.early, let cutoff = early.cutoffMs {
-            lines.append("  early answer: cutoff \(ms(cutoff)) (1.5 × the best first answer + 5 ms); \(early.finalists) finalist(s) measured in full, "
-                + "those qualified on their first answer giving up after \(ms(Double(min(1_000_000, Int(max(30, 3 * cutoff).rounded(.up)))))) per probe "
-                + "(or the --timeout, if shorter); --full measures every server")
+            // The figures the run used, as the report carries them.
+            let rule = early.cutoffFactor.map { factor in
+                " (\(DecimalText.oneDecimal(factor)) × the best first answer + \(DecimalText.oneDecimal(early.cutoffMarginMs ?? 0)) ms)"
+            } ?? ""
+            let giveUp = early.finalistTimeoutMs.map { ", those qualified on their first answer giving up after \($0) ms per probe" } ?? ""
+            lines.append("  early answer: cutoff \(ms(cutoff))\(rule); \(early.finalists) finalist(s) measured in full\(giveUp); --full measures every server")
         }
         if let sticky = report.sticky { lines.append("  sticky: \(sticky.reason)") }
         return (["explain: lower score wins; terms in ms of effective latency"] + lines).joined(separator: "\n")

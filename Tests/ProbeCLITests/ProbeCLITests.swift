@@ -225,4 +225,16 @@ extension ProbeCLITests {
         let refused = try await CLIRunner.run(["--best", "--config", bad.path])
         #expect(refused.status == 64 && refused.stderrLines.count == 1 && refused.stderr.contains("provider 'x': unknown type 'carrier-pigeon'"))
     }
+
+    /// `--explain` reads the early answer's figures from the report (issue 28): the cutoff's rule
+    /// and what a finalist waited, here cut to the run's own 20 ms timeout (the rule alone would
+    /// say 30 ms), in the JSON and in the explanation alike.
+    @Test func theExplanationReadsTheFiguresTheRunUsed() async throws {
+        let json = try await CLIRunner.run(["--best", "--demo", "--timeout", "20", "--json", "-q"])
+        let early = try #require(try json.json()["early"] as? [String: Any], "\(json.stdout)")
+        #expect(early["finalist_timeout_ms"] as? Int == 20 && early["cutoff_factor"] as? Double == 1.5 && early["cutoff_margin_ms"] as? Double == 5, "\(early)")
+        let explained = try await CLIRunner.run(["--best", "--demo", "--timeout", "20", "--explain", "-q"])
+        let line = try #require(explained.stdout.split(separator: "\n").first { $0.contains("early answer: cutoff") }, "\(explained.stdout)")
+        #expect(line.contains("(1.5 × the best first answer + 5 ms)") && line.contains("giving up after 20 ms per probe"), "\(line)")
+    }
 }

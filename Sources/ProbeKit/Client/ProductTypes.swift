@@ -51,6 +51,8 @@ package typealias ProviderError = ProviderFetch.ProviderError
 package typealias ProviderOutcome = ProviderFetch.ProviderOutcome
 package typealias Redaction = ProviderFetch.Redaction
 package typealias AtomicFile = ProbeSystem.AtomicFile
+/// The one way a figure in a reason or a note is written (`12`, `12.5`).
+package typealias DecimalText = Ranking.DecimalText
 package typealias JSONValue = ProviderFetch.JSONValue
 package typealias RankedCandidate = Ranking.RankedCandidate
 package typealias LoopbackListener = Prober.LoopbackListener

@@ -19,7 +19,7 @@
 /// - When the first round is done the cutoff is final: finalists launched on a looser one whose
 ///   score is beyond it are dropped.
 /// - The plan finishes when the first round is done and every finalist is measured or dropped.
-struct EarlyAnswerPlan {
+package struct EarlyAnswerPlan {
     /// What the shell should do.
     enum Action: Hashable {
         /// Measure target `target` in full, each probe giving up after `timeoutMilliseconds`.
@@ -67,10 +67,20 @@ struct EarlyAnswerPlan {
         self.timeoutMilliseconds = max(1, timeoutMilliseconds)
     }
 
-    /// The timeout of a finalist launched on its score, given the cutoff in force.
-    static func finalistTimeout(timeout: Int, cutoff: Double?) -> Int {
+    /// A finalist launched on its score waits at least this long per probe...
+    package static let finalistFloorMilliseconds = 30
+    /// ...and at most this many cutoffs (a later sample could not make it win).
+    package static let finalistCutoffMultiple = 3
+
+    /// The rule in words, for the help and the documentation (`MS`: the `--timeout`).
+    package static var finalistRule: String { "min(MS, max(\(finalistFloorMilliseconds), \(finalistCutoffMultiple) × the cutoff))" }
+
+    /// The timeout of a finalist launched on its score, given the cutoff in force (the one place
+    /// the rule is computed: the plan uses it, and the report carries what it gave).
+    package static func finalistTimeout(timeout: Int, cutoff: Double?) -> Int {
         guard let cutoff else { return timeout }
-        return min(timeout, Int(max(30, 3 * cutoff).rounded(.up)))
+        let scaled = max(Double(finalistFloorMilliseconds), Double(finalistCutoffMultiple) * cutoff)
+        return scaled.isFinite && scaled < Double(timeout) ? Int(scaled.rounded(.up)) : timeout
     }
 
     /// A target answered (or gave up) in the first round.

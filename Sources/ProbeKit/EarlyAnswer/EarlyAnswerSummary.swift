@@ -12,8 +12,17 @@ public struct EarlyAnswerSummary: Hashable, Sendable, Codable {
     public var pruned: Int
     /// Probes sent over both rounds.
     public var probes: Int
+    /// The cutoff's rule as this run applied it: `cutoff_factor × the best first answer +
+    /// cutoff_margin_ms` (`nil` in a report written before these were carried).
+    public var cutoffFactor: Double?
+    /// See ``cutoffFactor``.
+    public var cutoffMarginMs: Double?
+    /// The per-probe timeout of a finalist that qualified on its first answer, in ms: the
+    /// plan's `min(timeout, max(30, 3 × cutoff))` with this run's figures (`nil`: no cutoff).
+    public var finalistTimeoutMs: Int?
 
     enum CodingKeys: String, CodingKey {
         case firstRoundMs = "first_round_ms", finalRoundMs = "final_round_ms", cutoffMs = "cutoff_ms", finalists, pruned, probes
+        case cutoffFactor = "cutoff_factor", cutoffMarginMs = "cutoff_margin_ms", finalistTimeoutMs = "finalist_timeout_ms"
     }
 }

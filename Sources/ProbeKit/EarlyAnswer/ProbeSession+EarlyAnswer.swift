@@ -186,7 +186,9 @@ extension ProbeSession {
         report.durations = RunDurations(probeMs: ReportEntry.ms(totalMs - rankMs), rankMs: ReportEntry.ms(rankMs))
         report.early = EarlyAnswerSummary(
             firstRoundMs: ReportEntry.ms(firstMs), finalRoundMs: ReportEntry.ms(finalMs), cutoffMs: cutoff.map(ReportEntry.ms),
-            finalists: finalists.count, pruned: pruned, probes: probes)
+            finalists: finalists.count, pruned: pruned, probes: probes,
+            cutoffFactor: max(0, options.cutoffFactor), cutoffMarginMs: max(0, options.cutoffMarginMilliseconds),
+            finalistTimeoutMs: cutoff.map { EarlyAnswerPlan.finalistTimeout(timeout: configuration.probe.timeoutMilliseconds, cutoff: $0) })
         return report
     }
 
@@ -287,9 +289,5 @@ struct EarlyPlan: Sendable {
         return rtt + min(extra, CapacityRules.cap(median: rtt, weights: weights))
     }
 
-    static func format(_ value: Double?) -> String {
-        guard let value else { return "?" }
-        let rounded = (value * 10).rounded() / 10
-        return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
-    }
+    static func format(_ value: Double?) -> String { value.map(DecimalText.oneDecimal) ?? "?" }
 }

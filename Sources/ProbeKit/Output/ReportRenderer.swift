@@ -186,11 +186,8 @@ package struct ReportRenderer: Sendable {
 
     static func labels(_ entry: ReportEntry) -> String { PrometheusMetrics.labels(entry) }
 
-    /// Seconds to nine significant digits (`2.9e-05`, not `2.8999999999999997e-05`).
-    static func seconds(_ milliseconds: Double) -> String {
-        guard milliseconds.isFinite else { return number(milliseconds) }
-        return String(printf: "%.9g", milliseconds / 1_000)
-    }
+    /// Seconds to nine significant digits, as the Prometheus exposition writes them.
+    static func seconds(_ milliseconds: Double) -> String { PrometheusMetrics.seconds(milliseconds) }
 
     // MARK: - Shared
 
