@@ -83,6 +83,8 @@ let package = Package(
         // How the tests share a 2-core machine: a few helper programs at once (one Chromium), and
         // long computations on threads of their own, never on Swift's cooperative pool.
         .target(name: "TestPacing", path: "Sources/TestSupport/TestPacing", swiftSettings: strict),
+        // A bare HTTP/1.1 listener for what a framework will not send (gzip bombs, endless bodies).
+        .target(name: "TestHTTP", path: "Sources/TestSupport/TestHTTP"),
         // The simulated network for tests and benchmarks (TUN device in a private namespace).
         .target(name: "NetSim", dependencies: ["Prober", "CProbe", "ProbeSystem"], path: "Sources/TestSupport/NetSim", swiftSettings: strict),
         .executableTarget(
@@ -128,11 +130,12 @@ let package = Package(
         .testTarget(name: "ProberTests", dependencies: ["Prober", "CProbe", "TestPacing", "HandshakeCrypto", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "RankingTests", dependencies: ["Ranking"]),
         .testTarget(name: "SafeTextTests", dependencies: ["SafeText"]),
-        .testTarget(name: "ProviderFetchTests", dependencies: ["ProviderFetch", "ProviderSim", "probe", "TestPacing", .product(name: "FlyingFox", package: "FlyingFox")]),
+        .testTarget(name: "ProviderFetchTests", dependencies: ["ProviderFetch", "ProviderSim", "probe", "TestPacing", "TestHTTP", .product(name: "FlyingFox", package: "FlyingFox")]),
         .testTarget(name: "ProbeKitTests", dependencies: ["ProbeKit", "Prober", "Ranking", "TestPacing", .product(name: "Crypto", package: "swift-crypto")]),
         // The library as an outside package sees it: ProbeKit alone, no @testable.
         .testTarget(name: "ProbeKitAPITests", dependencies: ["ProbeKit", "ProviderSim"]),
-        .testTarget(name: "ProbeCLITests", dependencies: ["probe", "ProbeServeMain", "netsim", "providersim", "Prober", "NetSim", "TestPacing"]),
+        .testTarget(name: "ProbeCLITests", dependencies: ["probe", "ProbeServeMain", "netsim", "providersim", "Prober", "NetSim", "TestPacing", "TestHTTP",
+                                                    "ProviderFetch", "ProviderSim"]),
         .testTarget(name: "ProbeServeTests", dependencies: ["ProbeServe", "ProbeKit", "ProviderFetch", "Prober"]),
         .testTarget(name: "NetSimTests", dependencies: ["NetSim"]),
     ],

@@ -1,6 +1,7 @@
 import Foundation
 import TestPacing
 import Testing
+import TestHTTP
 @testable import ProviderFetch
 @testable import ProviderSim
 
@@ -167,6 +168,11 @@ import Testing
 
 /// Answers no framework would send: a gzip bomb and a body that never ends.
 @Suite(.serialized) struct HostileAnswerTests {
+    /// The built `probe` binary beside the test bundle.
+    static var probe: String {
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("probe").path
+    }
+
     /// `size` bytes of zeros, gzip-compressed by Debian's gzip (1 GiB is about 1 MiB compressed).
     static func gzipBomb(size: Int) async throws -> [UInt8] {
         // On a thread of its own: compressing a GiB takes seconds, which must not hold a thread of
@@ -262,7 +268,7 @@ import Testing
         let text = await ProcessSlots.programs.run {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
-            process.arguments = ["-f", "maxrss_kb=%M", SecretsTests.probe, "servers", "--config", config]
+            process.arguments = ["-f", "maxrss_kb=%M", Self.probe, "servers", "--config", config]
             process.environment = ProcessInfo.processInfo.environment.merging(["XDG_CACHE_HOME": directory + "/cache", "XDG_STATE_HOME": directory + "/state"]) { $1 }
             let err = Pipe(), out = Pipe(), stdin = Pipe()
             try? stdin.fileHandleForWriting.close()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestHTTP
 @testable import ProviderFetch
 
 /// Subscriptions fetched over HTTP on loopback (issue 25): the outbounds built from each share

@@ -9,9 +9,7 @@ import Testing
 @Suite(.serialized) struct SecretsTests {
     typealias C = ProviderSimulator.Credentials
 
-    static var probe: String {
-        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("probe").path
-    }
+    static var probe: String { CLIRunner.binary.path }
 
     /// Runs probe with `arguments` and `environment`, returning stdout + stderr.
     static func run(_ arguments: [String], environment: [String: String], queued: Bool = true) async throws -> (status: Int32, output: String) {

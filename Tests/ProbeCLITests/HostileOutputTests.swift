@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestHTTP
 @testable import ProviderFetch
 @testable import ProviderSim
 

@@ -3,30 +3,30 @@ import Foundation
 import Glibc
 #endif
 
-/// A bare HTTP/1.1 listener on 127.0.0.1 for what a framework will not send: a gzip bomb, a body
+/// Test support, not the product. A bare HTTP/1.1 listener on 127.0.0.1 for what a framework will not send: a gzip bomb, a body
 /// that never ends, and a second origin that records every request it receives (to prove that no
 /// credential reached it). Each connection gets a thread; `stop()` ends every loop within 100 ms.
-final class RawHTTPServer: @unchecked Sendable {
+public final class RawHTTPServer: @unchecked Sendable {
     /// A request as received: the head (request line and headers) and as much body as arrived.
-    struct Request: Sendable {
-        var head: String
-        var body: String
-        var text: String { head + "\r\n\r\n" + body }
+    public struct Request: Sendable {
+        public var head: String
+        public var body: String
+        public var text: String { head + "\r\n\r\n" + body }
     }
 
-    let port: UInt16
+    public let port: UInt16
     private let listener: Int32
     private let lock = NSLock()
     private var requests: [Request] = []
     private var stopped = false
     private let respond: @Sendable (Request, Int32, RawHTTPServer) -> Void
 
-    var url: String { "http://127.0.0.1:\(port)" }
-    var received: [Request] { lock.withLock { requests } }
-    var isStopped: Bool { lock.withLock { stopped } }
+    public var url: String { "http://127.0.0.1:\(port)" }
+    public var received: [Request] { lock.withLock { requests } }
+    public var isStopped: Bool { lock.withLock { stopped } }
 
     /// Listens now; `respond` writes the answer to the connection (which is closed after).
-    init(respond: @escaping @Sendable (Request, Int32, RawHTTPServer) -> Void) throws {
+    public init(respond: @escaping @Sendable (Request, Int32, RawHTTPServer) -> Void) throws {
         self.respond = respond
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.listener = listener
@@ -45,7 +45,7 @@ final class RawHTTPServer: @unchecked Sendable {
         thread.start()
     }
 
-    func stop() {
+    public func stop() {
         lock.withLock { stopped = true }
     }
 
@@ -89,20 +89,20 @@ final class RawHTTPServer: @unchecked Sendable {
 
     /// Writes all of `bytes`; false once the peer has gone.
     @discardableResult
-    static func send(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+    public static func send(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            let written = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress.map { $0 + offset }, $0.count - offset, Int32(MSG_NOSIGNAL)) }
             guard written > 0 else { return false }
             offset += written
         }
         return true
     }
 
-    static func send(_ fd: Int32, _ text: String) { send(fd, Array(text.utf8)) }
+    public static func send(_ fd: Int32, _ text: String) { send(fd, Array(text.utf8)) }
 
     /// A complete JSON answer.
-    static func json(_ fd: Int32, _ body: String, status: String = "200 OK") {
+    public static func json(_ fd: Int32, _ body: String, status: String = "200 OK") {
         send(fd, "HTTP/1.1 \(status)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
     }
 }
