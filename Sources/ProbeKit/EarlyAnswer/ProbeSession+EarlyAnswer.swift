@@ -61,7 +61,7 @@ extension ProbeSession {
             // The ranking alone (as indices), not a whole report: a pass over 10,000 servers costs
             // a sort, not 10,000 report entries.
             let known = results.compactMap { $0 }
-            let (_, order) = ranking(known, items: items, preferICMP: Self.middleboxSuspected(known) != nil)
+            let (_, order) = ranking(known, items: items, preferICMP: MiddleboxCheck.suspected(known) != nil)
             let hasBest = order.indices.contains { order.scores[$0] != nil }
             // Those ranked above every server measured in full (a finalist, or a first round that
             // already was the full measurement), 16 at most.
@@ -135,7 +135,7 @@ extension ProbeSession {
         probes += sweep.probesStarted + paced.probes
         // A remote finalist whose handshake is far faster than its ping may be a local proxy or firewall
         // answering: knock once on a few more servers; if they too answer at once, the report notes a
-        // middlebox and ranks on ICMP (see ``ProbeSession/middleboxSuspected(_:)``).
+        // middlebox and ranks on ICMP (see ``MiddleboxCheck/suspected(_:)``).
         if methods.isSuperset(of: [.tcp, .icmp]), !Task.isCancelled, let others = Self.middleboxCheck(finished, finalists: finalists) {
             var knock = configuration.probe
             knock.samples = 1
