@@ -16,22 +16,52 @@ enum SweepRunner {
         continuation.onTermination = { _ in control.cancel() }
         DetachedThread.start(name: "probe-reactor") {
             let batch = EventBatch()
-            run(targets: targets, methods: methods, options: options, firstRound: firstRound, control: control, live: live,
-                resolverConfiguration: resolver, handshakes: handshakes, emit: { batch.events.append($0) },
-                flush: {
-                    guard !batch.events.isEmpty else { return }
-                    continuation.yield(batch.events)
-                    batch.events.removeAll(keepingCapacity: true)
-                })
+            SweepRun(targets: targets, methods: methods, options: options, firstRound: firstRound, control: control, live: live,
+                     resolverConfiguration: resolver, handshakes: handshakes, emit: { batch.events.append($0) },
+                     flush: {
+                         guard !batch.events.isEmpty else { return }
+                         continuation.yield(batch.events)
+                         batch.events.removeAll(keepingCapacity: true)
+                     }).run()
             if !batch.events.isEmpty { continuation.yield(batch.events) }
             continuation.finish()
         }
         return stream
     }
+}
 
-    /// The whole sweep, on the calling (dedicated) thread: open the ICMP sockets, probe the numeric
-    /// addresses at once and each name the moment it resolves (lookups run on the same reactor).
-    static func run(
+/// One sweep, on the calling (dedicated) thread: open the ICMP sockets, probe the numeric
+/// addresses at once and each name the moment it resolves (lookups run on the same reactor),
+/// take the live sweep's requests between wake-ups, and end with the summary.
+///
+/// Its parts are methods of one object rather than closures capturing one another: ``settle(_:)``
+/// turns finished lookups into probes, ``beforeActions()`` runs at each wake-up (lookups to start,
+/// live requests), ``run()`` drives the reactor and reports.
+final class SweepRun {
+    private let targets: [ProbeTarget]
+    private let options: ProbeOptions
+    private let control: SweepControl
+    private let live: LiveSweep?
+    private let resolverConfiguration: ResolverConfiguration?
+    private let emit: (SweepEvent) -> Void
+    private let names: NamePlan
+    private let assembler: SweepAssembler
+    private let sweep: ProbeSweep
+    /// The first round's job spec: every sample, the options' timeout, prunable by a cutoff.
+    private let spec: SweepStateMachine.JobSpec
+    /// One ICMP socket per family ([IPv4, IPv6]), and why a family has none.
+    private let icmpSockets: [ICMPSocket?]
+    private let icmpUnavailable: [String?]
+    private let probeStart = MonotonicInstant.now()
+
+    private var resolver: NameResolver?
+    private var liveOpen: Bool
+    private var lookupsStarted: Bool
+    private var reportedPending = -1
+    private var resolveMilliseconds = 0.0
+    private var familiesProbed: Set<SocketAddress.Family> = []
+
+    init(
         targets: [ProbeTarget], methods: Set<ProbeKind>, options: ProbeOptions, firstRound: FirstRound? = nil, control: SweepControl,
         live: LiveSweep? = nil, resolverConfiguration: ResolverConfiguration? = nil, handshakes: (any HandshakeCodec)? = nil,
         emit: @escaping (SweepEvent) -> Void, flush: @escaping () -> Void
@@ -53,9 +83,6 @@ enum SweepRunner {
                 }
             }
         }
-        defer { for socket in icmpSockets { socket?.close() } }
-        var familiesProbed: Set<SocketAddress.Family> = []
-
         let assembler = SweepAssembler(
             targets: targets, resolved: names.numeric.map { ($0.index, $0.address, nil) },
             methods: methods, firstRound: firstRound != nil, socketKinds: icmpSockets.map { $0?.kind }, icmpUnavailable: icmpUnavailable,
@@ -63,9 +90,6 @@ enum SweepRunner {
         for item in names.numeric { familiesProbed.insert(item.address.family) }
         for result in assembler.finalAtStart { emit(.result(result)) }
 
-        let probeStart = MonotonicInstant.now()
-        let spec = SweepStateMachine.JobSpec(
-            samples: max(1, options.samples), timeoutNanoseconds: options.timeoutNanoseconds, prunable: true)
         let sweep = ProbeSweep(addresses: names.numeric.map(\.address), jobs: assembler.jobs, options: options, icmpSockets: icmpSockets, control: control) { job, samples in
             if let event = assembler.record(job: job, samples: samples) { emit(event) }
         } beforeWaiting: {
@@ -76,84 +100,35 @@ enum SweepRunner {
             // Only the sweep's own targets set the cutoff (and only they can be pruned by it).
             sweep.cutoff = { job, samples in assembler.isOwnTarget(job: job) ? firstRound.cutoff(assembler.targetIndex(job: job), samples) : nil }
         }
-        var liveOpen = live != nil
-        var resolveMilliseconds = 0.0
-        var resolver: NameResolver?
-        var lookupsStarted = names.lookups.isEmpty
-        var reportedPending = -1
-        func settle(_ outcomes: [(Int, NameResolver.Outcome, Double)]) {
-            for (lookup, outcome, waited) in outcomes {
-                resolveMilliseconds = max(resolveMilliseconds, waited)
-                for index in names.lookups[lookup].targets {
-                    let target = targets[index]
-                    switch names.choose(outcome, for: target) {
-                    case .failure(let reason):
-                        emit(.result(TargetResult(index: index, target: target, address: nil, resolveMilliseconds: waited, resolveError: reason)))
-                    case .address(let address):
-                        familiesProbed.insert(address.family)
-                        let (position, kinds) = assembler.addTarget(TargetResult(
-                            index: index, target: target, address: address.withPort(target.port), resolveMilliseconds: waited))
-                        if kinds.isEmpty {
-                            emit(.result(assembler.result(at: position)))
-                        } else {
-                            _ = sweep.add(address: address.withPort(target.port), kinds: kinds, spec: spec)
-                        }
-                    }
-                }
-            }
-            let pending = resolver?.pending ?? 0
-            if pending != reportedPending, reportedPending > 0 || pending > 0 {
-                reportedPending = pending
-                emit(.resolving(pending: pending))
-            }
-            sweep.holdOpen = liveOpen || pending > 0 || !lookupsStarted
-        }
+        self.targets = targets
+        self.options = options
+        self.control = control
+        self.live = live
+        self.resolverConfiguration = resolverConfiguration
+        self.emit = emit
+        self.names = names
+        self.assembler = assembler
+        self.sweep = sweep
+        self.icmpSockets = icmpSockets
+        self.icmpUnavailable = icmpUnavailable
+        spec = SweepStateMachine.JobSpec(samples: max(1, options.samples), timeoutNanoseconds: options.timeoutNanoseconds, prunable: true)
+        liveOpen = live != nil
+        lookupsStarted = names.lookups.isEmpty
         sweep.holdOpen = liveOpen || !lookupsStarted
-        sweep.otherEvent = { data in
+    }
+
+    /// Runs the sweep to its end and emits the summary.
+    func run() {
+        defer { for socket in icmpSockets { socket?.close() } }
+        sweep.otherEvent = { [unowned self] data in
             guard let resolver, let done = resolver.handle(data: data, now: .now()) else { return false }
             settle(done)
             return true
         }
-        sweep.otherDeadline = { resolver?.deadline }
-        sweep.beforeActions = { [unowned sweep] in
-            if let resolver {
-                if !lookupsStarted {
-                    // Every name asked at once, before the first probe: the slowest part starts first.
-                    lookupsStarted = true
-                    var done: [(Int, NameResolver.Outcome, Double)] = []
-                    let now = MonotonicInstant.now()
-                    for lookup in names.lookups { done += resolver.start(lookup.request, now: now) }
-                    settle(done)
-                }
-                settle(resolver.poll(now: .now()))
-            }
-            guard let live else { return }
-            for command in live.take() {
-                switch command {
-                case .measure(let requests):
-                    for request in requests {
-                        let spec = SweepStateMachine.JobSpec(
-                            samples: max(1, request.samples), timeoutNanoseconds: Nanoseconds.from(milliseconds: request.timeoutMilliseconds),
-                            prunable: false, priority: true)
-                        let event = assembler.add(request) { kinds in sweep.add(address: request.address, kinds: kinds, spec: spec) }
-                        if let event { emit(event) }
-                    }
-                case .drop(let tags):
-                    for tag in tags { for job in assembler.drop(tag: tag) { sweep.drop(job: job) } }
-                case .abandonNames:
-                    if let resolver {
-                        settle(resolver.abandonAll(reason: { waited in
-                            "not resolved after \(Int(waited.rounded())) ms: the first round ended without it (--await-dns waits for every name)"
-                        }, now: .now()))
-                    }
-                case .close:
-                    liveOpen = false
-                    sweep.holdOpen = (resolver?.pending ?? 0) > 0
-                }
-            }
-        }
-        // The hooks capture the sweep and the assembler (through `settle`): let them go with the
-        // sweep, or every sweep would keep its tables alive for the life of the process.
+        sweep.otherDeadline = { [unowned self] in resolver?.deadline }
+        sweep.beforeActions = { [unowned self] in beforeActions() }
+        // The hooks capture this run, the sweep and the assembler: let them go with the sweep, or
+        // every sweep would keep its tables alive for the life of the process.
         defer {
             sweep.beforeActions = nil
             sweep.otherEvent = nil
@@ -183,7 +158,84 @@ enum SweepRunner {
                 for event in assembler.failAll(with: failed) { emit(event) }
             }
         }
-        // Names never looked up (cancelled, or the reactor failed) are reported all the same.
+        reportUnresolved()
+        emit(.summary(summary(cancelled: cancelled)))
+    }
+
+    /// Finished lookups: each name's targets are probed at the address it got (or reported with
+    /// why not); the count still pending is reported when it changes.
+    private func settle(_ outcomes: [(Int, NameResolver.Outcome, Double)]) {
+        for (lookup, outcome, waited) in outcomes {
+            resolveMilliseconds = max(resolveMilliseconds, waited)
+            for index in names.lookups[lookup].targets {
+                let target = targets[index]
+                switch names.choose(outcome, for: target) {
+                case .failure(let reason):
+                    emit(.result(TargetResult(index: index, target: target, address: nil, resolveMilliseconds: waited, resolveError: reason)))
+                case .address(let address):
+                    familiesProbed.insert(address.family)
+                    let (position, kinds) = assembler.addTarget(TargetResult(
+                        index: index, target: target, address: address.withPort(target.port), resolveMilliseconds: waited))
+                    if kinds.isEmpty {
+                        emit(.result(assembler.result(at: position)))
+                    } else {
+                        _ = sweep.add(address: address.withPort(target.port), kinds: kinds, spec: spec)
+                    }
+                }
+            }
+        }
+        let pending = resolver?.pending ?? 0
+        if pending != reportedPending, reportedPending > 0 || pending > 0 {
+            reportedPending = pending
+            emit(.resolving(pending: pending))
+        }
+        sweep.holdOpen = liveOpen || pending > 0 || !lookupsStarted
+    }
+
+    /// At each wake-up, before the sweep acts: start every lookup (once, before the first probe:
+    /// the slowest part starts first), collect what timed out, and take the live sweep's commands.
+    private func beforeActions() {
+        if let resolver {
+            if !lookupsStarted {
+                lookupsStarted = true
+                var done: [(Int, NameResolver.Outcome, Double)] = []
+                let now = MonotonicInstant.now()
+                for lookup in names.lookups { done += resolver.start(lookup.request, now: now) }
+                settle(done)
+            }
+            settle(resolver.poll(now: .now()))
+        }
+        guard let live else { return }
+        for command in live.take() { perform(command) }
+    }
+
+    /// One command of the live sweep (`probe serve`, the early answer's final round).
+    private func perform(_ command: LiveSweep.Command) {
+        switch command {
+        case .measure(let requests):
+            for request in requests {
+                let spec = SweepStateMachine.JobSpec(
+                    samples: max(1, request.samples), timeoutNanoseconds: Nanoseconds.from(milliseconds: request.timeoutMilliseconds),
+                    prunable: false, priority: true)
+                let event = assembler.add(request) { kinds in sweep.add(address: request.address, kinds: kinds, spec: spec) }
+                if let event { emit(event) }
+            }
+        case .drop(let tags):
+            for tag in tags { for job in assembler.drop(tag: tag) { sweep.drop(job: job) } }
+        case .abandonNames:
+            if let resolver {
+                settle(resolver.abandonAll(reason: { waited in
+                    "not resolved after \(Int(waited.rounded())) ms: the first round ended without it (--await-dns waits for every name)"
+                }, now: .now()))
+            }
+        case .close:
+            liveOpen = false
+            sweep.holdOpen = (resolver?.pending ?? 0) > 0
+        }
+    }
+
+    /// Names never looked up (cancelled, or the reactor failed) are reported all the same.
+    private func reportUnresolved() {
         if let resolver, resolver.pending > 0 {
             settle(resolver.abandonAll(reason: { _ in "not resolved: the sweep was cancelled" }, now: .now()))
         } else if !lookupsStarted {
@@ -193,14 +245,17 @@ enum SweepRunner {
                 }
             }
         }
+    }
+
+    private func summary(cancelled: Bool) -> SweepSummary {
         let probed = (0..<2).filter { familiesProbed.contains($0 == 1 ? .inet6 : .inet) }
-        emit(.summary(SweepSummary(
+        return SweepSummary(
             targets: targets.count, probesStarted: sweep.probesStarted, peakInFlight: sweep.peakInFlight,
             effectiveMaxInFlight: sweep.effectiveCap, descriptorRetries: sweep.descriptorRetries,
             resolveMilliseconds: resolveMilliseconds,
             probeMilliseconds: MonotonicInstant.now().milliseconds(since: probeStart), cancelled: cancelled,
-            icmpSocket: probed.lazy.compactMap { icmpSockets[$0]?.kind }.first,
-            icmpUnavailable: probed.lazy.compactMap { icmpUnavailable[$0] }.first, pruned: sweep.prunedCount)))
+            icmpSocket: probed.lazy.compactMap { self.icmpSockets[$0]?.kind }.first,
+            icmpUnavailable: probed.lazy.compactMap { self.icmpUnavailable[$0] }.first, pruned: sweep.prunedCount)
     }
 }
 
