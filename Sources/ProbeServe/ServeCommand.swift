@@ -51,9 +51,9 @@ package struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--connect needs a providers file (--config FILE): explicit targets and --demo carry no connection material")
         }
         if !noSpread {
-            var spread = ProbeSpread(period: period, timeoutMilliseconds: probing.timeout)
-            spread.raisesInFlight = probing.maxInFlight == nil
-            prepared.client.spread = spread
+            // The sockets grow with the spread rate unless --max-in-flight capped them (the options'
+            // growsInFlight says which: set once, where the flags become options).
+            prepared.client.spread = ProbeSpread(period: period, timeoutMilliseconds: probing.timeout)
         }
         if !listen.isLoopback {
             Console.error("probe: warning: listening on \(options.listen), beyond this machine: /report and /metrics list your servers"

@@ -18,6 +18,9 @@ package struct InFlightBudget: Hashable, Sendable {
     /// Sweeps of at most this many probes keep the starting cap: they end in a few round trips
     /// at 256 in flight, and a burst would only add queueing to their measurements.
     package static let minimumProbes = 1_000
+    /// The most probes a sweep keeps in flight: ICMP sequence numbers stay unique among 65,536,
+    /// and no descriptor limit a process gets is near it.
+    package static let maximumInFlight = 65_536
 
     /// The cap never goes below this (the starting cap: the default in-flight limit).
     package let floor: Int

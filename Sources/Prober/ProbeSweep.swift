@@ -104,7 +104,8 @@ final class ProbeSweep {
         let usesTCP = jobs.contains { $0.kind != .icmp }
         // ICMP probes hold no descriptor; sequence numbers stay unique among 65,536 in flight.
         // What the descriptor limit leaves (read once: /proc/self/fd is listed for it).
-        let ceiling = usesTCP ? min(65_536, FileDescriptorBudget.cap(requested: 65_536)) : 65_536
+        let most = InFlightBudget.maximumInFlight
+        let ceiling = usesTCP ? min(most, FileDescriptorBudget.cap(requested: most)) : most
         let cap = min(max(1, options.maxInFlight), ceiling)
         machine = SweepStateMachine(targetCount: jobs.count, options: options, cap: cap, start: .now())
         if usesTCP, options.growsInFlight, jobs.count * max(1, options.samples) > InFlightBudget.minimumProbes {

@@ -21,12 +21,16 @@ import ProviderFetch
     }
 
     @Test func theSocketsOpenAtOnceFollowTheSpreadRate() {
-        var spread = ProbeSpread(period: .seconds(30), timeoutMilliseconds: 1_000)
+        let spread = ProbeSpread(period: .seconds(30), timeoutMilliseconds: 1_000)
         // 10,000 targets × 3 samples × 2 methods over 14 s: 4,286/s, each open up to 1 s.
         #expect(spread.inFlight(rate: 4_286, timeoutMilliseconds: 1_000, current: 256) == 5_144)
         #expect(spread.inFlight(rate: 100, timeoutMilliseconds: 1_000, current: 256) == 256, "never lowered")
-        spread.raisesInFlight = false
-        #expect(spread.inFlight(rate: 4_286, timeoutMilliseconds: 1_000, current: 256) == 256, "--max-in-flight given: kept")
+        // Fitting a round's options: the rate and the sockets it keeps open, then no more growth.
+        let fitted = spread.fit(ProbeOptions(), probes: 60_000)
+        #expect(fitted.rate == 4_286 && fitted.maxInFlight == 5_144 && !fitted.growsInFlight)
+        var capped = ProbeOptions(maxInFlight: 256)
+        capped.growsInFlight = false  // --max-in-flight given
+        #expect(spread.fit(capped, probes: 60_000).maxInFlight == 256, "--max-in-flight given: kept")
     }
 
     @Test func theWindowIsAtLeastATenthOfThePeriod() {

@@ -41,9 +41,7 @@ package struct ProbeSession: Sendable {
         if let spread {
             // A target gets TCP and ICMP jobs, or its handshake alone: the handshake kinds are not extra probes.
             let kinds = max(1, configuration.method.kinds.filter { !$0.isHandshake }.count)
-            options.rate = spread.rate(probes: all.count * options.samples * kinds, cap: options.rate)
-            options.maxInFlight = spread.inFlight(rate: options.rate, timeoutMilliseconds: options.timeoutMilliseconds, current: options.maxInFlight)
-            options.growsInFlight = false  // the spread sized it for its rate already
+            options = spread.fit(options, probes: all.count * options.samples * kinds)
         }
         let sweep = await ProbeEngine(options: options, handshakes: HandshakeTargets.codec).probe(all, methods: configuration.method.kinds) { [progress] done in
             progress?(ProbeProgress(phase: .probing, done: done, total: all.count))
