@@ -1,46 +1,10 @@
+package import ProbeSystem
 import SafeText
 
 /// Why a provider could not be fetched, in one line that never holds a secret.
 package struct ProviderError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// What kind of failure (extensible, as in swift-service-lifecycle).
-    package struct Code: Hashable, Sendable, CustomStringConvertible {
-        let name: String
-        /// The configuration is missing a field or has a bad value.
-        package static let configuration = Code(name: "configuration")
-        /// Login was refused (bad credentials, expired token that could not be renewed).
-        package static let authentication = Code(name: "authentication")
-        /// The account is suspended.
-        package static let suspended = Code(name: "suspended")
-        /// The provider answered with an HTTP error status.
-        package static let http = Code(name: "http")
-        /// No answer in time.
-        package static let timeout = Code(name: "timeout")
-        /// The connection failed.
-        package static let network = Code(name: "network")
-        /// The answer was larger than probe accepts.
-        package static let tooLarge = Code(name: "too-large")
-        /// The answer was not JSON (an HTML challenge page, say).
-        package static let notJSON = Code(name: "not-json")
-        /// The answer was JSON, but broken.
-        package static let malformedJSON = Code(name: "malformed-json")
-        /// The JSON did not have the documented shape.
-        package static let unexpectedShape = Code(name: "unexpected-shape")
-        /// The provider reported an error of its own (`ret` not 1, `success: false`, ...).
-        package static let provider = Code(name: "provider")
-        /// A redirect, or a URL an answer handed back, points outside the provider's origin (or
-        /// redirects went on too long): not followed, so the credentials stay where they belong.
-        package static let redirect = Code(name: "redirect")
-        /// The provider gives no connection material for this server (a static list, a generic
-        /// JSON provider without a `connect` section, a protocol it does not hand over).
-        package static let unsupported = Code(name: "unsupported")
-        /// The provider refused the material for a documented reason (no service, not active,
-        /// expired, another protocol, the server full, a configuration that failed).
-        package static let unavailable = Code(name: "unavailable")
-        /// The provider does not know the server (404).
-        package static let notFound = Code(name: "not-found")
-        /// The code's name.
-        package var description: String { name }
-    }
+    /// What kind of failure (extensible: ``FailureCode``).
+    package typealias Code = FailureCode<ProviderError>
 
     /// The kind.
     package var code: Code
@@ -70,4 +34,41 @@ package struct ProviderError: Error, Hashable, Sendable, CustomStringConvertible
         hasher.combine(code)
         hasher.combine(message)
     }
+}
+
+/// The codes of a provider's failure.
+extension FailureCode where Domain == ProviderError {
+    /// The configuration is missing a field or has a bad value.
+    package static var configuration: Self { Self(rawValue: "configuration") }
+    /// Login was refused (bad credentials, expired token that could not be renewed).
+    package static var authentication: Self { Self(rawValue: "authentication") }
+    /// The account is suspended.
+    package static var suspended: Self { Self(rawValue: "suspended") }
+    /// The provider answered with an HTTP error status.
+    package static var http: Self { Self(rawValue: "http") }
+    /// No answer in time.
+    package static var timeout: Self { Self(rawValue: "timeout") }
+    /// The connection failed.
+    package static var network: Self { Self(rawValue: "network") }
+    /// The answer was larger than probe accepts.
+    package static var tooLarge: Self { Self(rawValue: "too-large") }
+    /// The answer was not JSON (an HTML challenge page, say).
+    package static var notJSON: Self { Self(rawValue: "not-json") }
+    /// The answer was JSON, but broken.
+    package static var malformedJSON: Self { Self(rawValue: "malformed-json") }
+    /// The JSON did not have the documented shape.
+    package static var unexpectedShape: Self { Self(rawValue: "unexpected-shape") }
+    /// The provider reported an error of its own (`ret` not 1, `success: false`, ...).
+    package static var provider: Self { Self(rawValue: "provider") }
+    /// A redirect, or a URL an answer handed back, points outside the provider's origin (or
+    /// redirects went on too long): not followed, so the credentials stay where they belong.
+    package static var redirect: Self { Self(rawValue: "redirect") }
+    /// The provider gives no connection material for this server (a static list, a generic
+    /// JSON provider without a `connect` section, a protocol it does not hand over).
+    package static var unsupported: Self { Self(rawValue: "unsupported") }
+    /// The provider refused the material for a documented reason (no service, not active,
+    /// expired, another protocol, the server full, a configuration that failed).
+    package static var unavailable: Self { Self(rawValue: "unavailable") }
+    /// The provider does not know the server (404).
+    package static var notFound: Self { Self(rawValue: "not-found") }
 }
