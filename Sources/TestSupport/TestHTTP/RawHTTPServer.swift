@@ -105,4 +105,25 @@ public final class RawHTTPServer: @unchecked Sendable {
     public static func json(_ fd: Int32, _ body: String, status: String = "200 OK") {
         send(fd, "HTTP/1.1 \(status)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
     }
+
+    /// `size` bytes of zeros, gzip-compressed by Debian's gzip (1 GiB is about 1 MiB compressed),
+    /// on a thread of its own: compressing a GiB takes seconds, which must not hold a thread of
+    /// Swift's cooperative pool.
+    public static func gzipBomb(size: Int) async throws -> [UInt8] {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result {
+                    let process = Process()
+                    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+                    process.arguments = ["-c", "head -c \(size) /dev/zero | gzip -1"]
+                    let pipe = Pipe()
+                    process.standardOutput = pipe
+                    try process.run()
+                    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                    process.waitUntilExit()
+                    return Array(data)
+                })
+            }.start()
+        }
+    }
 }
