@@ -45,6 +45,8 @@ final class ProbeSweep {
     var fds: [Int32]
     var startTimes: [MonotonicInstant]
     private(set) var descriptorRetries = 0
+    /// What this sweep may use, resolved once when it runs.
+    private(set) var budget = SweepBudget.resolve(options: ProbeOptions(), probes: 0, descriptorRoom: nil)
     /// The eventfd was read since the top of the loop: handed-over work waits there.
     private var wakePending = false
 
@@ -102,18 +104,12 @@ final class ProbeSweep {
     func run(reactor: Reactor) throws(Errno) -> Bool {
         // TCP and handshake probes each hold a descriptor while in flight.
         let usesTCP = jobs.contains { $0.kind != .icmp }
-        // ICMP probes hold no descriptor; sequence numbers stay unique among 65,536 in flight.
-        // What the descriptor limit leaves (read once: /proc/self/fd is listed for it).
-        let most = InFlightBudget.maximumInFlight
-        let ceiling = usesTCP ? min(most, FileDescriptorBudget.cap(requested: most)) : most
-        let cap = min(max(1, options.maxInFlight), ceiling)
-        machine = SweepStateMachine(targetCount: jobs.count, options: options, cap: cap, start: .now())
-        if usesTCP, options.growsInFlight, jobs.count * max(1, options.samples) > InFlightBudget.minimumProbes {
-            // A wide sweep: as many in flight as the rate keeps busy (rate × hold time), within
-            // the descriptors. (A small one keeps the default: it ends in a few round trips anyway.)
-            machine.setBudget(InFlightBudget(floor: cap, ceiling: ceiling, rate: options.rate,
-                                             timeoutNanoseconds: options.timeoutNanoseconds))
-        }
+        // ICMP probes hold no descriptor. What the descriptor limit leaves is read once
+        // (/proc/self/fd is listed for it); the budget is resolved from it once, here.
+        let room = usesTCP ? FileDescriptorBudget.cap(requested: InFlightBudget.maximumInFlight) : nil
+        budget = SweepBudget.resolve(options: options, probes: jobs.count * max(1, options.samples), descriptorRoom: room)
+        machine = SweepStateMachine(targetCount: jobs.count, options: options, cap: budget.inFlight, start: .now())
+        if let growth = budget.growth { machine.setBudget(growth) }
         machine.holdOpen = holdOpen
         for (number, job) in jobs.enumerated() where job.kind.isHandshake {
             machine.makeSerial(number, minimumIntervalNanoseconds: Self.minimumSpacingNanoseconds)
@@ -236,6 +232,13 @@ final class ProbeSweep {
     var peakInFlight: Int { machine.peakInFlight }
     var probesStarted: Int { machine.started }
     var effectiveCap: Int { machine.cap }
+    /// Why the in-flight figure in force at the end is not what the options asked for (`nil`: it is).
+    var inFlightReason: String? {
+        if machine.cap < budget.inFlight, descriptorRetries > 0 {
+            return "\(budget.requestedInFlight) asked; lowered to \(machine.cap) when the system ran out of descriptors (\(descriptorRetries) probe(s) retried)"
+        }
+        return budget.reason
+    }
     var prunedCount: Int { machine.prunedCount }
 
     // MARK: - TCP

@@ -249,13 +249,15 @@ final class SweepRun {
 
     private func summary(cancelled: Bool) -> SweepSummary {
         let probed = (0..<2).filter { familiesProbed.contains($0 == 1 ? .inet6 : .inet) }
-        return SweepSummary(
+        var summary = SweepSummary(
             targets: targets.count, probesStarted: sweep.probesStarted, peakInFlight: sweep.peakInFlight,
             effectiveMaxInFlight: sweep.effectiveCap, descriptorRetries: sweep.descriptorRetries,
             resolveMilliseconds: resolveMilliseconds,
             probeMilliseconds: MonotonicInstant.now().milliseconds(since: probeStart), cancelled: cancelled,
             icmpSocket: probed.lazy.compactMap { self.icmpSockets[$0]?.kind }.first,
             icmpUnavailable: probed.lazy.compactMap { self.icmpUnavailable[$0] }.first, pruned: sweep.prunedCount)
+        summary.maxInFlightReason = sweep.inFlightReason
+        return summary
     }
 }
 

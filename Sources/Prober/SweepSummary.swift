@@ -24,6 +24,9 @@ public struct SweepSummary: Hashable, Sendable, Codable {
     public var icmpUnavailable: String?
     /// Probes abandoned at the early-answer cutoff (0 for a full sweep).
     public var pruned: Int
+    /// Why ``effectiveMaxInFlight`` is not what was asked (`ulimit -n`, the system out of
+    /// descriptors); `nil` when it is, or when it grew with the work.
+    public var maxInFlightReason: String?
 
     /// Figures about a sweep.
     public init(
@@ -55,5 +58,6 @@ public struct SweepSummary: Hashable, Sendable, Codable {
         case effectiveMaxInFlight = "max_in_flight", descriptorRetries = "descriptor_retries"
         case resolveMilliseconds = "resolve_ms", probeMilliseconds = "probe_ms", cancelled
         case icmpSocket = "icmp_socket", icmpUnavailable = "icmp_unavailable", pruned
+        case maxInFlightReason = "max_in_flight_reason"
     }
 }

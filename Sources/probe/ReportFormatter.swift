@@ -102,6 +102,9 @@ enum ReportFormatter {
             lines.append("  early answer: cutoff \(ms(cutoff))\(rule); \(early.finalists) finalist(s) measured in full\(giveUp); --full measures every server")
         }
         if let sticky = report.sticky { lines.append("  sticky: \(sticky.reason)") }
+        if let sweep = report.sweep, let reason = sweep.maxInFlightReason {
+            lines.append("  in flight: at most \(sweep.effectiveMaxInFlight): \(reason)")
+        }
         return (["explain: lower score wins; terms in ms of effective latency"] + lines).joined(separator: "\n")
     }
 

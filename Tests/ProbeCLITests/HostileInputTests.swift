@@ -24,6 +24,19 @@ import Testing
         }
     }
 
+    /// A --max-in-flight that 'ulimit -n' cannot give: the run uses what is left and the report
+    /// says so, in the JSON and in --explain (the figures the sweep used, not worked out again).
+    @Test func aCapTheDescriptorLimitCannotGiveIsLoweredAndExplained() async throws {
+        let targets = (1...10).map { "127.0.0.\($0):1" }.joined(separator: " ")
+        let json = try await CLIRunner.run([], shell: "ulimit -n 128; exec \"$PROBE\" rank --json --method tcp --samples 1 --no-sticky --max-in-flight 500 \(targets)", timeout: 20)
+        let sweep = try #require(try json.json()["sweep"] as? [String: Any], "\(json.stdout) \(json.stderr)")
+        let inFlight = try #require(sweep["max_in_flight"] as? Int)
+        #expect(inFlight < 128, "\(sweep)")
+        #expect((sweep["max_in_flight_reason"] as? String)?.contains("500 asked") == true && (sweep["max_in_flight_reason"] as? String)?.contains("ulimit -n") == true, "\(sweep)")
+        let explained = try await CLIRunner.run([], shell: "ulimit -n 128; exec \"$PROBE\" --best --explain --full --method tcp --samples 1 --no-sticky --max-in-flight 500 \(targets)", timeout: 20)
+        #expect(explained.stdout.contains("in flight: at most ") && explained.stdout.contains("500 asked"), "\(explained.stdout) \(explained.stderr)")
+    }
+
     @Test func icmpUnderALowDescriptorLimitNamesTheRealCause() async throws {
         // Enough descriptors to start, too few for the ICMP socket beside the reactor.
         for limit in 14...20 {
