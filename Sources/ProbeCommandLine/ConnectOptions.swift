@@ -1,5 +1,5 @@
-package import ArgumentParser
-package import FoundationEssentials
+import ArgumentParser
+import FoundationEssentials
 import Glibc
 package import ProbeKit
 

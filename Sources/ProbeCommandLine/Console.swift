@@ -1,7 +1,7 @@
-package import FoundationEssentials
+import FoundationEssentials
 import SafeText
 import Glibc
-package import ProbeKit
+import ProbeKit
 
 /// Writing to stdout and stderr with `write(2)`: a closed or full stdout is one line on stderr
 /// and exit status 74 (EX_IOERR), never a trap. Every line on stderr is cleaned first: known

@@ -1,6 +1,6 @@
 public import ArgumentParser
 import SafeText
-package import FoundationEssentials
+import FoundationEssentials
 import Glibc
 package import ProbeKit
 

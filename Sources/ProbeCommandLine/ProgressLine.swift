@@ -1,7 +1,7 @@
-package import FoundationEssentials
+import FoundationEssentials
 import Dispatch
 package import ProbeKit
-package import Synchronization
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,8 +1,8 @@
 package import ArgumentParser
 import SafeText
-package import FoundationEssentials
+import FoundationEssentials
 import Glibc
-package import ProbeKit
+import ProbeKit
 
 /// `probe serve`'s flags, shared by the `probe serve` entry (which hands them to `probe-serve`
 /// unchanged) and `probe-serve` itself: one declaration, so help, completions, the man page and

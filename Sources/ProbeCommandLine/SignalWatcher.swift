@@ -1,6 +1,6 @@
-package import FoundationEssentials
+import FoundationEssentials
 import Dispatch
-package import Synchronization
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif

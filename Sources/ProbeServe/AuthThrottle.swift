@@ -1,4 +1,4 @@
-package import ProbeKit
+import ProbeKit
 
 /// Per-source back-off for basic auth, as a pure state machine (time given by the caller): after
 /// a wrong password from a source (an address, with the user name it tried), that source's next

@@ -1,4 +1,4 @@
-package import ProbeKit
+import ProbeKit
 
 /// The rules `probe serve` keeps its HTTP connections by, as a pure state machine (events in,
 /// actions out, time given by the caller): at most ``Limits/maxConnections`` open, each with a

@@ -1,4 +1,4 @@
-package import ProbeKit
+import ProbeKit
 
 /// Which `Host` and `Origin` headers `probe serve` answers (DNS rebinding: a web page on another
 /// site whose name was made to resolve to this machine must not read `/report` or `POST /-/reload`).

@@ -1,4 +1,4 @@
-package import ProbeKit
+import ProbeKit
 import Synchronization
 
 /// Remembers which (user, password, hash) triples verified, so a scraper's every request does not

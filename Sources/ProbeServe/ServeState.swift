@@ -1,6 +1,6 @@
 package import ProbeKit
-package import Foundation
-package import Prober
+import Foundation
+import Prober
 import Synchronization
 
 /// What `probe serve` answers with, kept between rounds: the metrics (cumulative), the latest

@@ -1,7 +1,7 @@
-package import ProbeKit
-package import Foundation
-package import ProviderFetch
-package import SafeText
+import ProbeKit
+import Foundation
+import ProviderFetch
+import SafeText
 
 /// The part of YAML a web-config file uses: block mappings by indentation, plain, single- and
 /// double-quoted scalars, `#` comments. A JSON object is read too (its text is also YAML, but

@@ -1,7 +1,7 @@
-package import ProbeKit
+import ProbeKit
 import CProbe
-package import Foundation
-package import SafeText
+import Foundation
+import SafeText
 
 /// `probe serve --web-config FILE`: TLS and basic auth for a listener, in the web-config file
 /// Prometheus's exporters read (exporter-toolkit's `web-config.yml`), so the file a fleet already

@@ -17,7 +17,7 @@ import Testing
         process.environment = ProcessInfo.processInfo.environment.merging(
             ["XDG_CACHE_HOME": directory + "/cache", "XDG_STATE_HOME": directory + "/state"]) { $1 }
         let output = directory + "/out-\(UUID().uuidString).txt"
-        FileManager.default.createFile(atPath: output, contents: nil)
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
         process.standardOutput = handle
         process.standardError = handle

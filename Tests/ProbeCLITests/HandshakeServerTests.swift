@@ -336,7 +336,7 @@ final class HandshakeLab: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: HandshakeLab.which("ip") ?? "/usr/sbin/ip")
         process.arguments = ["netns", "exec", namespace] + arguments
         process.currentDirectoryURL = directory
-        FileManager.default.createFile(atPath: directory.appendingPathComponent(log).path, contents: nil)
+        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent(log).path, contents: nil)
         let handle = FileHandle(forWritingAtPath: directory.appendingPathComponent(log).path)
         process.standardOutput = handle
         process.standardError = handle

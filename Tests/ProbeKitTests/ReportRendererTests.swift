@@ -179,7 +179,7 @@ import ProviderFetch
         let file = directory.appendingPathComponent("report.html")
         try page.write(to: file, atomically: true, encoding: .utf8)
         let chromium = try #require(Tools.chromium)
-        var flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--user-data-dir=\(directory.path)/profile",
+        let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--user-data-dir=\(directory.path)/profile",
                      "--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000"]
         if let screenshot {
             let shot = try await Tools.run([chromium] + flags + ["--screenshot=\(screenshot)", "--window-size=\(size)", file.absoluteString + hash])

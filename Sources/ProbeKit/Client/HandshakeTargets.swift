@@ -3,7 +3,7 @@ import ProbeSystem
 import Dispatch
 import HandshakeCrypto
 package import Prober
-package import ProviderFetch
+import ProviderFetch
 
 /// Which servers a handshake probe can speak to, and which it must leave alone.
 package enum HandshakeTargets {

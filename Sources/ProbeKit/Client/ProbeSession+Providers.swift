@@ -1,6 +1,6 @@
 import Prober
 package import ProviderFetch
-package import Ranking
+import Ranking
 
 /// The providers' side of a session: their servers fetched, and each made a probe target.
 extension ProbeSession {

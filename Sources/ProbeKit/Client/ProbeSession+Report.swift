@@ -1,6 +1,6 @@
 import Prober
 import ProviderFetch
-package import Ranking
+import Ranking
 
 /// From results to the report: the candidates, their ranking (with stickiness weighed in the same
 /// step), the middlebox note, and the entries.

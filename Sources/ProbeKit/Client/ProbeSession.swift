@@ -1,6 +1,6 @@
 import Prober
-package import ProviderFetch
-package import Ranking
+import ProviderFetch
+import Ranking
 
 /// The one entry point the CLI and an orchestrator use: probe targets, rank them, report.
 ///

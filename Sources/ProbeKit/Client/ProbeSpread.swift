@@ -1,4 +1,4 @@
-package import Prober
+import Prober
 
 /// How `probe serve` spreads a round's probe starts across its period instead of sending them in
 /// one burst at the period's start (smokeping_prober's RTTs inflate when a hundred hosts are
