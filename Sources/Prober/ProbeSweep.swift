@@ -108,8 +108,7 @@ final class ProbeSweep {
         // (/proc/self/fd is listed for it); the budget is resolved from it once, here.
         let room = usesTCP ? FileDescriptorBudget.cap(requested: InFlightBudget.maximumInFlight) : nil
         budget = SweepBudget.resolve(options: options, probes: jobs.count * max(1, options.samples), descriptorRoom: room)
-        machine = SweepStateMachine(targetCount: jobs.count, options: options, cap: budget.inFlight, start: .now())
-        if let growth = budget.growth { machine.setBudget(growth) }
+        machine = SweepStateMachine(targetCount: jobs.count, budget: budget, samples: options.samples, rate: options.rate, start: .now())
         machine.holdOpen = holdOpen
         for (number, job) in jobs.enumerated() where job.kind.isHandshake {
             machine.makeSerial(number, minimumIntervalNanoseconds: Self.minimumSpacingNanoseconds)

@@ -140,12 +140,22 @@ struct SweepStateMachine {
     private let tokenCapacity: Double
     private var lastRefill: MonotonicInstant
 
-    /// A sweep of `targetCount` jobs, each with the options' samples and timeout, starting at `start`.
+    /// A sweep of `targetCount` jobs with the options' samples and rate, `cap` in flight at most
+    /// (a budget of its own: for tests and the empty sweep), starting at `start`.
     init(targetCount: Int, options: ProbeOptions, cap: Int, start: MonotonicInstant) {
-        let spec = JobSpec(samples: max(1, options.samples), timeoutNanoseconds: options.timeoutNanoseconds, prunable: true)
-        intervalNanoseconds = options.intervalNanoseconds
-        rate = max(0, options.rate)
-        self.cap = max(1, cap)
+        var budget = SweepBudget.resolve(options: options, probes: 0, descriptorRoom: nil)
+        budget.inFlight = max(1, cap)
+        self.init(targetCount: targetCount, budget: budget, samples: options.samples, rate: options.rate, start: start)
+    }
+
+    /// A sweep of `targetCount` jobs of `samples` each at `rate` starts a second, within `budget`
+    /// (its timeout, interval and in-flight figures, resolved once by the caller), starting at `start`.
+    init(targetCount: Int, budget: SweepBudget, samples sampleCount: Int, rate rateLimit: Int, start: MonotonicInstant) {
+        let spec = JobSpec(samples: max(1, sampleCount), timeoutNanoseconds: budget.timeoutNanoseconds, prunable: true)
+        intervalNanoseconds = budget.intervalNanoseconds
+        rate = max(0, rateLimit)
+        let cap = max(1, budget.inFlight)
+        self.cap = cap
         let slotCount = max(1, min(cap, targetCount * spec.samples))
         slots = Array(repeating: Slot(), count: slotCount)
         freeSlots = (0..<UInt32(slotCount)).reversed()
@@ -164,6 +174,7 @@ struct SweepStateMachine {
         tokenCapacity = rate == 0 ? .infinity : max(1, Double(rate) / 1_000)
         tokens = rate == 0 ? .infinity : tokenCapacity
         lastRefill = start
+        if let growth = budget.growth { setBudget(growth) }
     }
 
     /// Adds jobs while the sweep runs (the early answer's finalists); they are eligible at once and
