@@ -30,7 +30,8 @@ package struct TargetInput: ParsableArguments {
         if let path = targetsFile {
             do {
                 let fromFile = try TargetList.read(path: path)
-                parsed.targets += fromFile.targets
+                // The file's array itself when no argument named a target (not a megabyte's copy).
+                parsed.targets = parsed.targets.isEmpty ? fromFile.targets : parsed.targets + fromFile.targets
                 parsed.errors += fromFile.errors
             } catch {
                 throw ValidationError(error.description)
