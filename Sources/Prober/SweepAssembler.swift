@@ -61,6 +61,17 @@ final class SweepAssembler {
         return (position, kinds)
     }
 
+    /// Room for a few more positions when the tables are full, without doubling them: the early
+    /// answer adds a dozen finalists to a first round of 10,000 results, and a doubling would hold
+    /// 9 MB at once (the old 3 MB table and its 6 MB successor) where a sixteenth more holds 6.
+    private func makeRoom() {
+        guard partial.count == partial.capacity else { return }
+        let room = partial.count + max(64, partial.count / 16)
+        partial.reserveCapacity(room)
+        pending.reserveCapacity(room)
+        isLive.reserveCapacity(room)
+    }
+
     /// The result at `position` (for a target nothing could measure).
     func result(at position: Int) -> TargetResult { partial[position] }
 
@@ -151,6 +162,7 @@ final class SweepAssembler {
     /// A live request joins: its jobs' kinds (the sweep adds them with `jobNumbers`), or the
     /// final event at once when nothing can measure it.
     func add(_ request: LiveSweep.Request, addJobs: ([ProbeKind]) -> [Int]) -> SweepEvent? {
+        makeRoom()
         let position = partial.count
         var result = TargetResult(index: request.tag, target: request.target, address: request.address)
         let kinds = plan(&result, position: position, firstRound: false)
