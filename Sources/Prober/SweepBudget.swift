@@ -35,8 +35,12 @@ package struct SweepBudget: Hashable, Sendable {
         let start = min(requested, ceiling)
         var reason: String?
         if start < requested {
-            reason = descriptorRoom.map { "\(requested) asked; \($0) descriptors are left under 'ulimit -n' (raise it for more)" }
-                ?? "\(requested) asked; at most \(most) probes are in flight"
+            // Whichever bound holds it: the descriptors left, or the most any sweep keeps in flight.
+            if let room = descriptorRoom, room < most {
+                reason = "\(requested) asked; \(room) descriptors are left under 'ulimit -n' (raise it for more)"
+            } else {
+                reason = "\(requested) asked; at most \(most) probes are in flight"
+            }
         }
         var growth: InFlightBudget?
         if descriptorRoom != nil, options.growsInFlight, probes > InFlightBudget.minimumProbes {

@@ -16,6 +16,9 @@ import Testing
         // ICMP holds no descriptor: only the sequence space bounds it.
         let icmp = SweepBudget.resolve(options: ProbeOptions(maxInFlight: 500), probes: 10, descriptorRoom: nil)
         #expect(icmp.inFlight == 500 && icmp.ceiling == InFlightBudget.maximumInFlight && icmp.reason == nil && icmp.growth == nil)
+        // Above the sequence space, with descriptors to spare: that bound is the one named.
+        let huge = SweepBudget.resolve(options: ProbeOptions(maxInFlight: 100_000), probes: 10, descriptorRoom: 500_000)
+        #expect(huge.inFlight == InFlightBudget.maximumInFlight && huge.reason == "100000 asked; at most 65536 probes are in flight", "\(huge.reason ?? "")")
     }
 
     @Test func aWideSweepGrowsUnlessTheUserCappedIt() {
