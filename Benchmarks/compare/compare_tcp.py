@@ -9,7 +9,7 @@ loopback addresses (127.1.x.y), one sample each, at the same concurrency:
 
 Rounds are interleaved so machine noise hits every tool alike; medians are reported, with
 ratios to probe. Targets: probe wall <= nmap wall, probe wall <= asyncio wall / 2; the full JSON
-report (`rank --json`) <= 0.9x nmap's wall time at <= 30 MB peak RSS. probe is the binary
+report (`rank --json`) <= 0.9x nmap's wall time at <= 22 MB peak RSS (the worst round). probe is the binary
 scripts/build-release makes (static Swift runtime), as installed. Only loopback addresses are
 ever contacted.
 
@@ -107,7 +107,8 @@ def main():
     print(f"nmap / probe wall:    {n_wall / p_wall:.2f}  (target >= 1)   {'ok' if p_wall <= n_wall else 'MISSED'}")
     print(f"asyncio / probe wall: {a_wall / p_wall:.2f}  (target >= 2)   {'ok' if 2 * p_wall <= a_wall else 'MISSED'}")
     print(f"probe rank --json / nmap wall: {j_wall / n_wall:.2f}  (target <= 0.9)  {'ok' if j_wall <= 0.9 * n_wall else 'MISSED'}")
-    print(f"probe rank --json peak RSS: {j_rss:.1f} MB  (target <= 30)  {'ok' if j_rss <= 30 else 'MISSED'}")
+    n_rss = medians["nmap -sT"][2]
+    print(f"probe rank --json peak RSS: {j_rss:.1f} MB, nmap {n_rss:.1f} MB  (target <= 22)  {'ok' if j_rss <= 22 else 'MISSED'}")
     print(f"probe --best peak RSS: {p_rss:.1f} MB  (target < 50)  {'ok' if p_rss < 50 else 'MISSED'}")
 
 

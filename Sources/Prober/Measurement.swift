@@ -1,13 +1,14 @@
 /// What one method (TCP, ICMP or a service's handshake) measured of one target.
 package struct Measurement: Hashable, Sendable {
-    /// The method.
-    package var method: ProbeKind
+    // Declared widest first, so that a result's three optional measurements take 32 bytes each, not 40.
     /// Every sample, in send order.
     package var samples: [ProbeSample]
-    /// For ICMP: the kind of socket used.
-    package var socketKind: ICMPSocketKind?
     /// Why this method could not run at all (for example no ICMP permission); no samples then.
     package var unavailable: String?
+    /// The method.
+    package var method: ProbeKind
+    /// For ICMP: the kind of socket used.
+    package var socketKind: ICMPSocketKind?
 
     /// A measurement.
     package init(method: ProbeKind, samples: [ProbeSample], socketKind: ICMPSocketKind? = nil, unavailable: String? = nil) {

@@ -19,7 +19,21 @@ public struct ProbeTarget: Hashable, Sendable, Codable, CustomStringConvertible 
     package var family: SocketAddress.Family?
     /// The VPN service behind this target and its keys, for a handshake probe (never encoded,
     /// never shown).
-    package var handshake: HandshakeService?
+    package var handshake: HandshakeService? {
+        get { service?.value }
+        set { service = newValue.map(ServiceBox.init) }
+    }
+    /// The handshake service out of line: most targets have none, and a target is copied into
+    /// every result (48 bytes instead of 112 each, 10,000 of them in a wide sweep's lists).
+    private var service: ServiceBox?
+
+    /// An immutable box: a copy of the target shares it, a change replaces it.
+    private final class ServiceBox: Hashable, Sendable {
+        let value: HandshakeService
+        init(_ value: HandshakeService) { self.value = value }
+        static func == (lhs: ServiceBox, rhs: ServiceBox) -> Bool { lhs === rhs || lhs.value == rhs.value }
+        func hash(into hasher: inout Hasher) { hasher.combine(value) }
+    }
 
     enum CodingKeys: String, CodingKey { case text, host, port, portKnown, family }
 

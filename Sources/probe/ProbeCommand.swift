@@ -37,8 +37,8 @@ struct ProbeCommand: AsyncParsableCommand {
 
     /// Runs the command; every error is one line on stderr, with the documented exit status.
     /// `probe serve` becomes `probe-serve` here, before anything else runs.
-    static func main() async {
-        await CommandMain.run(Self.self) { command in
+    static func main() {
+        CommandMain.start(Self.self) { command in
             if command is ServeCommand { ServeLauncher.replaceProcess() }
         }
     }

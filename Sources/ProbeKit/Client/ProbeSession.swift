@@ -43,12 +43,18 @@ package struct ProbeSession: Sendable {
             let kinds = max(1, configuration.method.kinds.filter { !$0.isHandshake }.count)
             options = spread.fit(options, probes: all.count * options.samples * kinds)
         }
-        let sweep = await ProbeEngine(options: options, handshakes: HandshakeTargets.codec).probe(all, methods: configuration.method.kinds) { [progress] done in
+        var sweep = await ProbeEngine(options: options, handshakes: HandshakeTargets.codec).probe(all, methods: configuration.method.kinds) { [progress] done in
             progress?(ProbeProgress(phase: .probing, done: done, total: all.count))
         }
-        let paced = await repaced(sweep.results, summary: sweep.summary, methods: configuration.method.kinds)
+        // The results are handed on, never shared: the report frees each one's samples as it makes
+        // its entry, which would copy all of them if a second reference were left here.
+        var swept: [TargetResult] = []
+        swap(&swept, &sweep.results)
+        var paced = await repaced(consume swept, summary: sweep.summary, methods: configuration.method.kinds)
+        var results: [TargetResult] = []
+        swap(&results, &paced.results)
         let probed = MonotonicInstant.now()
-        var report = report(for: paced.results, errors: errors, start: start, items: items, sticky: sticky)
+        var report = report(for: consume results, errors: errors, start: start, items: items, sticky: sticky)
         report.durations = RunDurations(
             probeMs: ReportEntry.ms(probed.milliseconds(since: start)), rankMs: ReportEntry.ms(MonotonicInstant.now().milliseconds(since: probed)))
         if let note = paced.note { report.notes.append(note) }

@@ -46,8 +46,7 @@ extension ProbeSession {
     /// Re-probes, slower, the targets whose probes timed out when they are many (see ``PacingCheck``);
     /// at most twice, each time at a quarter of the pace. Returns the results (a re-probe replaces a
     /// result when it lost no more), the probes sent, and a note for the report.
-    func repaced(_ results: [TargetResult], summary: SweepSummary, methods: Set<ProbeKind>) async -> (results: [TargetResult], probes: Int, note: String?) {
-        var results = results
+    func repaced(_ results: consuming [TargetResult], summary: SweepSummary, methods: Set<ProbeKind>) async -> (results: [TargetResult], probes: Int, note: String?) {
         var options = configuration.probe
         var summary = summary
         var probes = 0
