@@ -9,15 +9,7 @@ package enum CommandMain {
     /// Parses `Root`'s arguments and runs the command. `parsed` sees the command before it runs,
     /// on the main thread (`probe serve` replaces the process there).
     package static func run<Root: ParsableCommand>(_ root: Root.Type, parsed: @Sendable (any ParsableCommand) -> Void = { _ in }) async -> Never {
-        prepareProcess()
-        let command: any ParsableCommand
-        do {
-            command = try root.parseAsRoot()
-        } catch {
-            fail(root, error)
-        }
-        parsed(command)
-        await execute(root, command)
+        await execute(root, prepare(root, parsed: parsed))
     }
 
     /// ``run(_:parsed:)`` from a synchronous `main`: the command is parsed and `parsed` called on
@@ -29,14 +21,7 @@ package enum CommandMain {
     /// nothing. Signals are blocked here as `dispatch_main()` blocks them, so the process's signal
     /// sources (``SignalWatcher``, which reads them through libdispatch) still see every one.
     package static func start<Root: ParsableCommand>(_ root: Root.Type, parsed: @Sendable (any ParsableCommand) -> Void = { _ in }) -> Never {
-        prepareProcess()
-        let command: any ParsableCommand
-        do {
-            command = try root.parseAsRoot()
-        } catch {
-            fail(root, error)
-        }
-        parsed(command)
+        let command = prepare(root, parsed: parsed)
         var all = sigset_t()
         sigfillset(&all)
         pthread_sigmask(SIG_BLOCK, &all, nil)
@@ -47,13 +32,21 @@ package enum CommandMain {
         while true { pause() }
     }
 
-    /// What every command's process starts with.
-    private static func prepareProcess() {
+    /// What every command's process starts with, then its command parsed (a bad one exits here)
+    /// and shown to `parsed`, on the calling thread.
+    private static func prepare<Root: ParsableCommand>(_ root: Root.Type, parsed: (any ParsableCommand) -> Void) -> any ParsableCommand {
         Console.guardStandardDescriptors()
         ProcessMemory.returnLargeBlocks()
         // As nmap does: the soft descriptor limit up to the hard one, so a wide sweep (or serve's
         // connections) is not held to a distribution's 1,024.
         FileDescriptorBudget.raiseSoftLimit()
+        do {
+            let command = try root.parseAsRoot()
+            parsed(command)
+            return command
+        } catch {
+            fail(root, error)
+        }
     }
 
     /// Runs a parsed command and exits with its status.
