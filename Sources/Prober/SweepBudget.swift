@@ -32,9 +32,15 @@ package struct SweepBudget: Hashable, Sendable {
         let most = InFlightBudget.maximumInFlight
         let ceiling = max(1, min(most, descriptorRoom ?? most))
         let requested = max(1, options.maxInFlight)
-        let start = min(requested, ceiling)
+        let wide = options.growsInFlight && probes > InFlightBudget.minimumProbes
+        // Pings share one socket: with no rate limit, only the sequence space bounds a wide sweep of
+        // them (the rate-based growth below has no rate to size from).
+        let unbounded = wide && descriptorRoom == nil && options.rate == 0
+        let start = unbounded ? ceiling : min(requested, ceiling)
         var reason: String?
-        if start < requested {
+        if unbounded {
+            reason = "pings share one socket: at --rate 0 only the \(most) sequence numbers bound them"
+        } else if start < requested {
             // Whichever bound holds it: the descriptors left, or the most any sweep keeps in flight.
             if let room = descriptorRoom, room < most {
                 reason = "\(requested) asked; \(room) descriptors are left under 'ulimit -n' (raise it for more)"
@@ -43,9 +49,11 @@ package struct SweepBudget: Hashable, Sendable {
             }
         }
         var growth: InFlightBudget?
-        if descriptorRoom != nil, options.growsInFlight, probes > InFlightBudget.minimumProbes {
+        if wide, !unbounded {
             // A wide sweep: as many in flight as the rate keeps busy (rate × hold time), within
-            // the descriptors. (A small one keeps the default: it ends in a few round trips anyway.)
+            // the descriptors, or for ICMP (one socket) within the sequence space: its only limits
+            // are the rate and the timeout. (A small sweep keeps the default: it ends in a few
+            // round trips anyway.)
             growth = InFlightBudget(floor: start, ceiling: ceiling, rate: options.rate, timeoutNanoseconds: options.timeoutNanoseconds)
         }
         return SweepBudget(

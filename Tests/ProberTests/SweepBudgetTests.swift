@@ -28,4 +28,20 @@ import Testing
         capped.growsInFlight = false
         #expect(SweepBudget.resolve(options: capped, probes: 10_000, descriptorRoom: 60_000).growth == nil, "--max-in-flight is a hard cap")
     }
+
+    /// 10,000 pings on one socket are bounded by the rate and the timeout, not by the TCP default of
+    /// 256 in flight (held to it, the simulated 50-250 ms fleet took 10.7 s instead of about 2).
+    @Test func aWideICMPSweepGrowsWithinTheSequenceSpace() {
+        let icmp = SweepBudget.resolve(options: ProbeOptions(), probes: 10_000, descriptorRoom: nil)
+        #expect(icmp.growth?.ceiling == InFlightBudget.maximumInFlight)
+        #expect((icmp.growth?.cap ?? 0) >= 2_500, "seeded at rate x 250 ms x 1.25: \(icmp.growth?.cap ?? 0)")
+        var capped = ProbeOptions(maxInFlight: 256)
+        capped.growsInFlight = false
+        #expect(SweepBudget.resolve(options: capped, probes: 10_000, descriptorRoom: nil).growth == nil, "--max-in-flight caps pings too")
+        // No rate to size from: a wide ping sweep at --rate 0 starts at the sequence space (TCP stays at 256).
+        let unlimited = SweepBudget.resolve(options: ProbeOptions(rate: 0), probes: 3_000, descriptorRoom: nil)
+        #expect(unlimited.inFlight == InFlightBudget.maximumInFlight && unlimited.growth == nil)
+        #expect(unlimited.reason?.contains("only the 65536 sequence numbers bound them") == true, "\(unlimited.reason ?? "")")
+        #expect(SweepBudget.resolve(options: ProbeOptions(rate: 0), probes: 3_000, descriptorRoom: 60_000).inFlight == 256)
+    }
 }
