@@ -18,13 +18,18 @@ package enum CommandMain {
     ///
     /// An `async` main ends its main thread in `dispatch_main()`, whose `pthread_exit` unwinds that
     /// thread: 9 page faults into `.eh_frame`, about 0.6 to 1.5 MB resident for the whole run, for
-    /// nothing. Signals are blocked here as `dispatch_main()` blocks them, so the process's signal
-    /// sources (``SignalWatcher``, which reads them through libdispatch) still see every one.
+    /// nothing. Signals are blocked here as `dispatch_main()` blocks them (libdispatch's own mask:
+    /// every signal but those a fault or a broken pipe raises in the thread that caused it), so the
+    /// process's signal sources (``SignalWatcher``, read through libdispatch) still see every one,
+    /// and the threads started from here inherit a mask where a crash still reaches its handler.
     package static func start<Root: ParsableCommand>(_ root: Root.Type, parsed: @Sendable (any ParsableCommand) -> Void = { _ in }) -> Never {
         let command = prepare(root, parsed: parsed)
-        var all = sigset_t()
-        sigfillset(&all)
-        pthread_sigmask(SIG_BLOCK, &all, nil)
+        var blocked = sigset_t()
+        sigfillset(&blocked)
+        for synchronous in [SIGILL, SIGTRAP, SIGFPE, SIGBUS, SIGSEGV, SIGSYS, SIGPIPE, SIGPROF] {
+            sigdelset(&blocked, synchronous)
+        }
+        pthread_sigmask(SIG_BLOCK, &blocked, nil)
         let parsedCommand = ParsedCommand(command: command)
         Task.detached {
             await execute(root, parsedCommand.command)

@@ -49,7 +49,12 @@ public struct ScoreTerms: Hashable, Sendable, Codable {
     private mutating func changeRules(_ change: (inout Rules) -> Void) {
         var value = rules?.value ?? Rules()
         change(&value)
-        rules = value == Rules() ? nil : RulesBox(value)
+        rules = Self.boxed(value)
+    }
+
+    /// `rules` in a box, or `nil` when they say nothing.
+    private static func boxed(_ rules: Rules) -> RulesBox? {
+        rules == Rules() ? nil : RulesBox(rules)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -66,9 +71,7 @@ public struct ScoreTerms: Hashable, Sendable, Codable {
         self.tail = tail
         self.load = load
         self.slots = slots
-        if loadRule != nil || slotsRule != nil || capped != nil {
-            rules = RulesBox(Rules(loadRule: loadRule, slotsRule: slotsRule, capped: capped))
-        }
+        rules = Self.boxed(Rules(loadRule: loadRule, slotsRule: slotsRule, capped: capped))
     }
 
     /// Reads terms; the rules and `capped` may be missing.
@@ -140,8 +143,6 @@ public struct ScoreTerms: Hashable, Sendable, Codable {
             slots *= scale
             capped = true
         }
-        if loadRule != nil || slotsRule != nil || capped != nil {
-            rules = RulesBox(Rules(loadRule: loadRule, slotsRule: slotsRule, capped: capped))
-        }
+        rules = Self.boxed(Rules(loadRule: loadRule, slotsRule: slotsRule, capped: capped))
     }
 }

@@ -211,9 +211,9 @@ import TestHTTP
         let server = try RawHTTPServer { _, fd, server in
             RawHTTPServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n[")
             let item = Array(String(repeating: #"{"host":"127.0.0.1","port":443},"#, count: 32).utf8)
-            let started = Date()
+            let stop = ContinuousClock.now + .seconds(120)
             // A kilobyte every 20 ms, until the client goes away (bounded at 120 s whatever happens).
-            while !server.isStopped, Date().timeIntervalSince(started) < 120, RawHTTPServer.send(fd, item) { usleep(20_000) }
+            while !server.isStopped, ContinuousClock.now < stop, RawHTTPServer.send(fd, item) { usleep(20_000) }
         }
         defer { server.stop() }
         let configuration = try Self.provider(server.url, timeout: 1)

@@ -8,10 +8,15 @@ extension ProbeSession {
     /// Ranks finished results into a report (pure apart from reading the clock for `elapsed_ms`).
     /// With `sticky`, the choice of earlier runs is weighed in the same step (``Stickiness``): `best`
     /// becomes the kept incumbent or the challenger that won clearly.
+    /// `handedOver`: the caller gives up its only reference to `results` (`consume`), so each
+    /// result's samples are freed as its entry is made and a wide report does not hold both sets
+    /// at its peak. A caller that keeps its results (the early answer ranks them again) passes
+    /// `false`: freeing would copy the whole array to free nothing.
     func report(
-        for results: consuming [TargetResult], errors: [ReportError], start: MonotonicInstant, items: ProbeItems, sticky: StickyInput? = nil
+        for results: consuming [TargetResult], handedOver: Bool = false, errors: [ReportError], start: MonotonicInstant, items: ProbeItems,
+        sticky: StickyInput? = nil
     ) -> ProbeReport {
-        var results = results  // moved, not copied: the one reference, so the entries loop below mutates in place
+        var results = results  // moved, not copied
         var allErrors = errors
         for result in results {
             if let reason = result.resolveError {
@@ -50,12 +55,12 @@ extension ProbeSession {
                 terms: order.terms[index], excluded: order.exclusions[index], candidateID: identities[index], method: configuration.method)
             if let server = items.server(at: results[index].index) { entry.server = server }  // a provider's server
             entries.append(entry)
-            // Its samples are the entry's now: the result's go as each entry is made, so a wide report
-            // does not hold both sets at its peak (0.8 MB of 10,000 results' arrays). `results` is
-            // the caller's to give (`consuming`): when it was the only reference, nothing is copied.
-            results[index].tcp = nil
-            results[index].icmp = nil
-            results[index].handshake = nil
+            if handedOver {
+                // Its samples are the entry's now (0.8 MB of 10,000 results' arrays).
+                results[index].tcp = nil
+                results[index].icmp = nil
+                results[index].handshake = nil
+            }
         }
         var report = ProbeReport(
             best: entries.first { $0.score != nil }, ranked: entries, errors: allErrors,

@@ -54,7 +54,7 @@ package struct ProbeSession: Sendable {
         var results: [TargetResult] = []
         swap(&results, &paced.results)
         let probed = MonotonicInstant.now()
-        var report = report(for: consume results, errors: errors, start: start, items: items, sticky: sticky)
+        var report = report(for: consume results, handedOver: true, errors: errors, start: start, items: items, sticky: sticky)
         report.durations = RunDurations(
             probeMs: ReportEntry.ms(probed.milliseconds(since: start)), rankMs: ReportEntry.ms(MonotonicInstant.now().milliseconds(since: probed)))
         if let note = paced.note { report.notes.append(note) }
